@@ -1,0 +1,78 @@
+#pragma once
+
+// The typed interfaces of the four services and of their event subscribers.
+// Clients (the HTTP front, other services, tests) only ever see these aliases.
+
+#include <vector>
+
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "actors/messages.hpp"
+
+namespace shop {
+
+// -- event subscribers --------------------------------------------------------
+
+/// Anything that consumes USER_CREATED. The reply (empty) acknowledges that
+/// the event's effect is committed.
+using user_created_subscriber = caf::typed_actor<caf::reacts_to<user_created>>;
+
+/// Anything that consumes ORDER_CREATED.
+using order_created_subscriber
+  = caf::typed_actor<caf::reacts_to<order_created>>;
+
+/// Anything that consumes ORDER_PROCESSED.
+using order_processed_subscriber
+  = caf::typed_actor<caf::reacts_to<order_processed>>;
+
+// -- services -----------------------------------------------------------------
+
+/// Users: registration and user info; publishes USER_CREATED.
+using users_actor = caf::typed_actor<
+  // Registers a user; fails with email_taken or invalid_argument.
+  caf::replies_to<register_user>::with<user>,
+  // Looks up a user; fails with user_not_found.
+  caf::replies_to<atom::get, user_id>::with<user>,
+  // Commits the pending batch (sent to itself).
+  caf::reacts_to<atom::flush>>;
+
+/// Billing: one account per user, deposits, payments and order charges;
+/// consumes USER_CREATED and ORDER_CREATED, publishes ORDER_PROCESSED.
+using billing_actor = caf::typed_actor<
+  // Opens an account (idempotent); the bool says whether it is new.
+  caf::replies_to<atom::open, user_id>::with<account, bool>,
+  // Returns the account; fails with account_not_found.
+  caf::replies_to<atom::balance, user_id>::with<account>,
+  // Adds money; fails with account_not_found or amount_too_large.
+  caf::replies_to<deposit>::with<account>,
+  // Takes money if the balance covers it; fails with account_not_found.
+  caf::replies_to<payment>::with<payment_outcome>,
+  // Every balance movement of an account, oldest first.
+  caf::replies_to<atom::ledger, user_id>::with<std::vector<ledger_entry>>,
+  caf::reacts_to<user_created>, caf::reacts_to<order_created>,
+  caf::reacts_to<atom::flush>>;
+
+/// Orders: the catalog and the orders; consumes USER_CREATED and
+/// ORDER_PROCESSED, publishes ORDER_CREATED.
+using orders_actor = caf::typed_actor<
+  // The catalog, sorted by item id.
+  caf::replies_to<atom::list>::with<std::vector<item>>,
+  // Places an order; fails with user_not_found, item_not_found,
+  // invalid_argument or amount_too_large.
+  caf::replies_to<create_order>::with<order>,
+  // Looks up an order; fails with order_not_found.
+  caf::replies_to<atom::get, order_id>::with<order>,
+  caf::reacts_to<user_created>, caf::reacts_to<order_processed>,
+  caf::reacts_to<atom::flush>>;
+
+/// Notifications: stores an "email" for every processed order; consumes
+/// USER_CREATED (for addresses) and ORDER_PROCESSED.
+using notifications_actor = caf::typed_actor<
+  // Sent messages matching the filter, newest first.
+  caf::replies_to<atom::list, notification_filter>::with<
+    std::vector<notification>>,
+  caf::reacts_to<user_created>, caf::reacts_to<order_processed>,
+  caf::reacts_to<atom::flush>>;
+
+} // namespace shop

@@ -1,0 +1,52 @@
+#pragma once
+
+// Spawns the four services, each behind a supervisor, and wires their event
+// subscriptions:
+//   Users  --USER_CREATED-->    Billing, Orders, Notifications
+//   Orders --ORDER_CREATED-->   Billing
+//   Billing--ORDER_PROCESSED--> Orders, Notifications
+
+#include <chrono>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include "actors/interfaces.hpp"
+#include "storage/repositories.hpp"
+
+namespace shop {
+
+struct service_options {
+  /// Run each service worker on its own thread (production: libpq calls
+  /// block). Deterministic tests turn this off so CAF's test scheduler
+  /// drives every actor.
+  bool detached = true;
+  /// The catalog Orders sells.
+  std::vector<item> catalog;
+  /// How long a service waits for a subscriber to acknowledge an event, or
+  /// for another service to answer, before it gives up.
+  caf::timespan peer_timeout = std::chrono::seconds(5);
+};
+
+/// Handles of the running services. Each handle is the service's supervisor,
+/// which stays the same across restarts of the worker behind it.
+struct services {
+  users_actor users;
+  billing_actor billing;
+  orders_actor orders;
+  notifications_actor notifications;
+
+  /// Every supervisor, for shutting the system down.
+  std::vector<caf::actor> supervisors() const;
+};
+
+/// Spawns and wires all services.
+services spawn_services(caf::actor_system& sys, repository_factories repos,
+                        service_options opts);
+
+/// Asks every service to commit what it has pending and stop. Returns at once;
+/// use actor_system::await_all_actors_done() to wait.
+void stop_services(const services& svc);
+
+} // namespace shop

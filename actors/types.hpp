@@ -1,0 +1,270 @@
+#pragma once
+
+// The domain vocabulary shared by actors, storage and the HTTP front: plain
+// structs without behavior. Every type that travels in a CAF message has an
+// `inspect` overload here and a type ID in messages.hpp. This header includes
+// no heavy CAF header, so storage code can use it cheaply.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/meta/type_name.hpp>
+
+#include "actors/money.hpp"
+
+namespace shop {
+
+// -- identifiers --------------------------------------------------------------
+
+/// Identifies a registered user. Positive.
+using user_id = int64_t;
+/// Identifies an order. Positive.
+using order_id = int64_t;
+/// Identifies a catalog item. Positive.
+using item_id = int64_t;
+/// Identifies a stored notification ("sent email"). Positive.
+using notification_id = int64_t;
+/// Milliseconds since the Unix epoch (UTC).
+using unix_ms = int64_t;
+
+/// Returns the current wall-clock time in milliseconds since the epoch.
+unix_ms now_ms() noexcept;
+
+// -- enums --------------------------------------------------------------------
+
+/// The outcome of charging a user: either the balance covered the sum and it
+/// was taken, or nothing happened.
+enum class payment_result : uint8_t { paid, not_enough_money };
+
+/// Lifecycle of an order: pending -> paid | rejected, nothing else.
+enum class order_status : uint8_t { pending, paid, rejected };
+
+/// Why money moved on an account.
+enum class ledger_kind : uint8_t {
+  deposit,      ///< POST /deposit.
+  payment,      ///< POST /payment.
+  order_charge, ///< ORDER_CREATED charged successfully.
+};
+
+const char* to_string(payment_result x) noexcept;
+const char* to_string(order_status x) noexcept;
+const char* to_string(ledger_kind x) noexcept;
+
+/// Parses the strings produced by the to_string overloads above; returns false
+/// for anything else.
+bool from_string(const std::string& str, payment_result& x) noexcept;
+bool from_string(const std::string& str, order_status& x) noexcept;
+bool from_string(const std::string& str, ledger_kind& x) noexcept;
+
+// -- records ------------------------------------------------------------------
+
+/// A registered user, owned by the Users service.
+struct user {
+  user_id id = 0;
+  std::string email;
+  std::string name;
+};
+
+/// A Billing account: one per user.
+struct account {
+  user_id user = 0;
+  money balance;
+};
+
+/// One movement of money on an account, kept forever (Billing's ledger). The
+/// balance of an account always equals the sum of its entries' amounts.
+struct ledger_entry {
+  int64_t id = 0;
+  user_id user = 0;
+  /// Signed: positive for deposits, negative for charges.
+  money amount;
+  ledger_kind kind = ledger_kind::deposit;
+  /// The order that caused an order_charge; 0 otherwise.
+  order_id order = 0;
+  money balance_after;
+  unix_ms at = 0;
+};
+
+/// A catalog entry, read from the catalog file by Orders.
+struct item {
+  item_id id = 0;
+  std::string name;
+  money price;
+};
+
+/// An order as Orders stores it.
+struct order {
+  order_id id = 0;
+  user_id user = 0;
+  item_id item = 0;
+  int32_t quantity = 1;
+  money sum;
+  order_status status = order_status::pending;
+  unix_ms created_at = 0;
+  unix_ms updated_at = 0;
+};
+
+/// A "sent email", stored by Notifications for every processed order.
+struct notification {
+  notification_id id = 0;
+  user_id user = 0;
+  order_id order = 0;
+  std::string email;
+  std::string subject;
+  std::string body;
+  unix_ms sent_at = 0;
+};
+
+/// Filter for listing notifications; 0 means "any".
+struct notification_filter {
+  user_id user = 0;
+  order_id order = 0;
+  int32_t limit = 100;
+};
+
+// -- events -------------------------------------------------------------------
+
+/// USER_CREATED: published by Users after a registration is committed.
+struct user_created {
+  user_id user = 0;
+  std::string email;
+  std::string name;
+};
+
+/// ORDER_CREATED: published by Orders after an order is committed.
+struct order_created {
+  order_id order = 0;
+  user_id user = 0;
+  item_id item = 0;
+  int32_t quantity = 1;
+  money sum;
+};
+
+/// ORDER_PROCESSED: published by Billing once it decided an order's charge.
+struct order_processed {
+  order_id order = 0;
+  user_id user = 0;
+  money sum;
+  payment_result result = payment_result::paid;
+};
+
+// -- commands (requests to services) ------------------------------------------
+
+/// POST /register.
+struct register_user {
+  std::string email;
+  std::string name;
+};
+
+/// POST /deposit: adds `sum` to the user's account.
+struct deposit {
+  user_id user = 0;
+  money sum;
+};
+
+/// POST /payment: takes `sum` if the balance covers it.
+struct payment {
+  user_id user = 0;
+  money sum;
+};
+
+/// The answer to a payment.
+struct payment_outcome {
+  user_id user = 0;
+  payment_result result = payment_result::paid;
+  money balance;
+};
+
+/// POST /createOrder.
+struct create_order {
+  user_id user = 0;
+  item_id item = 0;
+  int32_t quantity = 1;
+};
+
+// -- inspection (serialization for CAF messages) -----------------------------
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, user& x) {
+  return f(caf::meta::type_name("user"), x.id, x.email, x.name);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, account& x) {
+  return f(caf::meta::type_name("account"), x.user, x.balance);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ledger_entry& x) {
+  return f(caf::meta::type_name("ledger_entry"), x.id, x.user, x.amount,
+           x.kind, x.order, x.balance_after, x.at);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, item& x) {
+  return f(caf::meta::type_name("item"), x.id, x.name, x.price);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, order& x) {
+  return f(caf::meta::type_name("order"), x.id, x.user, x.item, x.quantity,
+           x.sum, x.status, x.created_at, x.updated_at);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, notification& x) {
+  return f(caf::meta::type_name("notification"), x.id, x.user, x.order,
+           x.email, x.subject, x.body, x.sent_at);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, notification_filter& x) {
+  return f(caf::meta::type_name("notification_filter"), x.user, x.order,
+           x.limit);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, user_created& x) {
+  return f(caf::meta::type_name("user_created"), x.user, x.email, x.name);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, order_created& x) {
+  return f(caf::meta::type_name("order_created"), x.order, x.user, x.item,
+           x.quantity, x.sum);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, order_processed& x) {
+  return f(caf::meta::type_name("order_processed"), x.order, x.user, x.sum,
+           x.result);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, register_user& x) {
+  return f(caf::meta::type_name("register_user"), x.email, x.name);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, deposit& x) {
+  return f(caf::meta::type_name("deposit"), x.user, x.sum);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, payment& x) {
+  return f(caf::meta::type_name("payment"), x.user, x.sum);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, payment_outcome& x) {
+  return f(caf::meta::type_name("payment_outcome"), x.user, x.result,
+           x.balance);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, create_order& x) {
+  return f(caf::meta::type_name("create_order"), x.user, x.item, x.quantity);
+}
+
+} // namespace shop
