@@ -1,0 +1,69 @@
+#include "actors/log.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <string>
+
+namespace shop::log {
+
+namespace {
+
+std::atomic<int> min_level{static_cast<int>(level::info)};
+
+const char* level_name(level lvl) noexcept {
+  switch (lvl) {
+    case level::debug:
+      return "DEBUG";
+    case level::info:
+      return "INFO";
+    case level::warning:
+      return "WARN";
+    case level::error:
+      return "ERROR";
+    default:
+      return "OFF";
+  }
+}
+
+} // namespace
+
+void set_level(level lvl) noexcept {
+  min_level = static_cast<int>(lvl);
+}
+
+level current_level() noexcept {
+  return static_cast<level>(min_level.load());
+}
+
+bool parse_level(std::string_view text, level& out) noexcept {
+  constexpr std::pair<std::string_view, level> names[] = {
+    {"debug", level::debug},     {"info", level::info},
+    {"warning", level::warning}, {"error", level::error},
+    {"off", level::off},
+  };
+  for (auto& [name, lvl] : names)
+    if (text == name) {
+      out = lvl;
+      return true;
+    }
+  return false;
+}
+
+void write(level lvl, std::string_view component, std::string_view text) {
+  using namespace std::chrono;
+  auto now = system_clock::now();
+  auto secs = system_clock::to_time_t(now);
+  auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+  // One fwrite per line: stdio locks the stream, so lines never interleave.
+  auto line = fmt::format("{}.{:03}Z {} [{}] {}\n", stamp, ms, level_name(lvl),
+                          component, text);
+  std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+} // namespace shop::log

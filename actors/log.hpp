@@ -1,0 +1,57 @@
+#pragma once
+
+// Minimal leveled logging to stderr, one line per call, safe from any thread.
+// Kept behind this small interface so structured logging (JSON lines, a
+// correlation id) can replace the format later without touching callers.
+
+#include <string_view>
+#include <utility>
+
+#include <fmt/core.h>
+
+namespace shop::log {
+
+enum class level : int { debug = 0, info = 1, warning = 2, error = 3, off = 4 };
+
+/// Lines below this level are dropped. Default: info; tests use warning.
+void set_level(level lvl) noexcept;
+level current_level() noexcept;
+
+/// Parses "debug", "info", "warning", "error" or "off".
+bool parse_level(std::string_view text, level& out) noexcept;
+
+/// Writes one line: time, level, component, text.
+void write(level lvl, std::string_view component, std::string_view text);
+
+template <class... Ts>
+void emit(level lvl, std::string_view component,
+          fmt::format_string<Ts...> format, Ts&&... xs) {
+  if (lvl >= current_level())
+    write(lvl, component, fmt::format(format, std::forward<Ts>(xs)...));
+}
+
+template <class... Ts>
+void debug(std::string_view component, fmt::format_string<Ts...> format,
+           Ts&&... xs) {
+  emit(level::debug, component, format, std::forward<Ts>(xs)...);
+}
+
+template <class... Ts>
+void info(std::string_view component, fmt::format_string<Ts...> format,
+          Ts&&... xs) {
+  emit(level::info, component, format, std::forward<Ts>(xs)...);
+}
+
+template <class... Ts>
+void warning(std::string_view component, fmt::format_string<Ts...> format,
+             Ts&&... xs) {
+  emit(level::warning, component, format, std::forward<Ts>(xs)...);
+}
+
+template <class... Ts>
+void error(std::string_view component, fmt::format_string<Ts...> format,
+           Ts&&... xs) {
+  emit(level::error, component, format, std::forward<Ts>(xs)...);
+}
+
+} // namespace shop::log

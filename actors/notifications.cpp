@@ -1,0 +1,121 @@
+#include "actors/notifications.hpp"
+
+#include <caf/actor_system.hpp>
+
+namespace shop {
+
+notification compose_notification(const user& to, const order_processed& e) {
+  notification n;
+  n.user = e.user;
+  n.order = e.order;
+  n.email = to.email;
+  if (e.result == payment_result::paid) {
+    n.subject = fmt::format("Order #{} is paid", e.order);
+    n.body = fmt::format("Hello {}, your order #{} is paid: {} was charged "
+                         "to your account. Thank you!",
+                         to.name, e.order, to_string(e.sum));
+  } else {
+    n.subject = fmt::format("Order #{} was rejected: not enough money",
+                            e.order);
+    n.body = fmt::format("Hello {}, your order #{} over {} was rejected "
+                         "because your balance is not enough. Nothing was "
+                         "charged.",
+                         to.name, e.order, to_string(e.sum));
+  }
+  return n;
+}
+
+namespace {
+
+void load(notifications_worker self) {
+  auto& st = self->state;
+  st.repo = st.deps.repository();
+  for (auto& u : st.repo->load_recipients())
+    st.recipients.emplace(u.id, std::move(u));
+  st.next_id = st.repo->max_notification_id() + 1;
+  log::info(st.name, "ready: {} recipients", st.recipients.size());
+}
+
+/// Stages the recipient (if new or changed) in the open batch.
+void stage_recipient(notifications_worker self, const user& u) {
+  auto& st = self->state;
+  auto i = st.recipients.find(u.id);
+  if (i != st.recipients.end() && i->second.email == u.email
+      && i->second.name == u.name)
+    return;
+  open_batch(self);
+  st.recipients[u.id] = u;
+  st.uow.changes().recipients.push_back(u);
+}
+
+/// Stages the message for an order outcome. Storage keeps at most one message
+/// per order, so a duplicate event stores nothing new.
+void stage_message(notifications_worker self, const user& to,
+                   const order_processed& e) {
+  auto& st = self->state;
+  open_batch(self);
+  auto n = compose_notification(to, e);
+  n.id = st.next_id++;
+  n.sent_at = now_ms();
+  st.uow.changes().sent.push_back(std::move(n));
+}
+
+caf::result<void> on_order_processed(notifications_worker self,
+                                     const order_processed& e) {
+  auto& st = self->state;
+  if (auto i = st.recipients.find(e.user); i != st.recipients.end()) {
+    stage_message(self, i->second, e);
+    return ack_after_commit(self, [] {});
+  }
+  // The event overtook USER_CREATED: ask Users for the address.
+  auto rp = self->make_response_promise();
+  self->request(st.deps.users, st.deps.peer_timeout, atom::get_v, e.user)
+    .then(
+      [self, rp, e](const user& to) mutable {
+        stage_recipient(self, to);
+        stage_message(self, to, e);
+        self->state.uow.then([rp]() mutable { rp.deliver(caf::unit); },
+                             [rp](const caf::error& err) mutable {
+                               rp.deliver(err);
+                             });
+      },
+      [self, rp, e](caf::error& err) mutable {
+        log::warning(self->state.name,
+                     "no address for user {} (order {}): {}", e.user, e.order,
+                     self->system().render(err));
+        rp.deliver(err);
+      });
+  return rp;
+}
+
+} // namespace
+
+notifications_actor::behavior_type
+notifications_service(notifications_worker self, notifications_deps deps) {
+  self->state.deps = std::move(deps);
+  flush_on_exit(self);
+  try {
+    load(self);
+  } catch (const std::exception& e) {
+    fail_service(self, e.what());
+  }
+  return {
+    [self](atom::list, notification_filter filter)
+      -> caf::result<std::vector<notification>> {
+      return read_after_commit<std::vector<notification>>(
+        self, [self, filter]() -> caf::expected<std::vector<notification>> {
+          return self->state.repo->list(filter);
+        });
+    },
+    [self](const user_created& e) -> caf::result<void> {
+      stage_recipient(self, user{e.user, e.email, e.name});
+      return ack_after_commit(self, [] {});
+    },
+    [self](const order_processed& e) -> caf::result<void> {
+      return on_order_processed(self, e);
+    },
+    [self](atom::flush) { flush(self); },
+  };
+}
+
+} // namespace shop

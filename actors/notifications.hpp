@@ -1,0 +1,48 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <caf/fwd.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/interfaces.hpp"
+#include "actors/unit_of_work.hpp"
+#include "storage/repositories.hpp"
+
+namespace shop {
+
+/// What a Notifications worker needs from the outside world.
+struct notifications_deps {
+  repository_factory<notifications_repository> repository;
+  /// Asked for a recipient's address when ORDER_PROCESSED overtakes
+  /// USER_CREATED.
+  users_actor users;
+  caf::timespan peer_timeout;
+};
+
+struct notifications_state {
+  std::unique_ptr<notifications_repository> repo;
+  unit_of_work<notifications_changes> uow;
+  /// Addresses learned from USER_CREATED (or asked from Users).
+  std::unordered_map<user_id, user> recipients;
+  notification_id next_id = 1;
+  notifications_deps deps;
+
+  static inline const char* name = "notifications";
+};
+
+using notifications_worker
+  = notifications_actor::stateful_pointer<notifications_state>;
+
+/// The Notifications service: "sends an email" (stores a message) for every
+/// processed order, at most one per order, and lists what it sent.
+notifications_actor::behavior_type
+notifications_service(notifications_worker self, notifications_deps deps);
+
+/// The email for an order outcome: subject and body.
+notification compose_notification(const user& to, const order_processed& e);
+
+} // namespace shop

@@ -1,0 +1,96 @@
+#include "actors/supervisor.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/message_view.hpp>
+#include <caf/result.hpp>
+
+#include "actors/errors.hpp"
+#include "actors/log.hpp"
+#include "actors/messages.hpp"
+
+namespace shop {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+using supervisor_ptr = caf::stateful_actor<supervisor_state>*;
+
+/// A worker that lived at least this long failed "rarely": restart at once.
+constexpr auto stable_uptime = 5s;
+constexpr caf::timespan first_backoff = 10ms;
+constexpr caf::timespan max_backoff = 2s;
+
+void start_worker(supervisor_ptr self) {
+  auto& st = self->state;
+  st.worker = st.factory(self->system());
+  st.started = caf::make_timestamp();
+  self->monitor(st.worker);
+  log::debug(st.service, "worker started (restart #{})", st.restarts);
+}
+
+void on_worker_down(supervisor_ptr self, const caf::down_msg& msg) {
+  auto& st = self->state;
+  if (msg.source != st.worker.address())
+    return;
+  st.worker = nullptr;
+  if (self->getf(caf::abstract_actor::is_shutting_down_flag))
+    return;
+  auto uptime = caf::make_timestamp() - st.started;
+  if (uptime >= stable_uptime)
+    st.backoff = caf::timespan{0};
+  else
+    st.backoff = std::min(max_backoff, std::max(first_backoff, st.backoff * 2));
+  log::warning(st.service, "worker died ({}), restarting in {} ms",
+               self->system().render(msg.reason),
+               std::chrono::duration_cast<std::chrono::milliseconds>(st.backoff)
+                 .count());
+  ++st.restarts;
+  if (st.backoff.count() == 0)
+    start_worker(self);
+  else
+    self->delayed_send(self, st.backoff, atom::restart_v);
+}
+
+} // namespace
+
+caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self,
+                         std::string service, worker_factory factory) {
+  self->state.service = std::move(service);
+  self->state.factory = std::move(factory);
+  self->set_down_handler(
+    [self](caf::down_msg& msg) { on_worker_down(self, msg); });
+  // Stopping the supervisor stops its worker; the worker commits what it has
+  // pending before it quits (see flush_on_exit).
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    if (self->state.worker)
+      self->send_exit(self->state.worker, msg.reason);
+    self->quit(msg.reason);
+  });
+  self->set_default_handler(
+    [self](caf::scheduled_actor*,
+           caf::message_view& xs) -> caf::result<caf::message> {
+      auto& st = self->state;
+      if (!st.worker)
+        return caf::make_error(errc::service_unavailable,
+                               st.service + " is restarting");
+      return self->delegate(st.worker, xs.move_content_to_message());
+    });
+  return {
+    [self](atom::start) {
+      if (!self->state.worker)
+        start_worker(self);
+    },
+    [self](atom::restart) {
+      if (!self->state.worker)
+        start_worker(self);
+    },
+  };
+}
+
+} // namespace shop

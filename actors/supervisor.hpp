@@ -1,0 +1,42 @@
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include <caf/actor.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/fwd.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/timestamp.hpp>
+
+namespace shop {
+
+/// Spawns a service worker. Called on start and after every failure.
+using worker_factory = std::function<caf::actor(caf::actor_system&)>;
+
+struct supervisor_state {
+  /// The current worker; invalid while (re)starting.
+  caf::actor worker;
+  /// What the supervised service is called, for logs and errors.
+  std::string service;
+  worker_factory factory;
+  /// When the current worker started, to tell a crash loop from a rare crash.
+  caf::timestamp started;
+  /// Delay before the next restart; grows while the worker keeps failing.
+  caf::timespan backoff{0};
+  /// How many times the worker has been restarted.
+  size_t restarts = 0;
+
+  static inline const char* name = "supervisor";
+};
+
+/// The stable address of a service. Forwards every message to the current
+/// worker (keeping sender and request id, so the worker answers the client
+/// directly) and respawns the worker whenever it dies, with exponential
+/// backoff when it keeps dying. While no worker runs, requests fail fast with
+/// errc::service_unavailable instead of hanging. The worker starts on
+/// `atom::start`, so that all services can be wired before any runs.
+caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self,
+                         std::string service, worker_factory factory);
+
+} // namespace shop

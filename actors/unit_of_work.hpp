@@ -1,0 +1,211 @@
+#pragma once
+
+// The one place where a service commits. A service handler never writes to
+// storage itself: it updates the actor's in-memory state, stages the matching
+// changes here and registers what must happen after the commit (reply,
+// publish events, acknowledge). The first staged change sends the actor a
+// `flush` message; because the mailbox is FIFO, every message already waiting
+// when the batch opened is handled before the flush and joins the same
+// transaction (group commit). On a failed commit every waiter gets an error
+// and the worker quits, so its supervisor restarts it from committed storage:
+// the in-memory state never diverges from the database for long.
+//
+// A service state used with these helpers has the members
+//   std::unique_ptr<Repository> repo;
+//   unit_of_work<Changes> uow;
+// and its actor handles `atom::flush` by calling `flush(self)`.
+
+#include <exception>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <caf/error.hpp>
+#include <caf/expected.hpp>
+#include <caf/result.hpp>
+#include <caf/typed_response_promise.hpp>
+
+#include "actors/errors.hpp"
+#include "actors/log.hpp"
+#include "actors/messages.hpp"
+#include "storage/errors.hpp"
+
+namespace shop {
+
+template <class Changes>
+class unit_of_work {
+public:
+  using on_commit_fn = std::function<void()>;
+  using on_failure_fn = std::function<void(const caf::error&)>;
+
+  /// The staged changes of the open batch.
+  Changes& changes() noexcept {
+    return changes_;
+  }
+
+  /// True when nothing is staged and nobody waits for a commit.
+  bool empty() const noexcept {
+    return waiters_.empty() && changes_.empty();
+  }
+
+  /// Number of handlers waiting for this batch.
+  size_t size() const noexcept {
+    return waiters_.size();
+  }
+
+  /// Registers what to do once the batch committed or failed.
+  void then(on_commit_fn on_commit, on_failure_fn on_failure) {
+    waiters_.push_back({std::move(on_commit), std::move(on_failure)});
+  }
+
+  /// Runs every on_commit, in registration order, and resets the batch.
+  void committed() {
+    auto waiters = std::move(waiters_);
+    reset();
+    for (auto& w : waiters)
+      w.on_commit();
+  }
+
+  /// Runs every on_failure and resets the batch.
+  void failed(const caf::error& err) {
+    auto waiters = std::move(waiters_);
+    reset();
+    for (auto& w : waiters)
+      if (w.on_failure)
+        w.on_failure(err);
+  }
+
+private:
+  struct waiter {
+    on_commit_fn on_commit;
+    on_failure_fn on_failure;
+  };
+
+  void reset() {
+    changes_ = Changes{};
+    waiters_.clear();
+  }
+
+  Changes changes_;
+  std::vector<waiter> waiters_;
+};
+
+// -- helpers for service actors ------------------------------------------------
+
+/// Opens a batch if none is open: the flush message goes to the end of the
+/// mailbox. Call before staging changes.
+template <class Self>
+void open_batch(Self* self) {
+  if (self->state.uow.empty())
+    self->send(caf::actor_cast<typename Self::actor_hdl>(self), atom::flush_v);
+}
+
+/// Fails every waiter of the open batch and stops the worker with `reason`;
+/// the supervisor restarts it, reloading committed state.
+template <class Self>
+void fail_service(Self* self, const std::string& what) {
+  log::error(self->state.name, "failing, restart follows: {}", what);
+  auto err = caf::make_error(errc::service_unavailable, what);
+  self->state.uow.failed(err);
+  self->quit(caf::make_error(errc::storage_failure, what));
+}
+
+/// Commits the open batch: one transaction for everything staged since the
+/// batch opened, then runs the continuations.
+template <class Self>
+void flush(Self* self) {
+  auto& st = self->state;
+  if (st.uow.empty())
+    return;
+  try {
+    if (!st.uow.changes().empty())
+      st.repo->commit(st.uow.changes());
+  } catch (const std::exception& e) {
+    fail_service(self, e.what());
+    return;
+  }
+  st.uow.committed();
+}
+
+/// Runs `f` (a storage read) and turns an exception into a failed service.
+template <class T, class Self, class F>
+caf::result<T> guarded(Self* self, F f) {
+  try {
+    return f();
+  } catch (const std::exception& e) {
+    fail_service(self, e.what());
+    return caf::make_error(errc::service_unavailable, e.what());
+  }
+}
+
+/// Answers a read: at once when no batch is open, otherwise after the open
+/// batch committed, so a reader never sees data that may still be rolled back.
+/// `f` computes the answer as caf::expected<T>.
+template <class T, class Self, class F>
+caf::result<T> read_after_commit(Self* self, F f) {
+  if (self->state.uow.empty())
+    return guarded<T>(self, [&]() -> caf::result<T> {
+      auto res = f();
+      if (!res)
+        return std::move(res.error());
+      return std::move(*res);
+    });
+  auto rp = self->template make_response_promise<T>();
+  self->state.uow.then(
+    [self, rp, f]() mutable {
+      try {
+        auto res = f();
+        if (res)
+          rp.deliver(std::move(*res));
+        else
+          rp.deliver(std::move(res.error()));
+      } catch (const std::exception& e) {
+        rp.deliver(caf::make_error(errc::service_unavailable, e.what()));
+        fail_service(self, e.what());
+      }
+    },
+    [rp](const caf::error& err) mutable { rp.deliver(err); });
+  return rp;
+}
+
+/// Delivers `value()` after the open batch committed, or the error if it
+/// failed. For commands whose effect is staged in the open batch.
+template <class T, class Self, class F>
+caf::result<T> reply_after_commit(Self* self, F value) {
+  auto rp = self->template make_response_promise<T>();
+  self->state.uow.then([rp, value]() mutable { rp.deliver(value()); },
+                       [rp](const caf::error& err) mutable { rp.deliver(err); });
+  return rp;
+}
+
+/// Acknowledges the event being handled once the open batch committed, after
+/// running `then` (typically: publish the events it caused). An empty batch
+/// acknowledges at once.
+template <class Self, class F>
+caf::result<void> ack_after_commit(Self* self, F then) {
+  if (self->state.uow.empty()) {
+    then();
+    return caf::unit;
+  }
+  auto rp = self->make_response_promise();
+  self->state.uow.then(
+    [rp, then]() mutable {
+      then();
+      rp.deliver(caf::unit);
+    },
+    [rp](const caf::error& err) mutable { rp.deliver(err); });
+  return rp;
+}
+
+/// Commits what is pending before the worker stops on an exit message, so a
+/// clean shutdown loses no acknowledged-to-be work.
+template <class Self>
+void flush_on_exit(Self* self) {
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    flush(self);
+    self->quit(msg.reason);
+  });
+}
+
+} // namespace shop

@@ -1,0 +1,80 @@
+#include "actors/users.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include <caf/actor_system.hpp>
+
+#include "actors/publish.hpp"
+
+namespace shop {
+
+std::string email_key(const std::string& email) {
+  std::string key = email;
+  std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) {
+    return static_cast<char>(std::tolower(c));
+  });
+  return key;
+}
+
+namespace {
+
+void load(users_worker self) {
+  auto& st = self->state;
+  st.repo = st.deps.repository();
+  for (auto& u : st.repo->load_users()) {
+    st.next_id = std::max(st.next_id, u.id + 1);
+    st.by_email.emplace(email_key(u.email), u.id);
+    st.by_id.emplace(u.id, std::move(u));
+  }
+  log::info(st.name, "ready: {} users", st.by_id.size());
+}
+
+caf::result<user> register_new(users_worker self, register_user& cmd) {
+  auto& st = self->state;
+  if (cmd.email.empty() || cmd.name.empty())
+    return caf::make_error(errc::invalid_argument,
+                           "email and name must not be empty");
+  auto key = email_key(cmd.email);
+  if (st.by_email.count(key) > 0)
+    return caf::make_error(errc::email_taken,
+                           "a user with this email is already registered");
+  open_batch(self);
+  user u{st.next_id++, std::move(cmd.email), std::move(cmd.name)};
+  st.by_email.emplace(std::move(key), u.id);
+  st.by_id.emplace(u.id, u);
+  st.uow.changes().created.push_back(u);
+  return reply_after_commit<user>(self, [self, u] {
+    publish(self, self->state.deps.subscribers,
+            user_created{u.id, u.email, u.name}, self->state.deps.peer_timeout);
+    return u;
+  });
+}
+
+} // namespace
+
+users_actor::behavior_type users_service(users_worker self, users_deps deps) {
+  self->state.deps = std::move(deps);
+  flush_on_exit(self);
+  try {
+    load(self);
+  } catch (const std::exception& e) {
+    fail_service(self, e.what());
+  }
+  return {
+    [self](register_user& cmd) -> caf::result<user> {
+      return register_new(self, cmd);
+    },
+    [self](atom::get, user_id id) -> caf::result<user> {
+      return read_after_commit<user>(self, [self, id]() -> caf::expected<user> {
+        auto& users = self->state.by_id;
+        if (auto i = users.find(id); i != users.end())
+          return i->second;
+        return caf::make_error(errc::user_not_found, "no user with this id");
+      });
+    },
+    [self](atom::flush) { flush(self); },
+  };
+}
+
+} // namespace shop

@@ -1,0 +1,156 @@
+#pragma once
+
+// Drives all four services on CAF's deterministic test scheduler with the
+// in-memory repositories: no threads, no clock, every message delivered
+// when the test says `run()`.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <boost/test/unit_test.hpp>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/scheduler/test_coordinator.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include "actors/log.hpp"
+#include "actors/messages.hpp"
+#include "actors/system.hpp"
+#include "storage/memory/memory_repositories.hpp"
+#include "support/print.hpp"
+
+namespace shop::test {
+
+/// Config for deterministic runs: the testing scheduler and our types.
+struct test_config : caf::actor_system_config {
+  test_config() {
+    set("scheduler.policy", caf::atom("testing"));
+    set("logger.verbosity", caf::atom("quiet"));
+    add_message_types<caf::id_block::shop>();
+    add_error_category(caf::atom("shop"),
+                       [](uint8_t code, caf::atom_value, const caf::message& ctx) {
+                         return render_shop_error(code, ctx);
+                       });
+  }
+};
+
+/// The demo catalog: 1 Laptop 1500, 2 Headphones 300, 3 Book 25.
+inline std::vector<item> demo_catalog() {
+  return {{1, "Laptop", money::from_cents(150000)},
+          {2, "Headphones", money::from_cents(30000)},
+          {3, "Book", money::from_cents(2500)}};
+}
+
+inline money units(int64_t n) {
+  return money::from_cents(n * 100);
+}
+
+struct fixture {
+  test_config cfg;
+  caf::actor_system sys{cfg};
+  caf::scheduler::test_coordinator& sched
+    = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
+  std::shared_ptr<memory_store> store = std::make_shared<memory_store>();
+  services svc;
+  caf::scoped_actor self{sys};
+
+  fixture() {
+    log::set_level(log::level::off);
+    service_options opts;
+    opts.detached = false;
+    opts.catalog = demo_catalog();
+    svc = spawn_services(sys, make_memory_repositories(store), opts);
+    sched.run();
+  }
+
+  ~fixture() {
+    stop_services(svc);
+    sched.run();
+  }
+
+  /// Sends a request, runs the system until no message is left, and returns
+  /// the reply (or the error). Fails the test if no reply arrived.
+  template <class R, class Handle, class... Ts>
+  caf::expected<R> ask(const Handle& dest, Ts&&... xs) {
+    auto handle = self->request(dest, caf::infinite, std::forward<Ts>(xs)...);
+    sched.run();
+    BOOST_REQUIRE_MESSAGE(!self->mailbox().empty(), "no reply arrived");
+    std::optional<caf::expected<R>> result;
+    handle.receive([&](R& x) { result = std::move(x); },
+                   [&](caf::error& err) { result = std::move(err); });
+    return std::move(*result);
+  }
+
+  /// Like ask, for createAccount's two-part reply.
+  caf::expected<std::pair<account, bool>> open_account(user_id id) {
+    auto handle = self->request(svc.billing, caf::infinite, atom::open_v, id);
+    sched.run();
+    BOOST_REQUIRE_MESSAGE(!self->mailbox().empty(), "no reply arrived");
+    std::optional<caf::expected<std::pair<account, bool>>> result;
+    handle.receive(
+      [&](account& acc, bool created) { result = std::make_pair(acc, created); },
+      [&](caf::error& err) { result = std::move(err); });
+    return std::move(*result);
+  }
+
+  /// The error of a failed expected, for failure messages (Boost.Test builds
+  /// messages eagerly, so this must be safe on success too).
+  template <class T>
+  std::string why(const caf::expected<T>& x) {
+    return x ? std::string{"ok"} : sys.render(x.error());
+  }
+
+  // -- shortcuts for the flows the tests use ---------------------------------
+
+  user_id register_ok(const std::string& email, const std::string& name) {
+    auto u = ask<user>(svc.users, register_user{email, name});
+    BOOST_REQUIRE_MESSAGE(u, "register failed: " << why(u));
+    return u->id;
+  }
+
+  money balance_of(user_id id) {
+    auto acc = ask<account>(svc.billing, atom::balance_v, id);
+    BOOST_REQUIRE_MESSAGE(acc, "balance failed: " << why(acc));
+    return acc->balance;
+  }
+
+  order order_of(order_id id) {
+    auto o = ask<order>(svc.orders, atom::get_v, id);
+    BOOST_REQUIRE_MESSAGE(o, "getOrder failed: " << why(o));
+    return *o;
+  }
+
+  std::vector<notification> messages(notification_filter filter = {}) {
+    auto xs = ask<std::vector<notification>>(svc.notifications, atom::list_v,
+                                             filter);
+    BOOST_REQUIRE_MESSAGE(xs, "list failed: " << why(xs));
+    return *xs;
+  }
+
+  std::vector<ledger_entry> ledger_of(user_id id) {
+    auto xs = ask<std::vector<ledger_entry>>(svc.billing, atom::ledger_v, id);
+    BOOST_REQUIRE_MESSAGE(xs, "ledger failed: " << why(xs));
+    return *xs;
+  }
+
+  /// Lets every pending timer fire (supervisor backoff) and runs until idle.
+  void settle() {
+    for (int i = 0; i < 20 && (sched.has_pending_timeout() || sched.has_job());
+         ++i) {
+      sched.run();
+      sched.trigger_timeouts();
+    }
+    sched.run();
+  }
+};
+
+/// True if `err` carries the service error code `code`.
+inline bool is(const caf::error& err, errc code) {
+  return err == code;
+}
+
+} // namespace shop::test
