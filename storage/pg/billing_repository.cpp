@@ -1,0 +1,181 @@
+#include <map>
+
+#include "storage/pg/connection.hpp"
+#include "storage/pg/pg_repositories.hpp"
+
+namespace shop {
+
+namespace {
+
+constexpr const char* load_accounts_sql = R"(
+SELECT user_id, balance FROM billing.accounts ORDER BY user_id)";
+
+constexpr const char* max_ledger_id_sql = R"(
+SELECT coalesce(max(id), 0) FROM billing.ledger)";
+
+constexpr const char* find_charge_sql = R"(
+SELECT order_id, user_id, sum, result FROM billing.order_charges
+WHERE order_id = $1::bigint)";
+
+constexpr const char* ledger_sql = R"(
+SELECT id, user_id, amount, kind, coalesce(order_id, 0), balance_after,
+       (extract(epoch FROM at) * 1000)::bigint
+FROM billing.ledger WHERE user_id = $1::bigint ORDER BY id)";
+
+// $1 user ids, $2 balances.
+constexpr const char* insert_accounts_sql = R"(
+INSERT INTO billing.accounts (user_id, balance)
+SELECT * FROM unnest($1::bigint[], $2::bigint[]))";
+
+// $1 ids, $2 user ids, $3 amounts, $4 kinds, $5 order ids (0 for none),
+// $6 balances after, $7 times (ms since the epoch).
+constexpr const char* insert_entries_sql = R"(
+INSERT INTO billing.ledger
+  (id, user_id, amount, kind, order_id, balance_after, at)
+SELECT id, user_id, amount, kind, nullif(order_id, 0), balance_after,
+       to_timestamp(at_ms / 1000.0)
+FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[],
+            $5::bigint[], $6::bigint[], $7::bigint[])
+  AS t(id, user_id, amount, kind, order_id, balance_after, at_ms))";
+
+// $1 user ids, $2 new balances (each user at most once).
+constexpr const char* update_balances_sql = R"(
+UPDATE billing.accounts AS a SET balance = t.balance
+FROM unnest($1::bigint[], $2::bigint[]) AS t(user_id, balance)
+WHERE a.user_id = t.user_id)";
+
+// $1 order ids, $2 user ids, $3 sums, $4 results.
+constexpr const char* insert_charges_sql = R"(
+INSERT INTO billing.order_charges (order_id, user_id, sum, result)
+SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[]))";
+
+template <class Enum>
+Enum parse_enum(const std::string& str) {
+  Enum x{};
+  if (!from_string(str, x))
+    throw storage_error(storage_error::kind::other, "",
+                        "storage: unexpected enum value '" + str + "'");
+  return x;
+}
+
+class pg_billing_repository : public billing_repository {
+public:
+  explicit pg_billing_repository(pg::connection conn)
+    : conn_(std::move(conn)) {
+  }
+
+  std::vector<account> load_accounts() override {
+    auto res = conn_.exec(load_accounts_sql);
+    std::vector<account> accounts;
+    accounts.reserve(res.rows());
+    for (int row = 0; row < res.rows(); ++row)
+      accounts.push_back(account{res.int64(row, 0), res.cents(row, 1)});
+    return accounts;
+  }
+
+  int64_t max_ledger_id() override {
+    return conn_.exec(max_ledger_id_sql).int64(0, 0);
+  }
+
+  std::optional<order_processed> find_charge(order_id id) override {
+    auto res = conn_.exec(find_charge_sql, id);
+    if (res.rows() == 0)
+      return std::nullopt;
+    return order_processed{res.int64(0, 0), res.int64(0, 1), res.cents(0, 2),
+                           parse_enum<payment_result>(res.text(0, 3))};
+  }
+
+  std::vector<ledger_entry> ledger(user_id user) override {
+    auto res = conn_.exec(ledger_sql, user);
+    std::vector<ledger_entry> entries;
+    entries.reserve(res.rows());
+    for (int row = 0; row < res.rows(); ++row) {
+      ledger_entry x;
+      x.id = res.int64(row, 0);
+      x.user = res.int64(row, 1);
+      x.amount = res.cents(row, 2);
+      x.kind = parse_enum<ledger_kind>(res.text(row, 3));
+      x.order = res.int64(row, 4);
+      x.balance_after = res.cents(row, 5);
+      x.at = res.int64(row, 6);
+      entries.push_back(std::move(x));
+    }
+    return entries;
+  }
+
+  void commit(const billing_changes& changes) override {
+    if (changes.empty())
+      return;
+    conn_.transaction([&] {
+      if (!changes.opened.empty())
+        insert_accounts(changes.opened);
+      if (!changes.entries.empty()) {
+        insert_entries(changes.entries);
+        update_balances(changes.entries);
+      }
+      if (!changes.charges.empty())
+        insert_charges(changes.charges);
+    });
+  }
+
+private:
+  void insert_accounts(const std::vector<account>& xs) {
+    pg::array users, balances;
+    for (auto& x : xs) {
+      users.add(x.user);
+      balances.add(x.balance);
+    }
+    conn_.exec(insert_accounts_sql, users, balances);
+  }
+
+  void insert_entries(const std::vector<ledger_entry>& xs) {
+    pg::array ids, users, amounts, kinds, orders, balances, times;
+    for (auto& x : xs) {
+      ids.add(x.id);
+      users.add(x.user);
+      amounts.add(x.amount);
+      kinds.add(to_string(x.kind));
+      orders.add(x.order);
+      balances.add(x.balance_after);
+      times.add(x.at);
+    }
+    conn_.exec(insert_entries_sql, ids, users, amounts, kinds, orders,
+               balances, times);
+  }
+
+  /// Sets each touched account to the balance after its last entry.
+  void update_balances(const std::vector<ledger_entry>& xs) {
+    std::map<user_id, money> last;
+    for (auto& x : xs)
+      last[x.user] = x.balance_after;
+    pg::array users, balances;
+    for (auto& [user, balance] : last) {
+      users.add(user);
+      balances.add(balance);
+    }
+    conn_.exec(update_balances_sql, users, balances);
+  }
+
+  void insert_charges(const std::vector<order_processed>& xs) {
+    pg::array orders, users, sums, results;
+    for (auto& x : xs) {
+      orders.add(x.order);
+      users.add(x.user);
+      sums.add(x.sum);
+      results.add(to_string(x.result));
+    }
+    conn_.exec(insert_charges_sql, orders, users, sums, results);
+  }
+
+  pg::connection conn_;
+};
+
+} // namespace
+
+std::unique_ptr<billing_repository>
+make_pg_billing_repository(const std::string& conninfo) {
+  return std::make_unique<pg_billing_repository>(
+    pg::open_service(conninfo, "billing"));
+}
+
+} // namespace shop

@@ -1,0 +1,203 @@
+#include "storage/pg/connection.hpp"
+
+#include <charconv>
+#include <cstring>
+
+#include "storage/schema.hpp"
+
+namespace shop::pg {
+
+namespace {
+
+/// Serializes schema changes of all services of one database. The value is
+/// arbitrary ("actorsho" in ASCII); it only has to be the same everywhere.
+constexpr const char* schema_lock_key = "7017580666383722607";
+
+constexpr const char* schema_lock_sql = "SELECT pg_advisory_xact_lock($1::bigint)";
+
+/// Keeps the "already exists, skipping" notices of the idempotent schema out
+/// of stderr.
+constexpr const char* quiet_notices_sql = "SET LOCAL client_min_messages = warning";
+
+/// Drops a trailing newline from libpq's messages.
+std::string trimmed(const char* msg) {
+  std::string str = msg != nullptr ? msg : "";
+  while (!str.empty() && (str.back() == '\n' || str.back() == ' '))
+    str.pop_back();
+  return str;
+}
+
+/// The first line of a SQL statement, to say which one failed.
+std::string first_line(const char* sql) {
+  std::string str = sql;
+  if (auto pos = str.find('\n'); pos != std::string::npos)
+    str.erase(pos);
+  constexpr size_t max_len = 80;
+  if (str.size() > max_len)
+    str = str.substr(0, max_len) + "...";
+  return str;
+}
+
+} // namespace
+
+storage_error::kind classify(const char* sqlstate, bool connection_ok) noexcept {
+  using kind = storage_error::kind;
+  if (!connection_ok)
+    return kind::connection_lost;
+  if (sqlstate == nullptr || *sqlstate == '\0')
+    return kind::other;
+  auto is = [sqlstate](const char* code) {
+    return std::strcmp(sqlstate, code) == 0;
+  };
+  // Class 08: connection exception. 57P01-57P03: the server is shutting down
+  // or not accepting connections yet; the connection is gone either way.
+  if (std::strncmp(sqlstate, "08", 2) == 0 || is("57P01") || is("57P02")
+      || is("57P03"))
+    return kind::connection_lost;
+  if (is("23505"))
+    return kind::unique_violation;
+  if (is("40001") || is("40P01"))
+    return kind::serialization_failure;
+  if (is("23514") || is("23503") || is("23502"))
+    return kind::constraint_violation;
+  return kind::other;
+}
+
+// -- array --------------------------------------------------------------------
+
+void array::add_param(const param& x) {
+  if (size_++ > 0)
+    text_ += ',';
+  if (!x) {
+    text_ += "NULL";
+    return;
+  }
+  text_ += '"';
+  for (char c : *x) {
+    if (c == '"' || c == '\\')
+      text_ += '\\';
+    text_ += c;
+  }
+  text_ += '"';
+}
+
+// -- result -------------------------------------------------------------------
+
+int64_t result::int64(int row, int col) const {
+  const char* str = PQgetvalue(res_.get(), row, col);
+  auto len = std::strlen(str);
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(str, str + len, value);
+  if (ec != std::errc{} || end != str + len || len == 0)
+    throw storage_error(storage_error::kind::other, "",
+                        std::string{"storage: expected an integer, got '"}
+                          + str + "'");
+  return value;
+}
+
+int32_t result::int32(int row, int col) const {
+  auto value = int64(row, col);
+  if (value < INT32_MIN || value > INT32_MAX)
+    throw storage_error(storage_error::kind::other, "",
+                        "storage: integer out of range: "
+                          + std::to_string(value));
+  return static_cast<int32_t>(value);
+}
+
+// -- connection ---------------------------------------------------------------
+
+connection::connection(const std::string& conninfo) {
+  // Reject a malformed conninfo up front: retrying would not help, so it is
+  // not a lost connection.
+  char* parse_error = nullptr;
+  if (auto* opts = PQconninfoParse(conninfo.c_str(), &parse_error)) {
+    PQconninfoFree(opts);
+  } else {
+    auto msg = trimmed(parse_error);
+    PQfreemem(parse_error);
+    throw storage_error(storage_error::kind::other, "",
+                        "storage: invalid connection string: " + msg);
+  }
+  // Later keywords override earlier ones, so the caller's conninfo (expanded
+  // from "dbname") wins over these defaults.
+  const char* keywords[] = {"connect_timeout", "fallback_application_name",
+                            "dbname", nullptr};
+  const char* values[] = {"10", "actorshop", conninfo.c_str(), nullptr};
+  conn_.reset(PQconnectdbParams(keywords, values, 1));
+  if (!conn_)
+    throw storage_error(storage_error::kind::connection_lost, "",
+                        "storage: out of memory while connecting");
+  if (PQstatus(conn_.get()) != CONNECTION_OK)
+    throw storage_error(storage_error::kind::connection_lost, "",
+                        "storage: cannot connect to PostgreSQL: "
+                          + trimmed(PQerrorMessage(conn_.get())));
+}
+
+result connection::exec_params(const char* sql,
+                               const std::vector<param>& params) {
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (auto& x : params)
+    values.push_back(x ? x->c_str() : nullptr);
+  auto* res = PQexecParams(conn_.get(), sql, static_cast<int>(values.size()),
+                           nullptr, values.data(), nullptr, nullptr, 0);
+  return check(res, sql);
+}
+
+void connection::exec_script(const char* sql) {
+  check(PQexec(conn_.get(), sql), sql);
+}
+
+result connection::check(PGresult* res, const char* sql) const {
+  result owned{res};
+  auto status = res != nullptr ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
+    fail(res, sql);
+  return owned;
+}
+
+void connection::fail(const PGresult* res, const char* sql) const {
+  const char* sqlstate = res != nullptr
+                           ? PQresultErrorField(res, PG_DIAG_SQLSTATE)
+                           : nullptr;
+  std::string state = sqlstate != nullptr ? sqlstate : "";
+  auto msg = trimmed(res != nullptr ? PQresultErrorMessage(res) : "");
+  if (msg.empty())
+    msg = trimmed(PQerrorMessage(conn_.get()));
+  auto kind = classify(sqlstate, ok());
+  std::string what = "storage: ";
+  if (!state.empty())
+    what += "SQLSTATE " + state + ": ";
+  what += msg;
+  what += " [in: " + first_line(sql) + "]";
+  throw storage_error(kind, std::move(state), what);
+}
+
+void connection::rollback_noexcept() noexcept {
+  // After a failed COMMIT or a lost connection there is nothing to roll back.
+  if (!ok() || PQtransactionStatus(conn_.get()) == PQTRANS_IDLE)
+    return;
+  PQclear(PQexec(conn_.get(), "ROLLBACK"));
+}
+
+// -- schema -------------------------------------------------------------------
+
+void apply_schema(connection& conn, const char* name) {
+  const char* sql = schema_sql(name);
+  if (sql == nullptr)
+    throw storage_error(storage_error::kind::other, "",
+                        std::string{"storage: no schema named "} + name);
+  conn.transaction([&] {
+    conn.exec(quiet_notices_sql);
+    conn.exec(schema_lock_sql, schema_lock_key);
+    conn.exec_script(sql);
+  });
+}
+
+connection open_service(const std::string& conninfo, const char* name) {
+  connection conn{conninfo};
+  apply_schema(conn, name);
+  return conn;
+}
+
+} // namespace shop::pg

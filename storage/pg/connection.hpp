@@ -1,0 +1,200 @@
+#pragma once
+
+// A thin RAII layer over raw libpq, internal to storage/pg (the public header
+// pg_repositories.hpp does not include it). Parameters always travel out of
+// line ($1, $2, ...) in text format; the SQL casts them where the type matters
+// ($1::bigint). Every failure becomes a shop::storage_error whose kind is
+// decided by `classify`, the one SQLSTATE mapping of the project.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <libpq-fe.h>
+
+#include "actors/money.hpp"
+#include "storage/errors.hpp"
+
+namespace shop::pg {
+
+/// Maps a SQLSTATE (nullptr or empty when the error did not come from the
+/// server) and the health of the connection to an error kind.
+storage_error::kind classify(const char* sqlstate, bool connection_ok) noexcept;
+
+// -- parameters ---------------------------------------------------------------
+
+/// One out-of-line parameter in text format; nullopt is SQL NULL.
+using param = std::optional<std::string>;
+
+inline param to_param(const param& x) {
+  return x;
+}
+
+inline param to_param(const std::string& x) {
+  return x;
+}
+
+inline param to_param(const char* x) {
+  return std::string{x};
+}
+
+inline param to_param(int64_t x) {
+  return std::to_string(x);
+}
+
+inline param to_param(int32_t x) {
+  return std::to_string(x);
+}
+
+inline param to_param(money x) {
+  return std::to_string(x.cents());
+}
+
+/// Builds one array parameter ("{"1","2"}") so that a whole batch of rows
+/// travels in a single statement: `INSERT ... SELECT * FROM unnest($1::bigint[],
+/// $2::text[])`. Elements are always quoted, which PostgreSQL accepts for
+/// every element type.
+class array {
+public:
+  template <class T>
+  void add(const T& x) {
+    add_param(to_param(x));
+  }
+
+  size_t size() const noexcept {
+    return size_;
+  }
+
+  /// The array literal.
+  std::string literal() const {
+    return text_ + '}';
+  }
+
+private:
+  void add_param(const param& x);
+
+  std::string text_ = "{";
+  size_t size_ = 0;
+};
+
+inline param to_param(const array& x) {
+  return x.literal();
+}
+
+// -- results ------------------------------------------------------------------
+
+/// Owns a PGresult.
+class result {
+public:
+  explicit result(PGresult* res) noexcept : res_(res) {
+  }
+
+  int rows() const noexcept {
+    return PQntuples(res_.get());
+  }
+
+  bool is_null(int row, int col) const noexcept {
+    return PQgetisnull(res_.get(), row, col) != 0;
+  }
+
+  std::string text(int row, int col) const {
+    return PQgetvalue(res_.get(), row, col);
+  }
+
+  /// Parses a bigint/integer column; throws storage_error(other) on anything
+  /// else, since that means the SQL and the code disagree.
+  int64_t int64(int row, int col) const;
+
+  int32_t int32(int row, int col) const;
+
+  money cents(int row, int col) const {
+    return money::from_cents(int64(row, col));
+  }
+
+private:
+  struct deleter {
+    void operator()(PGresult* res) const noexcept {
+      PQclear(res);
+    }
+  };
+
+  std::unique_ptr<PGresult, deleter> res_;
+};
+
+// -- connections --------------------------------------------------------------
+
+/// Owns a PGconn. Not thread-safe: one user at a time (each service actor
+/// owns its repository and thus its connection).
+class connection {
+public:
+  /// Connects; throws storage_error(connection_lost) when the server cannot
+  /// be reached and storage_error(other) for a malformed conninfo. `conninfo`
+  /// is anything PQconnectdb accepts (key=value or a postgresql:// URL).
+  explicit connection(const std::string& conninfo);
+
+  /// Runs one statement with out-of-line parameters.
+  template <class... Ts>
+  result exec(const char* sql, const Ts&... xs) {
+    return exec_params(sql, std::vector<param>{to_param(xs)...});
+  }
+
+  /// Runs one statement with out-of-line parameters.
+  result exec_params(const char* sql, const std::vector<param>& params);
+
+  /// Runs a parameterless script that may hold several statements (the
+  /// schema files).
+  void exec_script(const char* sql);
+
+  /// Runs `f` between BEGIN and COMMIT; rolls back and rethrows if `f` or the
+  /// COMMIT throws.
+  template <class F>
+  void transaction(F&& f) {
+    exec("BEGIN");
+    try {
+      f();
+      exec("COMMIT");
+    } catch (...) {
+      rollback_noexcept();
+      throw;
+    }
+  }
+
+  /// Whether libpq still considers the connection usable.
+  bool ok() const noexcept {
+    return PQstatus(conn_.get()) == CONNECTION_OK;
+  }
+
+  /// The process id of the server backend (for fault tests).
+  int backend_pid() const noexcept {
+    return PQbackendPID(conn_.get());
+  }
+
+private:
+  /// Throws the storage_error for a failed `res` (which may be nullptr).
+  [[noreturn]] void fail(const PGresult* res, const char* sql) const;
+
+  /// Checks the status of `res`, throwing on failure.
+  result check(PGresult* res, const char* sql) const;
+
+  void rollback_noexcept() noexcept;
+
+  struct deleter {
+    void operator()(PGconn* conn) const noexcept {
+      PQfinish(conn);
+    }
+  };
+
+  std::unique_ptr<PGconn, deleter> conn_;
+};
+
+/// Applies storage/sql/<name>.sql (embedded) in one transaction, under a
+/// transaction-scoped advisory lock shared by all schemas, so that services
+/// starting at once do not race on CREATE SCHEMA IF NOT EXISTS.
+void apply_schema(connection& conn, const char* name);
+
+/// Connects and applies the schema `name`: what every repository factory does.
+connection open_service(const std::string& conninfo, const char* name);
+
+} // namespace shop::pg

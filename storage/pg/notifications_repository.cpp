@@ -1,0 +1,141 @@
+#include <algorithm>
+#include <map>
+
+#include "storage/pg/connection.hpp"
+#include "storage/pg/pg_repositories.hpp"
+
+namespace shop {
+
+namespace {
+
+constexpr const char* load_recipients_sql = R"(
+SELECT user_id, email, name FROM notifications.recipients ORDER BY user_id)";
+
+constexpr const char* max_notification_id_sql = R"(
+SELECT coalesce(max(id), 0) FROM notifications.messages)";
+
+// $1 user id or 0 for any, $2 order id or 0 for any, $3 limit. The planner
+// sees the parameters of an unnamed statement, so "$1 = 0 OR ..." folds away
+// and the indexes apply.
+constexpr const char* list_messages_sql = R"(
+SELECT id, user_id, order_id, email, subject, body,
+       (extract(epoch FROM sent_at) * 1000)::bigint
+FROM notifications.messages
+WHERE ($1::bigint = 0 OR user_id = $1::bigint)
+  AND ($2::bigint = 0 OR order_id = $2::bigint)
+ORDER BY id DESC
+LIMIT $3::integer)";
+
+// $1 user ids, $2 emails, $3 names (each user at most once).
+constexpr const char* upsert_recipients_sql = R"(
+INSERT INTO notifications.recipients (user_id, email, name)
+SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[])
+ON CONFLICT (user_id) DO UPDATE SET email = excluded.email, name = excluded.name)";
+
+// $1 ids, $2 user ids, $3 order ids, $4 emails, $5 subjects, $6 bodies,
+// $7 times (ms since the epoch). At most one message per order: later ones
+// for the same order are dropped silently.
+constexpr const char* insert_messages_sql = R"(
+INSERT INTO notifications.messages
+  (id, user_id, order_id, email, subject, body, sent_at)
+SELECT id, user_id, order_id, email, subject, body,
+       to_timestamp(sent_ms / 1000.0)
+FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[],
+            $6::text[], $7::bigint[])
+  WITH ORDINALITY AS t(id, user_id, order_id, email, subject, body, sent_ms, n)
+ORDER BY n
+ON CONFLICT (order_id) DO NOTHING)";
+
+class pg_notifications_repository : public notifications_repository {
+public:
+  explicit pg_notifications_repository(pg::connection conn)
+    : conn_(std::move(conn)) {
+  }
+
+  std::vector<user> load_recipients() override {
+    auto res = conn_.exec(load_recipients_sql);
+    std::vector<user> users;
+    users.reserve(res.rows());
+    for (int row = 0; row < res.rows(); ++row)
+      users.push_back(user{res.int64(row, 0), res.text(row, 1),
+                           res.text(row, 2)});
+    return users;
+  }
+
+  notification_id max_notification_id() override {
+    return conn_.exec(max_notification_id_sql).int64(0, 0);
+  }
+
+  std::vector<notification> list(const notification_filter& filter) override {
+    auto limit = std::max(filter.limit, int32_t{0});
+    auto res = conn_.exec(list_messages_sql, filter.user, filter.order, limit);
+    std::vector<notification> messages;
+    messages.reserve(res.rows());
+    for (int row = 0; row < res.rows(); ++row) {
+      notification x;
+      x.id = res.int64(row, 0);
+      x.user = res.int64(row, 1);
+      x.order = res.int64(row, 2);
+      x.email = res.text(row, 3);
+      x.subject = res.text(row, 4);
+      x.body = res.text(row, 5);
+      x.sent_at = res.int64(row, 6);
+      messages.push_back(std::move(x));
+    }
+    return messages;
+  }
+
+  void commit(const notifications_changes& changes) override {
+    if (changes.empty())
+      return;
+    conn_.transaction([&] {
+      if (!changes.recipients.empty())
+        upsert_recipients(changes.recipients);
+      if (!changes.sent.empty())
+        insert_messages(changes.sent);
+    });
+  }
+
+private:
+  void upsert_recipients(const std::vector<user>& xs) {
+    // ON CONFLICT DO UPDATE may not touch a row twice in one statement; the
+    // last address of a user in the batch is the one that counts.
+    std::map<user_id, const user*> last;
+    for (auto& x : xs)
+      last[x.id] = &x;
+    pg::array ids, emails, names;
+    for (auto& [id, x] : last) {
+      ids.add(id);
+      emails.add(x->email);
+      names.add(x->name);
+    }
+    conn_.exec(upsert_recipients_sql, ids, emails, names);
+  }
+
+  void insert_messages(const std::vector<notification>& xs) {
+    pg::array ids, users, orders, emails, subjects, bodies, times;
+    for (auto& x : xs) {
+      ids.add(x.id);
+      users.add(x.user);
+      orders.add(x.order);
+      emails.add(x.email);
+      subjects.add(x.subject);
+      bodies.add(x.body);
+      times.add(x.sent_at);
+    }
+    conn_.exec(insert_messages_sql, ids, users, orders, emails, subjects,
+               bodies, times);
+  }
+
+  pg::connection conn_;
+};
+
+} // namespace
+
+std::unique_ptr<notifications_repository>
+make_pg_notifications_repository(const std::string& conninfo) {
+  return std::make_unique<pg_notifications_repository>(
+    pg::open_service(conninfo, "notifications"));
+}
+
+} // namespace shop

@@ -1,0 +1,169 @@
+#include <set>
+
+#include "storage/pg/connection.hpp"
+#include "storage/pg/pg_repositories.hpp"
+
+namespace shop {
+
+namespace {
+
+constexpr const char* load_known_users_sql = R"(
+SELECT user_id FROM orders.known_users ORDER BY user_id)";
+
+// Uses the partial index on pending orders.
+constexpr const char* load_pending_sql = R"(
+SELECT id, user_id, item_id, quantity, sum, status,
+       (extract(epoch FROM created_at) * 1000)::bigint,
+       (extract(epoch FROM updated_at) * 1000)::bigint
+FROM orders.orders WHERE status = 'pending' ORDER BY id)";
+
+constexpr const char* max_order_id_sql = R"(
+SELECT coalesce(max(id), 0) FROM orders.orders)";
+
+constexpr const char* find_order_sql = R"(
+SELECT id, user_id, item_id, quantity, sum, status,
+       (extract(epoch FROM created_at) * 1000)::bigint,
+       (extract(epoch FROM updated_at) * 1000)::bigint
+FROM orders.orders WHERE id = $1::bigint)";
+
+// $1 user ids.
+constexpr const char* insert_known_users_sql = R"(
+INSERT INTO orders.known_users (user_id)
+SELECT * FROM unnest($1::bigint[])
+ON CONFLICT (user_id) DO NOTHING)";
+
+// $1 ids, $2 user ids, $3 item ids, $4 quantities, $5 sums, $6 statuses,
+// $7 creation times, $8 update times (ms since the epoch).
+constexpr const char* insert_orders_sql = R"(
+INSERT INTO orders.orders
+  (id, user_id, item_id, quantity, sum, status, created_at, updated_at)
+SELECT id, user_id, item_id, quantity, sum, status,
+       to_timestamp(created_ms / 1000.0), to_timestamp(updated_ms / 1000.0)
+FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::integer[],
+            $5::bigint[], $6::text[], $7::bigint[], $8::bigint[])
+  AS t(id, user_id, item_id, quantity, sum, status, created_ms, updated_ms))";
+
+// $1 ids, $2 statuses, $3 times (each order at most once). Only pending
+// orders move: a late or repeated ORDER_PROCESSED changes nothing.
+constexpr const char* update_orders_sql = R"(
+UPDATE orders.orders AS o
+SET status = t.status, updated_at = to_timestamp(t.at_ms / 1000.0)
+FROM unnest($1::bigint[], $2::text[], $3::bigint[]) AS t(id, status, at_ms)
+WHERE o.id = t.id AND o.status = 'pending')";
+
+order to_order(const pg::result& res, int row) {
+  order x;
+  x.id = res.int64(row, 0);
+  x.user = res.int64(row, 1);
+  x.item = res.int64(row, 2);
+  x.quantity = res.int32(row, 3);
+  x.sum = res.cents(row, 4);
+  if (!from_string(res.text(row, 5), x.status))
+    throw storage_error(storage_error::kind::other, "",
+                        "storage: unexpected order status '"
+                          + res.text(row, 5) + "'");
+  x.created_at = res.int64(row, 6);
+  x.updated_at = res.int64(row, 7);
+  return x;
+}
+
+class pg_orders_repository : public orders_repository {
+public:
+  explicit pg_orders_repository(pg::connection conn) : conn_(std::move(conn)) {
+  }
+
+  std::vector<user_id> load_known_users() override {
+    auto res = conn_.exec(load_known_users_sql);
+    std::vector<user_id> users;
+    users.reserve(res.rows());
+    for (int row = 0; row < res.rows(); ++row)
+      users.push_back(res.int64(row, 0));
+    return users;
+  }
+
+  std::vector<order> load_pending() override {
+    auto res = conn_.exec(load_pending_sql);
+    std::vector<order> orders;
+    orders.reserve(res.rows());
+    for (int row = 0; row < res.rows(); ++row)
+      orders.push_back(to_order(res, row));
+    return orders;
+  }
+
+  order_id max_order_id() override {
+    return conn_.exec(max_order_id_sql).int64(0, 0);
+  }
+
+  std::optional<order> find_order(order_id id) override {
+    auto res = conn_.exec(find_order_sql, id);
+    if (res.rows() == 0)
+      return std::nullopt;
+    return to_order(res, 0);
+  }
+
+  void commit(const orders_changes& changes) override {
+    if (changes.empty())
+      return;
+    conn_.transaction([&] {
+      if (!changes.known_users.empty())
+        insert_known_users(changes.known_users);
+      if (!changes.created.empty())
+        insert_orders(changes.created);
+      update_orders(changes.updated);
+    });
+  }
+
+private:
+  void insert_known_users(const std::vector<user_id>& xs) {
+    pg::array users;
+    for (auto x : xs)
+      users.add(x);
+    conn_.exec(insert_known_users_sql, users);
+  }
+
+  void insert_orders(const std::vector<order>& xs) {
+    pg::array ids, users, items, quantities, sums, statuses, created, updated;
+    for (auto& x : xs) {
+      ids.add(x.id);
+      users.add(x.user);
+      items.add(x.item);
+      quantities.add(x.quantity);
+      sums.add(x.sum);
+      statuses.add(to_string(x.status));
+      created.add(x.created_at);
+      updated.add(x.updated_at);
+    }
+    conn_.exec(insert_orders_sql, ids, users, items, quantities, sums,
+               statuses, created, updated);
+  }
+
+  void update_orders(const std::vector<order_update>& xs) {
+    // Applied in order, the first update of an order moves it off pending and
+    // any later one in the batch changes nothing; a single UPDATE would pick
+    // an arbitrary one, so keep only the first. An "update" to pending is no
+    // transition at all and is ignored.
+    std::set<order_id> seen;
+    pg::array ids, statuses, times;
+    for (auto& x : xs) {
+      if (x.status == order_status::pending || !seen.insert(x.id).second)
+        continue;
+      ids.add(x.id);
+      statuses.add(to_string(x.status));
+      times.add(x.at);
+    }
+    if (ids.size() > 0)
+      conn_.exec(update_orders_sql, ids, statuses, times);
+  }
+
+  pg::connection conn_;
+};
+
+} // namespace
+
+std::unique_ptr<orders_repository>
+make_pg_orders_repository(const std::string& conninfo) {
+  return std::make_unique<pg_orders_repository>(
+    pg::open_service(conninfo, "orders"));
+}
+
+} // namespace shop

@@ -1,0 +1,69 @@
+#include "storage/pg/connection.hpp"
+#include "storage/pg/pg_repositories.hpp"
+
+namespace shop {
+
+namespace {
+
+constexpr const char* load_users_sql = R"(
+SELECT id, email, name FROM users.users ORDER BY id)";
+
+// One statement for the whole batch: $1 ids, $2 emails, $3 email keys,
+// $4 names, as parallel arrays.
+constexpr const char* insert_users_sql = R"(
+INSERT INTO users.users (id, email, email_key, name)
+SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]))";
+
+/// The uniqueness key of an email: ASCII lower case. Computed here rather than
+/// with SQL lower(), whose result depends on the database's locale, so that
+/// the in-memory repository (storage/memory) can agree byte for byte.
+std::string email_key(const std::string& email) {
+  std::string key = email;
+  for (auto& c : key)
+    if (c >= 'A' && c <= 'Z')
+      c = static_cast<char>(c - 'A' + 'a');
+  return key;
+}
+
+class pg_users_repository : public users_repository {
+public:
+  explicit pg_users_repository(pg::connection conn) : conn_(std::move(conn)) {
+  }
+
+  std::vector<user> load_users() override {
+    auto res = conn_.exec(load_users_sql);
+    std::vector<user> users;
+    users.reserve(res.rows());
+    for (int row = 0; row < res.rows(); ++row)
+      users.push_back(user{res.int64(row, 0), res.text(row, 1),
+                           res.text(row, 2)});
+    return users;
+  }
+
+  void commit(const users_changes& changes) override {
+    if (changes.empty())
+      return;
+    pg::array ids, emails, keys, names;
+    for (auto& x : changes.created) {
+      ids.add(x.id);
+      emails.add(x.email);
+      keys.add(email_key(x.email));
+      names.add(x.name);
+    }
+    // A single statement is atomic on its own: no BEGIN/COMMIT round trips.
+    conn_.exec(insert_users_sql, ids, emails, keys, names);
+  }
+
+private:
+  pg::connection conn_;
+};
+
+} // namespace
+
+std::unique_ptr<users_repository>
+make_pg_users_repository(const std::string& conninfo) {
+  return std::make_unique<pg_users_repository>(
+    pg::open_service(conninfo, "users"));
+}
+
+} // namespace shop

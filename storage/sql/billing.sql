@@ -1,0 +1,36 @@
+-- Billing service: accounts, the ledger of every movement of money and the
+-- decided order charges. Applied idempotently at every start. Amounts are
+-- int64 cents.
+CREATE SCHEMA IF NOT EXISTS billing;
+
+CREATE TABLE IF NOT EXISTS billing.accounts (
+  user_id   bigint      PRIMARY KEY,
+  -- The last balance_after of the account's ledger; never negative.
+  balance   bigint      NOT NULL CHECK (balance >= 0),
+  opened_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE IF NOT EXISTS billing.ledger (
+  id            bigint      PRIMARY KEY,
+  user_id       bigint      NOT NULL REFERENCES billing.accounts (user_id),
+  amount        bigint      NOT NULL,
+  kind          text        NOT NULL
+                CHECK (kind IN ('deposit', 'payment', 'order_charge')),
+  -- The order of an order_charge, NULL otherwise.
+  order_id      bigint,
+  balance_after bigint      NOT NULL CHECK (balance_after >= 0),
+  at            timestamptz NOT NULL
+);
+
+-- One account's ledger, oldest first.
+CREATE INDEX IF NOT EXISTS ledger_user_id_idx ON billing.ledger (user_id, id);
+
+-- One row per order Billing decided, paid or not: makes ORDER_CREATED
+-- processing idempotent across restarts.
+CREATE TABLE IF NOT EXISTS billing.order_charges (
+  order_id bigint      PRIMARY KEY,
+  user_id  bigint      NOT NULL,
+  sum      bigint      NOT NULL,
+  result   text        NOT NULL CHECK (result IN ('paid', 'not_enough_money')),
+  at       timestamptz NOT NULL DEFAULT now()
+);
