@@ -1,0 +1,44 @@
+#pragma once
+
+// The one configuration of the actorshop process. Sources, weakest first:
+// built-in defaults < config file (INI, --config-file=, default
+// actorshop.ini in the working directory if present) < environment variables
+// (ACTORSHOP_HTTP_PORT, ...) < command line (--http-port=9090, ...).
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include <caf/actor_system_config.hpp>
+
+namespace shop {
+
+class config : public caf::actor_system_config {
+public:
+  config();
+
+  /// HTTP listen address (ACTORSHOP_HTTP_HOST, --http-host).
+  std::string http_host = "127.0.0.1";
+  /// HTTP port (ACTORSHOP_HTTP_PORT, --http-port).
+  uint16_t http_port = 8080;
+  /// HTTP I/O threads (ACTORSHOP_HTTP_THREADS, --http-threads).
+  size_t http_threads = 1;
+  /// libpq conninfo or postgresql:// URL (ACTORSHOP_DB_URL, --db-url).
+  /// Required by main.
+  std::string db_url;
+  /// The catalog file (ACTORSHOP_CATALOG, --catalog).
+  std::string catalog_path = "config/catalog.csv";
+  /// How long an HTTP request waits for a service, in milliseconds
+  /// (ACTORSHOP_REQUEST_TIMEOUT_MS, --request-timeout-ms).
+  uint32_t request_timeout_ms = 5000;
+  /// Threads of CAF's scheduler for the cooperative actors
+  /// (ACTORSHOP_WORKERS, --workers); 0 keeps CAF's default.
+  size_t workers = 0;
+};
+
+/// Parses the environment, the config file and the command line into `cfg`.
+/// Returns an empty string on success, else a message for the user. On
+/// --help, prints the options and sets `help_shown`.
+std::string load_config(config& cfg, int argc, char** argv, bool& help_shown);
+
+} // namespace shop

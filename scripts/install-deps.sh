@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages actorshop needs to build, test and run, and
+# nothing else. Idempotent: asks dpkg first, touches apt only when something
+# is missing, and prints nothing when everything is present.
+set -euo pipefail
+
+packages=(
+  # toolchain (a minbase Debian has none of it)
+  build-essential cmake
+  # libraries
+  libcaf-dev librestinio-dev libasio-dev libfmt-dev libpq-dev
+  nlohmann-json3-dev libboost-test-dev
+  # the database server: run.sh and the tests start private clusters
+  postgresql
+)
+
+missing=()
+for pkg in "${packages[@]}"; do
+  status="$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)"
+  if [[ "$status" != "installed" ]]; then
+    missing+=("$pkg")
+  fi
+done
+if [[ ${#missing[@]} -eq 0 ]]; then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}" >&2
+as_root=()
+if [[ "$(id -u)" -ne 0 ]]; then
+  if command -v sudo >/dev/null 2>&1; then
+    as_root=(sudo)
+  else
+    echo "install-deps: missing packages and not root (no sudo): ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" apt-get update -qq
+"${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done" >&2

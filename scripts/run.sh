@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds (Release) and runs actorshop from the
+# repository root, passing this script's arguments on:
+#   scripts/run.sh --http-port=9090
+# With no database configured (no ACTORSHOP_DB_URL, no --db-url=, no db-url in
+# the config file) it starts a private PostgreSQL cluster under var/pg (Unix
+# socket only, data kept between runs) and stops it again on exit.
+# Ctrl-C or SIGTERM stops actorshop cleanly, then the private database.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+scripts/install-deps.sh
+scripts/build.sh Release
+
+# Is a database configured by any source actorshop reads?
+configured_db() {
+  [[ -n "${ACTORSHOP_DB_URL:-}" ]] && return 0
+  local config_file="${ACTORSHOP_CONFIG_FILE:-actorshop.ini}" arg
+  for arg in "$@"; do
+    case "$arg" in
+      --db-url=*) return 0 ;;
+      --config-file=*) config_file="${arg#--config-file=}" ;;
+    esac
+  done
+  [[ -f "$config_file" ]] && grep -Eq '^[[:space:]]*db-url[[:space:]]*=' "$config_file"
+}
+
+# Where the private cluster lives: var/pg, unless the postgres account cannot
+# reach the clone (as root, a clone under /root, mode 700, is typical). Then
+# the data goes to /var/lib/actorshop/ and var/pg links to it.
+private_pg_dir() {
+  local dir="$root/var/pg"
+  if [[ $(id -u) -eq 0 ]] && ! runuser -u postgres -- test -x "$root"; then
+    local alt
+    alt="/var/lib/actorshop/$(printf '%s' "$root" | md5sum | cut -c1-12)"
+    mkdir -p "$alt"
+    [[ -e "$dir" || -L "$dir" ]] || ln -s "$alt" "$dir"
+    dir="$alt"
+  fi
+  echo "$dir"
+}
+
+pg_dir=""
+private_pg=0
+actorshop_pid=""
+
+# shellcheck disable=SC2317  # invoked by the EXIT trap
+cleanup() {
+  if [[ -n "$actorshop_pid" ]] && kill -0 "$actorshop_pid" 2>/dev/null; then
+    kill -TERM "$actorshop_pid" 2>/dev/null || true
+    wait "$actorshop_pid" 2>/dev/null || true
+  fi
+  if [[ $private_pg -eq 1 ]]; then
+    scripts/pg-cluster.sh stop "$pg_dir" >/dev/null || true
+    private_pg=0
+  fi
+}
+trap cleanup EXIT
+
+args=("$@")
+if ! configured_db "$@"; then
+  mkdir -p "$root/var"
+  pg_dir="$(private_pg_dir)"
+  private_pg=1
+  db_url="$(scripts/pg-cluster.sh start "$pg_dir")"
+  echo "run.sh: private PostgreSQL in $pg_dir: $db_url" >&2
+  args=("--db-url=$db_url" "${args[@]}")
+fi
+
+# actorshop runs in the background so that this shell can forward signals
+# to it and still stop the database afterwards. A background job of a
+# non-interactive shell ignores SIGINT, so both signals are forwarded as
+# SIGTERM, actorshop's clean stop.
+build/actorshop "${args[@]}" &
+actorshop_pid=$!
+# shellcheck disable=SC2317  # invoked by the INT/TERM trap
+forward() {
+  kill -TERM "$actorshop_pid" 2>/dev/null || true
+}
+trap forward INT TERM
+
+# `wait` returns early when a trapped signal arrives; keep waiting until
+# actorshop itself has exited, then report its exit status.
+rc=0
+while :; do
+  rc=0
+  wait "$actorshop_pid" || rc=$?
+  kill -0 "$actorshop_pid" 2>/dev/null || break
+done
+actorshop_pid=""
+exit "$rc"
