@@ -1,0 +1,132 @@
+#include "http/errors.hpp"
+
+#include <string>
+
+#include <caf/atom.hpp>
+#include <caf/error.hpp>
+#include <caf/message.hpp>
+#include <caf/sec.hpp>
+#include <fmt/format.h>
+
+#include "actors/errors.hpp"
+#include "http/json_writer.hpp"
+
+namespace shop::http {
+
+namespace {
+
+api_error make(uint16_t status, const char* code, std::string message) {
+  return api_error{status, code, std::move(message)};
+}
+
+/// The first string in an error's context: services put a human-readable
+/// explanation there (e.g. for invalid_argument).
+std::string context_text(const caf::error& err) {
+  const auto& ctx = err.context();
+  for (size_t i = 0; i < ctx.size(); ++i)
+    if (ctx.match_element<std::string>(i))
+      return ctx.get_as<std::string>(i);
+  return {};
+}
+
+api_error from_shop_error(errc code, const caf::error& err) {
+  auto text = context_text(err);
+  auto with_default = [&](const char* fallback) {
+    return text.empty() ? std::string{fallback} : text;
+  };
+  switch (code) {
+    case errc::user_not_found:
+      return make(404, "user_not_found", with_default("no such user"));
+    case errc::account_not_found:
+      return make(404, "account_not_found",
+                  with_default("no billing account for this user"));
+    case errc::item_not_found:
+      return make(404, "item_not_found", with_default("no such item"));
+    case errc::order_not_found:
+      return make(404, "order_not_found", with_default("no such order"));
+    case errc::email_taken:
+      return make(409, "email_taken",
+                  with_default("a user with this email already exists"));
+    case errc::invalid_argument:
+      return make(400, "invalid_argument", with_default("invalid argument"));
+    case errc::amount_too_large:
+      return make(422, "amount_too_large",
+                  with_default("the resulting amount would exceed the "
+                               "maximum of 10000000000000"));
+    case errc::service_unavailable:
+      return make(503, "service_unavailable",
+                  with_default("the service is unavailable, retry later"));
+    case errc::storage_failure:
+      return make(503, "storage_failure",
+                  with_default("storage failed, retry later"));
+    case errc::none:
+      break;
+  }
+  return make(500, "internal_error",
+              fmt::format("unexpected service error code {}",
+                          static_cast<int>(code)));
+}
+
+} // namespace
+
+api_error invalid_json(std::string message) {
+  return make(400, "invalid_json", std::move(message));
+}
+
+api_error missing_field(const std::string& field) {
+  return make(400, "missing_field",
+              fmt::format("missing required field '{}'", field));
+}
+
+api_error invalid_field(const std::string& field, const std::string& why) {
+  return make(400, "invalid_field", fmt::format("field '{}' {}", field, why));
+}
+
+api_error invalid_amount(const std::string& field, const std::string& why) {
+  return make(400, "invalid_amount", fmt::format("field '{}' {}", field, why));
+}
+
+api_error path_not_found(const std::string& path) {
+  return make(404, "not_found", fmt::format("no endpoint at '{}'", path));
+}
+
+api_error method_not_allowed(const std::string& method,
+                             const std::string& path) {
+  return make(405, "method_not_allowed",
+              fmt::format("method {} is not allowed on '{}'", method, path));
+}
+
+api_error body_too_large(size_t limit) {
+  return make(413, "body_too_large",
+              fmt::format("request body exceeds {} bytes", limit));
+}
+
+api_error shutting_down() {
+  return make(503, "service_unavailable", "the server is shutting down");
+}
+
+api_error from_service_error(const caf::error& err) {
+  if (!err)
+    return make(500, "internal_error", "empty error from a service");
+  if (err.category() == caf::atom("shop"))
+    return from_shop_error(static_cast<errc>(err.code()), err);
+  if (err == caf::sec::request_timeout)
+    return make(503, "service_unavailable",
+                "the service did not answer in time, retry later");
+  if (err == caf::sec::request_receiver_down)
+    return make(503, "service_unavailable",
+                "the service is restarting, retry later");
+  return make(500, "internal_error",
+              fmt::format("unexpected error: {}", caf::to_string(err)));
+}
+
+std::string to_json(const api_error& err) {
+  json_writer w;
+  w.begin_object()
+    .field("error", err.code)
+    .field("message", err.message)
+    .end_object();
+  return w.take();
+}
+
+} // namespace shop::http

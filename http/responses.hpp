@@ -1,0 +1,48 @@
+#pragma once
+
+// The JSON bodies of successful responses, one function per shape. Field
+// names are camelCase; money is written as an exact JSON number; times are
+// ISO-8601 UTC with milliseconds.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "actors/types.hpp"
+
+namespace shop::http {
+
+/// POST /register: {"userId"}.
+std::string registered_json(const user& x);
+
+/// GET /getUserInfo: {"userId","name","email"}.
+std::string user_json(const user& x);
+
+/// createAccount, myBalance, deposit: {"userId","balance"}.
+std::string account_json(const account& x);
+
+/// POST /payment: {"userId","result","balance"}.
+std::string payment_json(const payment_outcome& x);
+
+/// GET /items: [{"itemId","name","price"}].
+std::string items_json(const std::vector<item>& xs);
+
+/// POST /createOrder: {"orderId","status","sum","userId","itemId","quantity"}.
+std::string created_order_json(const order& x);
+
+/// GET /getOrder: {"orderId","userId","itemId","quantity","sum","status",
+/// "createdAt","updatedAt"}.
+std::string order_json(const order& x);
+
+/// GET /getAllSentMessages: [{"messageId","userId","orderId","email",
+/// "subject","body","sentAt"}].
+std::string notifications_json(const std::vector<notification>& xs);
+
+/// GET /health: {"status":"ok"}.
+std::string health_json();
+
+/// Formats Unix milliseconds as ISO-8601 UTC with milliseconds:
+/// "2024-05-01T12:34:56.789Z".
+std::string format_timestamp(unix_ms ms);
+
+} // namespace shop::http

@@ -1,0 +1,429 @@
+#include "http/server.hpp"
+
+// The only translation unit that includes RESTinio (it costs ~40 s to
+// compile): the route table, the bridge from requests to service actors, and
+// the server's lifecycle. Parsing, response bodies and error mapping live in
+// light files of their own (request_parsing, responses, errors).
+
+#include <atomic>
+#include <csignal>
+#include <exception>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <restinio/all.hpp>
+
+#include "actors/log.hpp"
+#include "actors/messages.hpp"
+#include "http/errors.hpp"
+#include "http/request_parsing.hpp"
+#include "http/responses.hpp"
+
+namespace shop::http {
+
+namespace {
+
+constexpr const char* component = "http";
+
+// -- server state -------------------------------------------------------------
+
+/// What every handler needs, shared by all requests of one run_server call.
+/// Outlives the io_context (declared before it), so write callbacks that run
+/// while the io_context is destroyed still find it.
+struct server_state {
+  caf::actor_system& sys;
+  const services& svc;
+  const server_options& opts;
+  /// Requests received but whose response is not yet written (or dropped).
+  std::atomic<size_t> unanswered{0};
+  /// Live exchange objects; each may hold a request handle, whose
+  /// connection must die before the io_context.
+  std::atomic<size_t> exchanges{0};
+  /// Set on SIGINT/SIGTERM: new requests get 503 from then on.
+  std::atomic<bool> stopping{false};
+};
+
+const char* reason_phrase(uint16_t status) noexcept {
+  switch (status) {
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 400:
+      return "Bad Request";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "Payload Too Large";
+    case 422:
+      return "Unprocessable Entity";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return status < 500 ? "Client Error" : "Internal Server Error";
+  }
+}
+
+// -- one request in flight ----------------------------------------------------
+
+/// One HTTP request on its way through the system: owns the RESTinio request
+/// handle until the response is handed to RESTinio, and makes sure every
+/// request gets exactly one response.
+class exchange {
+public:
+  exchange(server_state& st, restinio::request_handle_t req)
+    : st_(st), req_(std::move(req)) {
+    ++st_.exchanges;
+  }
+
+  exchange(const exchange&) = delete;
+  exchange& operator=(const exchange&) = delete;
+
+  /// A request dropped without an answer (an actor that died without
+  /// replying) still gets one.
+  ~exchange() {
+    if (req_) {
+      try {
+        fail(api_error{503, "service_unavailable",
+                       "the request was dropped, retry later"});
+      } catch (...) {
+        // Nothing more we can do for this client; never throw here.
+      }
+    }
+    --st_.exchanges;
+  }
+
+  server_state& state() noexcept {
+    return st_;
+  }
+
+  const std::string& body() const noexcept {
+    return req_->body();
+  }
+
+  std::string_view query() const noexcept {
+    auto q = req_->header().query();
+    return {q.data(), q.size()};
+  }
+
+  /// Sends the response. Safe from any thread, though not from two at once
+  /// (an exchange belongs to one actor at a time); later calls are ignored.
+  void reply(uint16_t status, std::string json_body,
+             const char* allow = nullptr) {
+    auto req = std::move(req_);
+    if (!req)
+      return;
+    auto* st = &st_;
+    auto resp = req->create_response(
+      restinio::http_status_line_t{restinio::http_status_code_t{status},
+                                   reason_phrase(status)});
+    resp.append_header(restinio::http_field::content_type, "application/json")
+      .set_body(std::move(json_body));
+    if (allow != nullptr)
+      resp.append_header(restinio::http_field::allow, allow);
+    if (st_.stopping)
+      resp.connection_close();
+    // The callback runs once the bytes are written, or with an error when
+    // they never will be (connection gone, io_context destroyed).
+    resp.done([st](const restinio::asio_ns::error_code&) { --st->unanswered; });
+  }
+
+  /// Answers with an error body.
+  void fail(const api_error& err, const char* allow = nullptr) {
+    if (err.status >= 500)
+      log::warning(component, "answering {} {}: {}", err.status, err.code,
+                   err.message);
+    reply(err.status, to_json(err), allow);
+  }
+
+private:
+  server_state& st_;
+  restinio::request_handle_t req_;
+};
+
+using exchange_ptr = std::shared_ptr<exchange>;
+
+/// Asks `handle` with `xs...` from a short-lived actor, without blocking the
+/// calling (RESTinio) thread; `on_reply` answers the request from the reply
+/// and must take concrete parameter types (CAF checks them against the
+/// handle's interface). Errors and the timeout become error responses.
+template <class Handle, class OnReply, class... Ts>
+void ask(const exchange_ptr& x, const Handle& handle, OnReply on_reply,
+         Ts... xs) {
+  auto timeout = x->state().opts.request_timeout;
+  x->state().sys.spawn([x, handle, timeout, on_reply = std::move(on_reply),
+                        args = std::make_tuple(std::move(xs)...)](
+                         caf::event_based_actor* self) mutable {
+    std::apply(
+      [&](auto&... ys) {
+        self->request(handle, timeout, std::move(ys)...)
+          .then(std::move(on_reply),
+                [x](caf::error& err) { x->fail(from_service_error(err)); });
+      },
+      args);
+  });
+}
+
+// -- handlers -----------------------------------------------------------------
+
+void get_health(const exchange_ptr& x) {
+  x->reply(200, health_json());
+}
+
+void post_register(const exchange_ptr& x) {
+  auto cmd = parse_register(x->body());
+  if (!cmd)
+    return x->fail(cmd.error());
+  ask(
+    x, x->state().svc.users,
+    [x](user& u) { x->reply(201, registered_json(u)); }, std::move(*cmd));
+}
+
+/// Parses the query string and the required id parameter `name`.
+parsed<int64_t> id_from_query(const exchange_ptr& x, const char* name) {
+  auto params = parse_query(x->query());
+  if (!params)
+    return params.error();
+  return parse_id_param(*params, name);
+}
+
+void get_user_info(const exchange_ptr& x) {
+  auto id = id_from_query(x, "userId");
+  if (!id)
+    return x->fail(id.error());
+  ask(
+    x, x->state().svc.users, [x](user& u) { x->reply(200, user_json(u)); },
+    atom::get_v, *id);
+}
+
+void post_create_account(const exchange_ptr& x) {
+  auto id = parse_create_account(x->body());
+  if (!id)
+    return x->fail(id.error());
+  ask(
+    x, x->state().svc.billing,
+    [x](account& acc, bool created) {
+      x->reply(created ? 201 : 200, account_json(acc));
+    },
+    atom::open_v, *id);
+}
+
+void get_my_balance(const exchange_ptr& x) {
+  auto id = id_from_query(x, "userId");
+  if (!id)
+    return x->fail(id.error());
+  ask(
+    x, x->state().svc.billing,
+    [x](account& acc) { x->reply(200, account_json(acc)); }, atom::balance_v,
+    *id);
+}
+
+void post_deposit(const exchange_ptr& x) {
+  auto cmd = parse_deposit(x->body());
+  if (!cmd)
+    return x->fail(cmd.error());
+  ask(
+    x, x->state().svc.billing,
+    [x](account& acc) { x->reply(200, account_json(acc)); }, *cmd);
+}
+
+void post_payment(const exchange_ptr& x) {
+  auto cmd = parse_payment(x->body());
+  if (!cmd)
+    return x->fail(cmd.error());
+  ask(
+    x, x->state().svc.billing,
+    [x](payment_outcome& out) { x->reply(200, payment_json(out)); }, *cmd);
+}
+
+void get_items(const exchange_ptr& x) {
+  ask(
+    x, x->state().svc.orders,
+    [x](std::vector<item>& xs) { x->reply(200, items_json(xs)); },
+    atom::list_v);
+}
+
+void post_create_order(const exchange_ptr& x) {
+  auto cmd = parse_create_order(x->body());
+  if (!cmd)
+    return x->fail(cmd.error());
+  ask(
+    x, x->state().svc.orders,
+    [x](order& o) { x->reply(201, created_order_json(o)); }, *cmd);
+}
+
+void get_order(const exchange_ptr& x) {
+  auto id = id_from_query(x, "orderId");
+  if (!id)
+    return x->fail(id.error());
+  ask(
+    x, x->state().svc.orders, [x](order& o) { x->reply(200, order_json(o)); },
+    atom::get_v, *id);
+}
+
+void get_all_sent_messages(const exchange_ptr& x) {
+  auto params = parse_query(x->query());
+  if (!params)
+    return x->fail(params.error());
+  auto filter = parse_messages_query(*params);
+  if (!filter)
+    return x->fail(filter.error());
+  ask(
+    x, x->state().svc.notifications,
+    [x](std::vector<notification>& xs) {
+      x->reply(200, notifications_json(xs));
+    },
+    atom::list_v, *filter);
+}
+
+// -- routing ------------------------------------------------------------------
+
+struct route {
+  std::string_view path;
+  restinio::http_method_id_t method;
+  void (*handler)(const exchange_ptr&);
+};
+
+/// Every endpoint of the API. Paths are matched exactly.
+const std::vector<route>& routes() {
+  using restinio::http_method_get;
+  using restinio::http_method_post;
+  static const std::vector<route> table{
+    {"/health", http_method_get(), get_health},
+    {"/register", http_method_post(), post_register},
+    {"/getUserInfo", http_method_get(), get_user_info},
+    {"/createAccount", http_method_post(), post_create_account},
+    {"/myBalance", http_method_get(), get_my_balance},
+    {"/deposit", http_method_post(), post_deposit},
+    {"/payment", http_method_post(), post_payment},
+    {"/items", http_method_get(), get_items},
+    {"/createOrder", http_method_post(), post_create_order},
+    {"/getOrder", http_method_get(), get_order},
+    {"/getAllSentMessages", http_method_get(), get_all_sent_messages},
+  };
+  return table;
+}
+
+/// Finds the handler for the request, or answers 404/405/413/503 itself.
+void dispatch(const exchange_ptr& x, const restinio::request_t& req) {
+  auto& st = x->state();
+  auto raw_path = req.header().path();
+  std::string_view path{raw_path.data(), raw_path.size()};
+  if (st.stopping)
+    return x->fail(shutting_down());
+  if (req.body().size() > st.opts.max_body_bytes)
+    return x->fail(body_too_large(st.opts.max_body_bytes));
+  std::string allow;
+  for (const auto& r : routes()) {
+    if (r.path != path)
+      continue;
+    if (r.method == req.header().method())
+      return r.handler(x);
+    if (!allow.empty())
+      allow += ", ";
+    allow += r.method.c_str();
+  }
+  if (allow.empty())
+    return x->fail(path_not_found(std::string{path}));
+  x->fail(method_not_allowed(req.header().method().c_str(), std::string{path}),
+          allow.c_str());
+}
+
+restinio::request_handling_status_t handle(server_state& st,
+                                           restinio::request_handle_t req) {
+  ++st.unanswered;
+  auto x = std::make_shared<exchange>(st, req);
+  try {
+    dispatch(x, *req);
+  } catch (const std::exception& e) {
+    x->fail(api_error{500, "internal_error", e.what()});
+  }
+  return restinio::request_accepted();
+}
+
+// -- lifecycle ----------------------------------------------------------------
+
+using traits = restinio::default_traits_t;
+
+/// Once a stop is requested: polls until every request in flight is answered
+/// (or the deadline passes), then stops the io_context. Polling keeps this
+/// safe: nothing outside the io_context ever has to touch it.
+void drain(asio::steady_timer& timer, server_state& st, asio::io_context& ioctx,
+           std::chrono::steady_clock::time_point deadline) {
+  if ((st.unanswered == 0 && st.exchanges == 0)
+      || std::chrono::steady_clock::now() >= deadline) {
+    if (st.unanswered != 0 || st.exchanges != 0)
+      log::warning(component,
+                   "stopping with {} requests unanswered, {} held by actors",
+                   st.unanswered.load(), st.exchanges.load());
+    ioctx.stop();
+    return;
+  }
+  timer.expires_after(std::chrono::milliseconds(5));
+  timer.async_wait([&timer, &st, &ioctx, deadline](const asio::error_code&) {
+    drain(timer, st, ioctx, deadline);
+  });
+}
+
+} // namespace
+
+void run_server(caf::actor_system& sys, const services& svc,
+                const server_options& opts, std::function<void()> on_ready) {
+  // Declaration order is destruction order in reverse: the state outlives
+  // the io_context, which outlives the server and the signal set.
+  server_state st{sys, svc, opts};
+  asio::io_context ioctx;
+  // Bodies up to the hard cap are read and answered 413 by dispatch();
+  // beyond it RESTinio drops the connection without reading further, which
+  // bounds the memory a single client can make us hold.
+  auto hard_cap = std::max<uint64_t>(opts.max_body_bytes * 16, 1024 * 1024);
+  auto settings
+    = restinio::server_settings_t<traits>{}
+        .address(opts.host)
+        .port(opts.port)
+        .incoming_http_msg_limits(
+          restinio::incoming_http_msg_limits_t{}.max_body_size(hard_cap))
+        .handle_request_timeout(opts.request_timeout + std::chrono::seconds(5))
+        .request_handler([&st](restinio::request_handle_t req) {
+          return handle(st, std::move(req));
+        });
+  restinio::http_server_t<traits> server{restinio::external_io_context(ioctx),
+                                         std::move(settings)};
+  asio::signal_set signals{ioctx, SIGINT, SIGTERM};
+  asio::steady_timer drain_timer{ioctx};
+  signals.async_wait([&](const asio::error_code& ec, int signo) {
+    if (ec)
+      return;
+    log::info(component, "signal {} received, stopping", signo);
+    st.stopping = true;
+    // Stop accepting; open connections stay until the io_context stops.
+    server.close_async([]() noexcept {}, [](std::exception_ptr) noexcept {});
+    drain(drain_timer, st, ioctx,
+          std::chrono::steady_clock::now() + opts.request_timeout
+            + std::chrono::seconds(1));
+  });
+  // Opening here, before any thread runs, turns a busy port into an
+  // exception for the caller instead of an error in a callback.
+  server.open_sync();
+  if (on_ready)
+    on_ready();
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < std::max<size_t>(opts.threads, 1); ++i)
+    threads.emplace_back([&ioctx] { ioctx.run(); });
+  ioctx.run();
+  for (auto& t : threads)
+    t.join();
+}
+
+} // namespace shop::http

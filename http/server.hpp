@@ -1,0 +1,37 @@
+#pragma once
+
+// The HTTP front: one RESTinio server whose handlers turn requests into
+// service messages, ask the service actors without blocking, and answer from
+// the actors' replies.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include <caf/fwd.hpp>
+
+#include "actors/system.hpp"
+
+namespace shop::http {
+
+struct server_options {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;
+  /// I/O threads of the HTTP server.
+  size_t threads = 1;
+  /// How long a request waits for a service before it gets 503.
+  std::chrono::milliseconds request_timeout{5000};
+  /// Larger bodies get 413.
+  size_t max_body_bytes = 64 * 1024;
+};
+
+/// Serves HTTP until SIGINT or SIGTERM, then closes the listening socket,
+/// finishes (answers) the requests in flight and returns. `on_ready` runs once
+/// the socket is listening (main logs the address there).
+void run_server(caf::actor_system& sys, const services& svc,
+                const server_options& opts,
+                std::function<void()> on_ready = nullptr);
+
+} // namespace shop::http
