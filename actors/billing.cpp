@@ -184,13 +184,7 @@ caf::result<void> on_order_created(billing_worker self,
 
 billing_actor::behavior_type billing_service(billing_worker self,
                                              billing_deps deps) {
-  self->state.deps = std::move(deps);
-  flush_on_exit(self);
-  try {
-    load(self);
-  } catch (const std::exception& e) {
-    fail_service(self, e.what());
-  }
+  start_service(self, std::move(deps), load);
   return {
     [self](atom::open, user_id user) -> caf::result<account, bool> {
       return open_account(self, user);

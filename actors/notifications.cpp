@@ -92,13 +92,7 @@ caf::result<void> on_order_processed(notifications_worker self,
 
 notifications_actor::behavior_type
 notifications_service(notifications_worker self, notifications_deps deps) {
-  self->state.deps = std::move(deps);
-  flush_on_exit(self);
-  try {
-    load(self);
-  } catch (const std::exception& e) {
-    fail_service(self, e.what());
-  }
+  start_service(self, std::move(deps), load);
   return {
     [self](atom::list, notification_filter filter)
       -> caf::result<std::vector<notification>> {

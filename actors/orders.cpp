@@ -100,13 +100,7 @@ caf::result<void> on_order_processed(orders_worker self,
 
 orders_actor::behavior_type orders_service(orders_worker self,
                                            orders_deps deps) {
-  self->state.deps = std::move(deps);
-  flush_on_exit(self);
-  try {
-    load(self);
-  } catch (const std::exception& e) {
-    fail_service(self, e.what());
-  }
+  start_service(self, std::move(deps), load);
   return {
     [self](atom::list) -> std::vector<item> {
       std::vector<item> result;

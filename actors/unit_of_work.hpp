@@ -208,4 +208,18 @@ void flush_on_exit(Self* self) {
   });
 }
 
+/// The common start of every service worker: keeps its dependencies,
+/// commits pending work on exit and loads its state from storage. A failed
+/// load stops the worker at once; its supervisor retries with backoff.
+template <class Self, class Deps, class Load>
+void start_service(Self* self, Deps deps, Load load) {
+  self->state.deps = std::move(deps);
+  flush_on_exit(self);
+  try {
+    load(self);
+  } catch (const std::exception& e) {
+    fail_service(self, e.what());
+  }
+}
+
 } // namespace shop

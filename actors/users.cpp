@@ -54,13 +54,7 @@ caf::result<user> register_new(users_worker self, register_user& cmd) {
 } // namespace
 
 users_actor::behavior_type users_service(users_worker self, users_deps deps) {
-  self->state.deps = std::move(deps);
-  flush_on_exit(self);
-  try {
-    load(self);
-  } catch (const std::exception& e) {
-    fail_service(self, e.what());
-  }
+  start_service(self, std::move(deps), load);
   return {
     [self](register_user& cmd) -> caf::result<user> {
       return register_new(self, cmd);
