@@ -58,6 +58,7 @@ int main(int argc, char** argv) {
     std::cerr << "actorshop: " << e.what() << '\n';
     return exit_bad_config;
   }
+  opts.idempotency_retention = std::chrono::hours{cfg.idempotency_retention_hours};
   auto repos = shop::make_pg_repositories(cfg.db_url);
   try {
     probe(repos);

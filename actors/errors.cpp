@@ -26,6 +26,10 @@ const char* to_string(errc x) noexcept {
       return "service_unavailable";
     case errc::storage_failure:
       return "storage_failure";
+    case errc::idempotency_key_reused:
+      return "idempotency_key_reused";
+    case errc::out_of_order:
+      return "out_of_order";
   }
   return "unknown";
 }

@@ -31,6 +31,11 @@ enum class errc : uint8_t {
   service_unavailable,
   /// Storage failed in a way that is not the client's fault.
   storage_failure,
+  /// An Idempotency-Key was reused with a different request.
+  idempotency_key_reused,
+  /// An event arrived beyond the next expected sequence number; the
+  /// publisher's relay resends from the gap.
+  out_of_order,
 };
 
 /// The stable snake_case name of an error code, e.g. "email_taken".

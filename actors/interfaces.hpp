@@ -3,6 +3,7 @@
 // The typed interfaces of the four services and of their event subscribers.
 // Clients (the HTTP front, other services, tests) only ever see these aliases.
 
+#include <string>
 #include <vector>
 
 #include <caf/replies_to.hpp>
@@ -35,7 +36,9 @@ using users_actor = caf::typed_actor<
   // Looks up a user; fails with user_not_found.
   caf::replies_to<atom::get, user_id>::with<user>,
   // Commits the pending batch (sent to itself).
-  caf::reacts_to<atom::flush>>;
+  caf::reacts_to<atom::flush>,
+  // Resends events to a subscriber after a failed delivery (sent to itself).
+  caf::reacts_to<atom::retry, std::string>>;
 
 /// Billing: one account per user, deposits, payments and order charges;
 /// consumes USER_CREATED and ORDER_CREATED, publishes ORDER_PROCESSED.
@@ -51,7 +54,7 @@ using billing_actor = caf::typed_actor<
   // Every balance movement of an account, oldest first.
   caf::replies_to<atom::ledger, user_id>::with<std::vector<ledger_entry>>,
   caf::reacts_to<user_created>, caf::reacts_to<order_created>,
-  caf::reacts_to<atom::flush>>;
+  caf::reacts_to<atom::flush>, caf::reacts_to<atom::retry, std::string>>;
 
 /// Orders: the catalog and the orders; consumes USER_CREATED and
 /// ORDER_PROCESSED, publishes ORDER_CREATED.
@@ -64,7 +67,7 @@ using orders_actor = caf::typed_actor<
   // Looks up an order; fails with order_not_found.
   caf::replies_to<atom::get, order_id>::with<order>,
   caf::reacts_to<user_created>, caf::reacts_to<order_processed>,
-  caf::reacts_to<atom::flush>>;
+  caf::reacts_to<atom::flush>, caf::reacts_to<atom::retry, std::string>>;
 
 /// Notifications: stores an "email" for every processed order; consumes
 /// USER_CREATED (for addresses) and ORDER_PROCESSED.

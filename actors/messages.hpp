@@ -25,6 +25,8 @@ CAF_ADD_ATOM(shop, shop::atom, flush, "flush")
 CAF_ADD_ATOM(shop, shop::atom, start, "start")
 CAF_ADD_ATOM(shop, shop::atom, restart, "restart")
 CAF_ADD_ATOM(shop, shop::atom, ledger, "ledger")
+CAF_ADD_ATOM(shop, shop::atom, retry, "retry")
+CAF_ADD_ATOM(shop, shop::atom, worker, "worker")
 
 // -- type IDs -----------------------------------------------------------------
 

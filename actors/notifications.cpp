@@ -2,6 +2,8 @@
 
 #include <caf/actor_system.hpp>
 
+#include "actors/inbox.hpp"
+
 namespace shop {
 
 notification compose_notification(const user& to, const order_processed& e) {
@@ -33,6 +35,7 @@ void load(notifications_worker self) {
   for (auto& u : st.repo->load_recipients())
     st.recipients.emplace(u.id, std::move(u));
   st.next_id = st.repo->max_notification_id() + 1;
+  st.inbox = st.repo->load_reliability().inbox;
   log::info(st.name, "ready: {} recipients", st.recipients.size());
 }
 
@@ -63,16 +66,22 @@ void stage_message(notifications_worker self, const user& to,
 caf::result<void> on_order_processed(notifications_worker self,
                                      const order_processed& e) {
   auto& st = self->state;
-  if (auto i = st.recipients.find(e.user); i != st.recipients.end()) {
-    stage_message(self, i->second, e);
-    return ack_after_commit(self, [] {});
-  }
-  // The event overtook USER_CREATED: ask Users for the address.
+  auto i = st.recipients.find(e.user);
+  if (i != st.recipients.end()
+      || classify(self, order_processed_topic, e.seq) != delivery::apply)
+    return consume(self, order_processed_topic, e,
+                   [self](const order_processed& x) {
+                     stage_message(self, self->state.recipients[x.user], x);
+                   });
+  // The event overtook USER_CREATED: ask Users for the address. `await`
+  // holds back other messages, so events still apply in order.
   auto rp = self->make_response_promise();
-  self->request(st.deps.users, st.deps.peer_timeout, atom::get_v, e.user)
-    .then(
+  self->request(st.deps.users, st.deps.settings.peer_timeout, atom::get_v,
+                e.user)
+    .await(
       [self, rp, e](const user& to) mutable {
         stage_recipient(self, to);
+        mark_applied(self, order_processed_topic, e.seq);
         stage_message(self, to, e);
         self->state.uow.then([rp]() mutable { rp.deliver(caf::unit); },
                              [rp](const caf::error& err) mutable {
@@ -102,8 +111,9 @@ notifications_service(notifications_worker self, notifications_deps deps) {
         });
     },
     [self](const user_created& e) -> caf::result<void> {
-      stage_recipient(self, user{e.user, e.email, e.name});
-      return ack_after_commit(self, [] {});
+      return consume(self, user_created_topic, e, [self](const user_created& x) {
+        stage_recipient(self, user{x.user, x.email, x.name});
+      });
     },
     [self](const order_processed& e) -> caf::result<void> {
       return on_order_processed(self, e);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -8,9 +9,7 @@
 #include <caf/fwd.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include "actors/interfaces.hpp"
-#include "actors/unit_of_work.hpp"
-#include "storage/repositories.hpp"
+#include "actors/users.hpp"
 
 namespace shop {
 
@@ -20,12 +19,16 @@ struct notifications_deps {
   /// Asked for a recipient's address when ORDER_PROCESSED overtakes
   /// USER_CREATED.
   users_actor users;
-  caf::timespan peer_timeout;
+  worker_settings settings;
 };
 
 struct notifications_state {
   std::unique_ptr<notifications_repository> repo;
   unit_of_work<notifications_changes> uow;
+  /// Topic -> last event seq applied.
+  std::map<std::string, int64_t> inbox;
+  /// Redelivered events ignored since start.
+  uint64_t duplicates = 0;
   /// Addresses learned from USER_CREATED (or asked from Users).
   std::unordered_map<user_id, user> recipients;
   notification_id next_id = 1;

@@ -2,7 +2,7 @@
 
 #include <caf/actor_system.hpp>
 
-#include "actors/publish.hpp"
+#include "actors/inbox.hpp"
 
 namespace shop {
 
@@ -11,6 +11,7 @@ namespace {
 void load(orders_worker self) {
   auto& st = self->state;
   st.repo = st.deps.repository();
+  st.keys.retention = st.deps.settings.idempotency_retention;
   for (auto& x : st.deps.catalog)
     st.catalog.emplace(x.id, x);
   for (auto id : st.repo->load_known_users())
@@ -18,11 +19,27 @@ void load(orders_worker self) {
   for (auto& o : st.repo->load_pending())
     st.pending.emplace(o.id, std::move(o));
   st.next_id = st.repo->max_order_id() + 1;
-  log::info(st.name, "ready: {} items, {} known users, {} pending orders",
-            st.catalog.size(), st.known_users.size(), st.pending.size());
+  auto snap = st.repo->load_reliability();
+  st.inbox = snap.inbox;
+  setup_relay(st.relay, order_created_topic, st.deps.subscribers,
+              st.deps.settings, snap);
+  log::info(st.name,
+            "ready: {} items, {} known users, {} pending orders, {} events to "
+            "deliver",
+            st.catalog.size(), st.known_users.size(), st.pending.size(),
+            st.relay.backlog());
 }
 
-caf::result<order> place_order(orders_worker self, const create_order& cmd) {
+void stage_known_user(orders_worker self, user_id user) {
+  auto& st = self->state;
+  if (st.known_users.count(user) > 0)
+    return;
+  open_batch(self);
+  st.known_users.insert(user);
+  st.uow.changes().known_users.push_back(user);
+}
+
+caf::expected<order> stage_order(orders_worker self, const create_order& cmd) {
   auto& st = self->state;
   if (cmd.quantity < 1 || cmd.quantity > max_quantity)
     return caf::make_error(errc::invalid_argument,
@@ -42,12 +59,37 @@ caf::result<order> place_order(orders_worker self, const create_order& cmd) {
           *sum,         order_status::pending, now, now};
   st.pending.emplace(o.id, o);
   st.uow.changes().created.push_back(o);
-  return reply_after_commit<order>(self, [self, o] {
-    publish(self, self->state.deps.subscribers,
-            order_created{o.id, o.user, o.item, o.quantity, o.sum},
-            self->state.deps.peer_timeout);
-    return o;
-  });
+  stage_event(self, order_created{0, o.id, o.user, o.item, o.quantity, o.sum});
+  return o;
+}
+
+caf::result<order> place_order(orders_worker self, const create_order& cmd) {
+  auto run = [self, cmd] {
+    return execute_command<order>(self, "createOrder", cmd,
+                                  [self](const create_order& x) {
+                                    return stage_order(self, x);
+                                  });
+  };
+  if (self->state.known_users.count(cmd.user) > 0)
+    return reply_with(self, run());
+  // USER_CREATED may still be on its way: ask Users (never its tables).
+  // `await` holds back other messages, keeping arrival order.
+  auto rp = self->make_response_promise<order>();
+  self->request(self->state.deps.users, self->state.deps.settings.peer_timeout,
+                atom::get_v, cmd.user)
+    .await(
+      [self, rp, cmd, run](const user&) mutable {
+        stage_known_user(self, cmd.user);
+        deliver_with<order>(self, rp, run());
+      },
+      [rp](caf::error& err) mutable {
+        rp.deliver(err == errc::user_not_found
+                     ? caf::make_error(errc::user_not_found,
+                                       "no user with this id")
+                     : caf::make_error(errc::service_unavailable,
+                                       "users service did not answer"));
+      });
+  return rp;
 }
 
 caf::expected<order> find_order(orders_worker self, order_id id) {
@@ -59,31 +101,21 @@ caf::expected<order> find_order(orders_worker self, order_id id) {
   return caf::make_error(errc::order_not_found, "no order with this id");
 }
 
-caf::result<void> on_user_created(orders_worker self, const user_created& e) {
-  auto& st = self->state;
-  if (st.known_users.count(e.user) == 0) {
-    open_batch(self);
-    st.known_users.insert(e.user);
-    st.uow.changes().known_users.push_back(e.user);
-  }
-  return ack_after_commit(self, [] {});
-}
-
-caf::result<void> on_order_processed(orders_worker self,
-                                     const order_processed& e) {
+/// Applies the order's outcome: pending -> paid | rejected, once.
+void finish_order(orders_worker self, const order_processed& e) {
   auto& st = self->state;
   auto i = st.pending.find(e.order);
   if (i == st.pending.end()) {
-    // Not pending: a duplicate (already final) or an order we never took.
-    // Either way nothing may change.
+    // Not pending: already final, or never taken. Nothing may change.
     auto known = st.repo->find_order(e.order);
     if (!known)
       log::warning(st.name, "ORDER_PROCESSED for unknown order {} ignored",
                    e.order);
     else
-      log::debug(st.name, "duplicate ORDER_PROCESSED for order {} ({})",
-                 e.order, to_string(known->status));
-    return ack_after_commit(self, [] {});
+      log::warning(st.name,
+                   "ORDER_PROCESSED for order {} ignored: it is already {}",
+                   e.order, to_string(known->status));
+    return;
   }
   if (i->second.user != e.user || i->second.sum != e.sum)
     log::warning(st.name, "ORDER_PROCESSED for order {} disagrees with it",
@@ -93,7 +125,6 @@ caf::result<void> on_order_processed(orders_worker self,
                                                  : order_status::rejected;
   st.uow.changes().updated.push_back(order_update{e.order, status, now_ms()});
   st.pending.erase(i);
-  return ack_after_commit(self, [] {});
 }
 
 } // namespace
@@ -109,19 +140,29 @@ orders_actor::behavior_type orders_service(orders_worker self,
       return result;
     },
     [self](const create_order& cmd) -> caf::result<order> {
-      return place_order(self, cmd);
+      return guarded<order>(self, [&] { return place_order(self, cmd); });
     },
     [self](atom::get, order_id id) -> caf::result<order> {
       return read_after_commit<order>(self,
                                       [self, id] { return find_order(self, id); });
     },
     [self](const user_created& e) -> caf::result<void> {
-      return on_user_created(self, e);
+      return consume(self, user_created_topic, e, [self](const user_created& x) {
+        stage_known_user(self, x.user);
+      });
     },
     [self](const order_processed& e) -> caf::result<void> {
-      return guarded<void>(self, [&] { return on_order_processed(self, e); });
+      return guarded<void>(self, [&] {
+        return consume(self, order_processed_topic, e,
+                       [self](const order_processed& x) {
+                         finish_order(self, x);
+                       });
+      });
     },
     [self](atom::flush) { flush(self); },
+    [self](atom::retry, const std::string& subscriber) {
+      self->state.relay.resume(self, subscriber);
+    },
   };
 }
 

@@ -2,16 +2,16 @@
 
 #include <map>
 #include <memory>
+#include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include <caf/fwd.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include "actors/interfaces.hpp"
-#include "actors/unit_of_work.hpp"
-#include "storage/repositories.hpp"
+#include "actors/users.hpp"
 
 namespace shop {
 
@@ -20,9 +20,11 @@ struct orders_deps {
   repository_factory<orders_repository> repository;
   /// The items for sale.
   std::vector<item> catalog;
-  /// Receive ORDER_CREATED.
-  std::vector<order_created_subscriber> subscribers;
-  caf::timespan peer_timeout;
+  /// Receive ORDER_CREATED, by subscriber name.
+  std::vector<std::pair<std::string, order_created_subscriber>> subscribers;
+  /// Asked whether a user exists when USER_CREATED has not arrived yet.
+  users_actor users;
+  worker_settings settings;
 };
 
 /// Largest quantity of one item in one order.
@@ -31,6 +33,12 @@ constexpr int32_t max_quantity = 1000;
 struct orders_state {
   std::unique_ptr<orders_repository> repo;
   unit_of_work<orders_changes> uow;
+  outbox_relay<order_created> relay;
+  idempotency_state keys;
+  /// Topic -> last event seq applied.
+  std::map<std::string, int64_t> inbox;
+  /// Redelivered events ignored since start.
+  uint64_t duplicates = 0;
   /// The catalog by item id (sorted, for listing).
   std::map<item_id, item> catalog;
   /// Users learned from USER_CREATED: orders are only taken for them.
@@ -47,8 +55,8 @@ struct orders_state {
 using orders_worker = orders_actor::stateful_pointer<orders_state>;
 
 /// The Orders service: takes orders for known users and catalog items,
-/// publishes ORDER_CREATED after each order commits, and moves an order to
-/// paid or rejected exactly once when ORDER_PROCESSED arrives.
+/// publishes ORDER_CREATED through its outbox, and moves an order to paid or
+/// rejected exactly once when ORDER_PROCESSED arrives.
 orders_actor::behavior_type orders_service(orders_worker self,
                                            orders_deps deps);
 

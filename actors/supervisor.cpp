@@ -90,6 +90,9 @@ caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self,
       if (!self->state.worker)
         start_worker(self);
     },
+    // The current worker (invalid while restarting): for tests and
+    // operations that need to reach or stop it directly.
+    [self](atom::worker) { return self->state.worker; },
   };
 }
 

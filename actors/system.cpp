@@ -27,6 +27,24 @@ caf::actor spawn_worker(caf::actor_system& sys, bool detached, F fun,
   return caf::actor_cast<caf::actor>(sys.spawn(fun, std::move(deps)));
 }
 
+/// Everything the worker factories need; complete before any worker starts.
+struct wiring {
+  services svc;
+  service_options opts;
+  worker_settings settings;
+
+  /// The handle through which `topic` reaches `subscriber`.
+  template <class Subscriber, class Handle>
+  std::pair<std::string, Subscriber>
+  subscriber(caf::actor_system& sys, const char* topic, std::string name,
+             const Handle& target) {
+    auto hdl = caf::actor_cast<caf::actor>(target);
+    if (opts.wrap_subscriber)
+      hdl = opts.wrap_subscriber(sys, topic, name, hdl);
+    return {std::move(name), caf::actor_cast<Subscriber>(hdl)};
+  }
+};
+
 } // namespace
 
 std::vector<caf::actor> services::supervisors() const {
@@ -40,44 +58,61 @@ services spawn_services(caf::actor_system& sys, repository_factories repos,
                         service_options opts) {
   // The supervisors come first: they are the stable handles every worker
   // factory below refers to. Workers start on atom::start, once all exist.
-  auto wiring = std::make_shared<services>();
-  auto detached = opts.detached;
-  auto timeout = opts.peer_timeout;
+  auto w = std::make_shared<wiring>();
+  w->opts = std::move(opts);
+  w->settings.peer_timeout = w->opts.peer_timeout;
+  w->settings.relay_window = w->opts.relay_window;
+  w->settings.idempotency_retention = w->opts.idempotency_retention;
+  w->settings.faults = w->opts.faults;
+  auto detached = w->opts.detached;
   auto users = sys.spawn(
-    supervisor, "users", [wiring, detached, timeout, repos](caf::actor_system& sys) {
-      users_deps deps{repos.users,
-                      {wiring->billing, wiring->orders, wiring->notifications},
-                      timeout};
+    supervisor, "users", [w, detached, repos](caf::actor_system& sys) {
+      using sub = user_created_subscriber;
+      users_deps deps{
+        repos.users,
+        {w->subscriber<sub>(sys, user_created_topic, "billing", w->svc.billing),
+         w->subscriber<sub>(sys, user_created_topic, "orders", w->svc.orders),
+         w->subscriber<sub>(sys, user_created_topic, "notifications",
+                            w->svc.notifications)},
+        w->settings};
       return spawn_worker(sys, detached, users_service, std::move(deps));
     });
   auto billing = sys.spawn(
-    supervisor, "billing", [wiring, detached, timeout, repos](caf::actor_system& sys) {
-      billing_deps deps{repos.billing,
-                        {wiring->orders, wiring->notifications},
-                        wiring->users,
-                        timeout};
+    supervisor, "billing", [w, detached, repos](caf::actor_system& sys) {
+      using sub = order_processed_subscriber;
+      billing_deps deps{
+        repos.billing,
+        {w->subscriber<sub>(sys, order_processed_topic, "orders",
+                            w->svc.orders),
+         w->subscriber<sub>(sys, order_processed_topic, "notifications",
+                            w->svc.notifications)},
+        w->svc.users, w->settings};
       return spawn_worker(sys, detached, billing_service, std::move(deps));
     });
   auto orders = sys.spawn(
-    supervisor, "orders",
-    [wiring, detached, timeout, repos, catalog = opts.catalog](caf::actor_system& sys) {
-      orders_deps deps{repos.orders, catalog, {wiring->billing}, timeout};
+    supervisor, "orders", [w, detached, repos](caf::actor_system& sys) {
+      using sub = order_created_subscriber;
+      orders_deps deps{repos.orders,
+                       w->opts.catalog,
+                       {w->subscriber<sub>(sys, order_created_topic, "billing",
+                                           w->svc.billing)},
+                       w->svc.users,
+                       w->settings};
       return spawn_worker(sys, detached, orders_service, std::move(deps));
     });
   auto notifications = sys.spawn(
-    supervisor, "notifications",
-    [wiring, detached, timeout, repos](caf::actor_system& sys) {
-      notifications_deps deps{repos.notifications, wiring->users, timeout};
+    supervisor, "notifications", [w, detached, repos](caf::actor_system& sys) {
+      notifications_deps deps{repos.notifications, w->svc.users, w->settings};
       return spawn_worker(sys, detached, notifications_service,
                           std::move(deps));
     });
-  wiring->users = caf::actor_cast<users_actor>(users);
-  wiring->billing = caf::actor_cast<billing_actor>(billing);
-  wiring->orders = caf::actor_cast<orders_actor>(orders);
-  wiring->notifications = caf::actor_cast<notifications_actor>(notifications);
+  w->svc.users = caf::actor_cast<users_actor>(users);
+  w->svc.billing = caf::actor_cast<billing_actor>(billing);
+  w->svc.orders = caf::actor_cast<orders_actor>(orders);
+  w->svc.notifications = caf::actor_cast<notifications_actor>(notifications);
   for (auto& sup : {users, billing, orders, notifications})
     caf::anon_send(sup, atom::start_v);
-  return *wiring;
+  return w->svc;
 }
 
 void stop_services(const services& svc) {

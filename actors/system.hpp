@@ -7,12 +7,15 @@
 //   Billing--ORDER_PROCESSED--> Orders, Notifications
 
 #include <chrono>
+#include <functional>
+#include <string>
 #include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
 #include "actors/interfaces.hpp"
+#include "actors/settings.hpp"
 #include "storage/repositories.hpp"
 
 namespace shop {
@@ -25,8 +28,21 @@ struct service_options {
   /// The catalog Orders sells.
   std::vector<item> catalog;
   /// How long a service waits for a subscriber to acknowledge an event, or
-  /// for another service to answer, before it gives up.
+  /// for another service to answer, before it gives up (and, for events,
+  /// resends later).
   caf::timespan peer_timeout = std::chrono::seconds(5);
+  /// Unacknowledged events a publisher keeps in flight per subscriber.
+  size_t relay_window = 64;
+  /// How long Idempotency-Keys are remembered.
+  std::chrono::milliseconds idempotency_retention = std::chrono::hours(24);
+  /// Deliberate bugs for tests (see fault_injection); all off by default.
+  fault_injection faults;
+  /// Test hook: replaces the handle through which `publisher` delivers
+  /// `topic` events to `subscriber` (simulations put a proxy there that
+  /// delays, duplicates, reorders or drops deliveries). Empty: direct.
+  std::function<caf::actor(caf::actor_system& sys, const std::string& topic,
+                           const std::string& subscriber, caf::actor target)>
+    wrap_subscriber;
 };
 
 /// Handles of the running services. Each handle is the service's supervisor,

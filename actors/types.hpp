@@ -124,9 +124,17 @@ struct notification_filter {
 };
 
 // -- events -------------------------------------------------------------------
+//
+// Every event type has exactly one publisher, and each publisher numbers its
+// events 1, 2, 3, ... without gaps, in commit order (`seq`, its position in
+// the publisher's outbox). A consumer applies them in that order and
+// remembers the last one applied, which makes redelivery harmless: an event
+// at or below that mark is a duplicate, one beyond the next is out of order
+// and refused (the relay resends from the gap).
 
 /// USER_CREATED: published by Users after a registration is committed.
 struct user_created {
+  int64_t seq = 0;
   user_id user = 0;
   std::string email;
   std::string name;
@@ -134,6 +142,7 @@ struct user_created {
 
 /// ORDER_CREATED: published by Orders after an order is committed.
 struct order_created {
+  int64_t seq = 0;
   order_id order = 0;
   user_id user = 0;
   item_id item = 0;
@@ -143,6 +152,7 @@ struct order_created {
 
 /// ORDER_PROCESSED: published by Billing once it decided an order's charge.
 struct order_processed {
+  int64_t seq = 0;
   order_id order = 0;
   user_id user = 0;
   money sum;
@@ -151,22 +161,30 @@ struct order_processed {
 
 // -- commands (requests to services) ------------------------------------------
 
+// Commands that change state carry the client's Idempotency-Key (empty when
+// none was sent). The service that executes a command stores the key, the
+// command and its reply in the same transaction as the effect, so a retry
+// with the same key gets the original reply and causes no second effect.
+
 /// POST /register.
 struct register_user {
   std::string email;
   std::string name;
+  std::string idempotency_key;
 };
 
 /// POST /deposit: adds `sum` to the user's account.
 struct deposit {
   user_id user = 0;
   money sum;
+  std::string idempotency_key;
 };
 
 /// POST /payment: takes `sum` if the balance covers it.
 struct payment {
   user_id user = 0;
   money sum;
+  std::string idempotency_key;
 };
 
 /// The answer to a payment.
@@ -181,6 +199,7 @@ struct create_order {
   user_id user = 0;
   item_id item = 0;
   int32_t quantity = 1;
+  std::string idempotency_key;
 };
 
 // -- inspection (serialization for CAF messages) -----------------------------
@@ -226,34 +245,37 @@ typename Inspector::result_type inspect(Inspector& f, notification_filter& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, user_created& x) {
-  return f(caf::meta::type_name("user_created"), x.user, x.email, x.name);
+  return f(caf::meta::type_name("user_created"), x.seq, x.user, x.email, x.name);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, order_created& x) {
-  return f(caf::meta::type_name("order_created"), x.order, x.user, x.item,
+  return f(caf::meta::type_name("order_created"), x.seq, x.order, x.user, x.item,
            x.quantity, x.sum);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, order_processed& x) {
-  return f(caf::meta::type_name("order_processed"), x.order, x.user, x.sum,
+  return f(caf::meta::type_name("order_processed"), x.seq, x.order, x.user, x.sum,
            x.result);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, register_user& x) {
-  return f(caf::meta::type_name("register_user"), x.email, x.name);
+  return f(caf::meta::type_name("register_user"), x.email, x.name,
+           x.idempotency_key);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, deposit& x) {
-  return f(caf::meta::type_name("deposit"), x.user, x.sum);
+  return f(caf::meta::type_name("deposit"), x.user, x.sum,
+           x.idempotency_key);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, payment& x) {
-  return f(caf::meta::type_name("payment"), x.user, x.sum);
+  return f(caf::meta::type_name("payment"), x.user, x.sum,
+           x.idempotency_key);
 }
 
 template <class Inspector>
@@ -264,7 +286,8 @@ typename Inspector::result_type inspect(Inspector& f, payment_outcome& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, create_order& x) {
-  return f(caf::meta::type_name("create_order"), x.user, x.item, x.quantity);
+  return f(caf::meta::type_name("create_order"), x.user, x.item, x.quantity,
+           x.idempotency_key);
 }
 
 } // namespace shop

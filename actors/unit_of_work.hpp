@@ -22,6 +22,7 @@
 #include <vector>
 
 #include <caf/error.hpp>
+#include <caf/scheduled_actor.hpp>
 #include <caf/expected.hpp>
 #include <caf/result.hpp>
 #include <caf/typed_response_promise.hpp>
@@ -215,6 +216,21 @@ template <class Self, class Deps, class Load>
 void start_service(Self* self, Deps deps, Load load) {
   self->state.deps = std::move(deps);
   flush_on_exit(self);
+  // A storage exception anywhere (also in response handlers) fails the open
+  // batch's waiters at once instead of leaving them to time out.
+  self->set_exception_handler(
+    [self](caf::scheduled_actor*, std::exception_ptr& ptr) -> caf::error {
+      std::string what = "unknown exception";
+      try {
+        std::rethrow_exception(ptr);
+      } catch (const std::exception& e) {
+        what = e.what();
+      } catch (...) {
+      }
+      log::error(self->state.name, "failing, restart follows: {}", what);
+      self->state.uow.failed(caf::make_error(errc::service_unavailable, what));
+      return caf::make_error(errc::storage_failure, what);
+    });
   try {
     load(self);
   } catch (const std::exception& e) {

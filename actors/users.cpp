@@ -5,8 +5,6 @@
 
 #include <caf/actor_system.hpp>
 
-#include "actors/publish.hpp"
-
 namespace shop {
 
 std::string email_key(const std::string& email) {
@@ -22,15 +20,20 @@ namespace {
 void load(users_worker self) {
   auto& st = self->state;
   st.repo = st.deps.repository();
+  st.keys.retention = st.deps.settings.idempotency_retention;
   for (auto& u : st.repo->load_users()) {
     st.next_id = std::max(st.next_id, u.id + 1);
     st.by_email.emplace(email_key(u.email), u.id);
     st.by_id.emplace(u.id, std::move(u));
   }
-  log::info(st.name, "ready: {} users", st.by_id.size());
+  setup_relay(st.relay, user_created_topic, st.deps.subscribers,
+              st.deps.settings, st.repo->load_reliability());
+  log::info(st.name, "ready: {} users, {} events to deliver", st.by_id.size(),
+            st.relay.backlog());
 }
 
-caf::result<user> register_new(users_worker self, register_user& cmd) {
+caf::expected<user> stage_registration(users_worker self,
+                                       const register_user& cmd) {
   auto& st = self->state;
   if (cmd.email.empty() || cmd.name.empty())
     return caf::make_error(errc::invalid_argument,
@@ -40,15 +43,12 @@ caf::result<user> register_new(users_worker self, register_user& cmd) {
     return caf::make_error(errc::email_taken,
                            "a user with this email is already registered");
   open_batch(self);
-  user u{st.next_id++, std::move(cmd.email), std::move(cmd.name)};
+  user u{st.next_id++, cmd.email, cmd.name};
   st.by_email.emplace(std::move(key), u.id);
   st.by_id.emplace(u.id, u);
   st.uow.changes().created.push_back(u);
-  return reply_after_commit<user>(self, [self, u] {
-    publish(self, self->state.deps.subscribers,
-            user_created{u.id, u.email, u.name}, self->state.deps.peer_timeout);
-    return u;
-  });
+  stage_event(self, user_created{0, u.id, u.email, u.name});
+  return u;
 }
 
 } // namespace
@@ -56,8 +56,12 @@ caf::result<user> register_new(users_worker self, register_user& cmd) {
 users_actor::behavior_type users_service(users_worker self, users_deps deps) {
   start_service(self, std::move(deps), load);
   return {
-    [self](register_user& cmd) -> caf::result<user> {
-      return register_new(self, cmd);
+    [self](const register_user& cmd) -> caf::result<user> {
+      return reply_with(self, execute_command<user>(
+                                self, "register", cmd,
+                                [self](const register_user& x) {
+                                  return stage_registration(self, x);
+                                }));
     },
     [self](atom::get, user_id id) -> caf::result<user> {
       return read_after_commit<user>(self, [self, id]() -> caf::expected<user> {
@@ -68,6 +72,9 @@ users_actor::behavior_type users_service(users_worker self, users_deps deps) {
       });
     },
     [self](atom::flush) { flush(self); },
+    [self](atom::retry, const std::string& subscriber) {
+      self->state.relay.resume(self, subscriber);
+    },
   };
 }
 

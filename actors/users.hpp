@@ -1,14 +1,19 @@
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <caf/fwd.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/idempotency.hpp"
 #include "actors/interfaces.hpp"
+#include "actors/outbox.hpp"
+#include "actors/settings.hpp"
 #include "actors/unit_of_work.hpp"
 #include "storage/repositories.hpp"
 
@@ -17,14 +22,16 @@ namespace shop {
 /// What a Users worker needs from the outside world.
 struct users_deps {
   repository_factory<users_repository> repository;
-  /// Receive USER_CREATED.
-  std::vector<user_created_subscriber> subscribers;
-  caf::timespan peer_timeout;
+  /// Receive USER_CREATED, by subscriber name.
+  std::vector<std::pair<std::string, user_created_subscriber>> subscribers;
+  worker_settings settings;
 };
 
 struct users_state {
   std::unique_ptr<users_repository> repo;
   unit_of_work<users_changes> uow;
+  outbox_relay<user_created> relay;
+  idempotency_state keys;
   std::unordered_map<user_id, user> by_id;
   /// Lower-cased email -> user: emails are unique case-insensitively.
   std::unordered_map<std::string, user_id> by_email;
@@ -37,10 +44,28 @@ struct users_state {
 using users_worker = users_actor::stateful_pointer<users_state>;
 
 /// The Users service: registers users (unique emails), answers user info from
-/// memory and publishes USER_CREATED after each registration commits.
+/// memory and publishes USER_CREATED through its outbox.
 users_actor::behavior_type users_service(users_worker self, users_deps deps);
 
 /// Lower-cases ASCII letters: the key under which an email must be unique.
 std::string email_key(const std::string& email);
+
+/// Topic names, as stored in outboxes and inbox marks.
+constexpr const char* user_created_topic = "user_created";
+constexpr const char* order_created_topic = "order_created";
+constexpr const char* order_processed_topic = "order_processed";
+
+/// Sets up a publisher's relay from its deps and reloads it from storage.
+template <class Relay, class Subscribers>
+void setup_relay(Relay& relay, const char* topic, const Subscribers& subs,
+                 const worker_settings& settings,
+                 const reliability_snapshot& snap) {
+  relay.topic = topic;
+  relay.window = settings.relay_window;
+  relay.timeout = settings.peer_timeout;
+  for (auto& [name, handle] : subs)
+    relay.add_subscriber(name, handle);
+  relay.restore(snap);
+}
 
 } // namespace shop

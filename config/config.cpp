@@ -84,6 +84,14 @@ const std::vector<option_spec>& specs() {
        c.request_timeout_ms = static_cast<uint32_t>(v);
      },
      [](const config& c) { return std::to_string(c.request_timeout_ms); }},
+    {"idempotency-retention-hours", "ACTORSHOP_IDEMPOTENCY_RETENTION_HOURS",
+     "<1..8760>", "Hours an Idempotency-Key is remembered", true, 1, 8760,
+     [](config& c, const std::string&, int64_t v) {
+       c.idempotency_retention_hours = static_cast<uint32_t>(v);
+     },
+     [](const config& c) {
+       return std::to_string(c.idempotency_retention_hours);
+     }},
     {"workers", "ACTORSHOP_WORKERS", "<0..1024>",
      "CAF scheduler threads (scheduler.max-threads); 0: one per core", true, 0,
      1024,
@@ -302,6 +310,9 @@ config::config() {
     .add(request_timeout_ms, "request-timeout-ms",
          "how long an HTTP request waits for a service, in ms "
          "(ACTORSHOP_REQUEST_TIMEOUT_MS)")
+    .add(idempotency_retention_hours, "idempotency-retention-hours",
+         "hours an Idempotency-Key is remembered "
+         "(ACTORSHOP_IDEMPOTENCY_RETENTION_HOURS)")
     .add(workers, "workers",
          "CAF scheduler threads, 0 = one per core (ACTORSHOP_WORKERS)");
   add_message_types<caf::id_block::shop>();

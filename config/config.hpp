@@ -31,6 +31,9 @@ public:
   /// How long an HTTP request waits for a service, in milliseconds
   /// (ACTORSHOP_REQUEST_TIMEOUT_MS, --request-timeout-ms).
   uint32_t request_timeout_ms = 5000;
+  /// How long an Idempotency-Key is remembered, in hours
+  /// (ACTORSHOP_IDEMPOTENCY_RETENTION_HOURS, --idempotency-retention-hours).
+  uint32_t idempotency_retention_hours = 24;
   /// Threads of CAF's scheduler for the cooperative actors
   /// (ACTORSHOP_WORKERS, --workers); 0 keeps CAF's default.
   size_t workers = 0;

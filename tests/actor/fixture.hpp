@@ -14,6 +14,7 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
 #include <caf/scoped_actor.hpp>
 
@@ -58,11 +59,16 @@ struct fixture {
   services svc;
   caf::scoped_actor self{sys};
 
-  fixture() {
-    log::set_level(log::level::off);
+  /// Options for a deterministic run on the demo catalog.
+  static service_options test_options() {
     service_options opts;
     opts.detached = false;
     opts.catalog = demo_catalog();
+    return opts;
+  }
+
+  explicit fixture(service_options opts = test_options()) {
+    log::set_level(log::level::off);
     svc = spawn_services(sys, make_memory_repositories(store), opts);
     sched.run();
   }
@@ -145,6 +151,37 @@ struct fixture {
       sched.trigger_timeouts();
     }
     sched.run();
+  }
+};
+
+/// A subscriber stand-in that takes every event and never acknowledges it:
+/// the event stays "in flight" until the test advances the clock.
+inline caf::behavior black_hole(caf::event_based_actor* self) {
+  return {
+    [self](const user_created&) -> caf::result<void> {
+      return self->make_response_promise();
+    },
+    [self](const order_created&) -> caf::result<void> {
+      return self->make_response_promise();
+    },
+    [self](const order_processed&) -> caf::result<void> {
+      return self->make_response_promise();
+    },
+  };
+}
+
+/// All services, but USER_CREATED never reaches anyone.
+struct held_user_events : fixture {
+  static service_options options() {
+    auto opts = test_options();
+    opts.wrap_subscriber = [](caf::actor_system& sys, const std::string& topic,
+                              const std::string&, caf::actor target) {
+      return topic == "user_created" ? sys.spawn(black_hole) : target;
+    };
+    return opts;
+  }
+
+  held_user_events() : fixture(options()) {
   }
 };
 

@@ -1,5 +1,7 @@
 // Duplicates, reordering, crashes and restarts: nothing doubled, nothing lost.
 
+#include <optional>
+
 #include "fixture.hpp"
 
 using namespace shop;
@@ -7,17 +9,23 @@ using namespace shop::test;
 
 BOOST_FIXTURE_TEST_SUITE(resilience, fixture)
 
-BOOST_AUTO_TEST_CASE(duplicate_order_created_charges_once) {
+BOOST_AUTO_TEST_CASE(redelivered_order_created_charges_once) {
   auto id = register_ok("dup@example.com", "Dup");
   BOOST_REQUIRE(ask<account>(svc.billing, deposit{id, units(1000)}));
   auto o = ask<order>(svc.orders, create_order{id, 2, 1});
   BOOST_REQUIRE(o);
   BOOST_TEST(balance_of(id) == units(700));
-  // Deliver the same ORDER_CREATED twice more, as a retrying relay would.
-  order_created again{o->id, id, 2, 1, o->sum};
+  // Deliver ORDER_CREATED #1 twice more, as a retrying relay would: both are
+  // acknowledged, neither changes anything.
+  order_created again{1, o->id, id, 2, 1, o->sum};
   for (int i = 0; i < 2; ++i) {
-    self->send(svc.billing, again);
+    auto ack = self->request(svc.billing, caf::infinite, again);
     sched.run();
+    BOOST_REQUIRE(!self->mailbox().empty());
+    bool acked = false;
+    ack.receive([&] { acked = true; },
+                [&](caf::error& err) { BOOST_FAIL(sys.render(err)); });
+    BOOST_TEST(acked);
   }
   BOOST_TEST(balance_of(id) == units(700));
   BOOST_TEST(ledger_of(id).size() == 2u);
@@ -25,15 +33,31 @@ BOOST_AUTO_TEST_CASE(duplicate_order_created_charges_once) {
   BOOST_TEST(messages().size() == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(an_event_beyond_the_next_is_refused) {
+  auto id = register_ok("gap@example.com", "Gap");
+  // Billing applied USER_CREATED #1; #3 cannot come before #2.
+  auto ack = self->request(svc.billing, caf::infinite,
+                           user_created{3, id + 2, "x@example.com", "X"});
+  sched.run();
+  BOOST_REQUIRE(!self->mailbox().empty());
+  std::optional<caf::error> refused;
+  ack.receive([] {}, [&](caf::error& err) { refused = err; });
+  BOOST_REQUIRE(refused);
+  BOOST_TEST(is(*refused, errc::out_of_order));
+  auto acc = ask<account>(svc.billing, atom::balance_v, id + 2);
+  BOOST_TEST(!acc); // not applied, and Users does not know the user either
+}
+
 BOOST_AUTO_TEST_CASE(late_or_duplicate_order_processed_is_ignored) {
   auto id = register_ok("late@example.com", "Late");
   auto o = ask<order>(svc.orders, create_order{id, 3, 1}); // rejected: 0 balance
   BOOST_REQUIRE(o);
   BOOST_TEST(order_of(o->id).status == order_status::rejected);
-  // A contradicting, late ORDER_PROCESSED must not flip the final state.
-  self->send(svc.orders, order_processed{o->id, id, o->sum, payment_result::paid});
-  self->send(svc.notifications,
-             order_processed{o->id, id, o->sum, payment_result::paid});
+  // A contradicting redelivery of ORDER_PROCESSED #1 must not flip the final
+  // state, nor send a second message.
+  order_processed late{1, o->id, id, o->sum, payment_result::paid};
+  self->send(svc.orders, late);
+  self->send(svc.notifications, late);
   sched.run();
   BOOST_TEST(order_of(o->id).status == order_status::rejected);
   BOOST_TEST(messages().size() == 1u);
@@ -42,11 +66,33 @@ BOOST_AUTO_TEST_CASE(late_or_duplicate_order_processed_is_ignored) {
 BOOST_AUTO_TEST_CASE(order_created_before_user_created_opens_account) {
   // Billing has never heard of user 77: the account opens on first touch and
   // the order is decided (rejected: a new account holds nothing).
-  self->send(svc.billing, order_created{500, 77, 3, 1, units(25)});
+  self->send(svc.billing, order_created{1, 500, 77, 3, 1, units(25)});
   sched.run();
-  BOOST_TEST(balance_of(77).cents() == 0);
-  auto ledger = ledger_of(77);
-  BOOST_TEST(ledger.empty());
+  auto acc = ask<account>(svc.billing, atom::balance_v, user_id{77});
+  BOOST_REQUIRE(acc);
+  BOOST_TEST(acc->balance.cents() == 0);
+  BOOST_TEST(ledger_of(77).empty());
+}
+
+BOOST_FIXTURE_TEST_CASE(serving_a_user_before_user_created_arrives,
+                        held_user_events) {
+  // No service learns of the user through USER_CREATED: Billing and Orders
+  // must still serve it by asking Users, and Notifications find the address.
+  auto id = register_ok("fast@example.com", "Fast");
+  auto acc = ask<account>(svc.billing, deposit{id, units(40)});
+  BOOST_REQUIRE_MESSAGE(acc, why(acc));
+  BOOST_TEST(acc->balance == units(40));
+  auto o = ask<order>(svc.orders, create_order{id, 3, 1});
+  BOOST_REQUIRE_MESSAGE(o, why(o));
+  BOOST_TEST(order_of(o->id).status == order_status::paid);
+  BOOST_TEST(balance_of(id) == units(15));
+  auto sent = messages();
+  BOOST_REQUIRE_EQUAL(sent.size(), 1u);
+  BOOST_TEST(sent[0].email == "fast@example.com");
+  // Strangers are still refused.
+  auto stranger = ask<account>(svc.billing, deposit{id + 1, units(1)});
+  BOOST_REQUIRE(!stranger);
+  BOOST_TEST(is(stranger.error(), errc::account_not_found));
 }
 
 BOOST_AUTO_TEST_CASE(failed_commit_restarts_service_without_losing_data) {

@@ -1,0 +1,226 @@
+#pragma once
+
+// Exactly-once delivery, publisher side: the transactional outbox and its
+// relay. A publisher stages each event into its open batch (`stage_event`),
+// so the event commits in the same transaction as the state change that
+// caused it. After the commit the relay sends it to every subscriber as a
+// request; the subscriber's (empty) reply means "applied and committed". The
+// relay keeps a window of unacknowledged events in flight per subscriber,
+// resends from the first unacknowledged one after an error or timeout (with
+// exponential backoff), persists each subscriber's acknowledged position
+// (cursor) in later batches, and prunes events every subscriber has
+// acknowledged. After a restart it reloads the unacknowledged events and
+// resumes, so a committed event is delivered at least once to everyone; the
+// consumers' inbox marks (inbox.hpp) turn that into exactly-once effects.
+
+#include <algorithm>
+#include <chrono>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include <caf/error.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "actors/codec.hpp"
+#include "actors/log.hpp"
+#include "actors/messages.hpp"
+#include "actors/unit_of_work.hpp"
+#include "storage/repositories.hpp"
+
+namespace shop {
+
+template <class Event>
+class outbox_relay {
+public:
+  using handle_type = caf::typed_actor<caf::reacts_to<Event>>;
+
+  struct subscriber {
+    std::string name;
+    handle_type handle;
+    /// Last seq the subscriber acknowledged.
+    int64_t acked = 0;
+    /// Last seq sent; events (acked, sent] are in flight.
+    int64_t sent = 0;
+    size_t in_flight = 0;
+    /// Delay before the next resend; grows while deliveries keep failing.
+    caf::timespan backoff{0};
+    /// A resend is scheduled: send nothing until it fires.
+    bool paused = false;
+  };
+
+  /// Topic name used in the outbox and in consumers' inbox marks.
+  const char* topic = "";
+  /// Events in flight per subscriber (pipelining).
+  size_t window = 64;
+  caf::timespan timeout = std::chrono::seconds(5);
+
+  void add_subscriber(std::string name, handle_type handle) {
+    subscriber sub;
+    sub.name = std::move(name);
+    sub.handle = std::move(handle);
+    subs_.push_back(std::move(sub));
+  }
+
+  /// Restores cursors and the unacknowledged events after a (re)start.
+  void restore(const reliability_snapshot& snap) {
+    last_seq_ = snap.max_outbox_seq;
+    for (auto& sub : subs_) {
+      auto i = snap.cursors.find(sub.name);
+      sub.acked = i == snap.cursors.end() ? 0 : i->second;
+      sub.sent = sub.acked;
+    }
+    backlog_.clear();
+    for (auto& rec : snap.outbox) {
+      Event e;
+      if (!decode(rec.payload, e))
+        throw std::runtime_error("undecodable outbox event " + rec.topic + " #"
+                                 + std::to_string(rec.seq));
+      backlog_.push_back(std::move(e));
+    }
+    first_seq_ = backlog_.empty() ? last_seq_ + 1 : backlog_.front().seq;
+    committed_seq_ = last_seq_;
+    // A subscriber added after events were pruned cannot get them anymore.
+    for (auto& sub : subs_)
+      if (sub.acked < first_seq_ - 1) {
+        log::warning("outbox", "{}: subscriber {} starts at #{}, after the "
+                     "pruned events", topic, sub.name, first_seq_);
+        sub.acked = sub.sent = first_seq_ - 1;
+      }
+  }
+
+  /// The seq the next staged event gets.
+  int64_t allocate() noexcept {
+    return ++last_seq_;
+  }
+
+  /// Events committed but not yet acknowledged by every subscriber.
+  size_t backlog() const noexcept {
+    return backlog_.size();
+  }
+
+  const std::vector<subscriber>& subscribers() const noexcept {
+    return subs_;
+  }
+
+  /// Called once `e` committed: it becomes deliverable.
+  void committed(Event e) {
+    if (backlog_.empty())
+      first_seq_ = e.seq;
+    committed_seq_ = e.seq;
+    backlog_.push_back(std::move(e));
+  }
+
+  /// Sends what the windows allow.
+  template <class Self>
+  void pump(Self* self) {
+    for (size_t i = 0; i < subs_.size(); ++i)
+      pump(self, i);
+  }
+
+  /// A scheduled resend for subscriber `name` fired.
+  template <class Self>
+  void resume(Self* self, const std::string& name) {
+    for (size_t i = 0; i < subs_.size(); ++i)
+      if (subs_[i].name == name) {
+        subs_[i].paused = false;
+        pump(self, i);
+      }
+  }
+
+private:
+  template <class Self>
+  void pump(Self* self, size_t index) {
+    auto& sub = subs_[index];
+    while (!sub.paused && sub.in_flight < window && sub.sent < committed_seq_) {
+      auto seq = ++sub.sent;
+      ++sub.in_flight;
+      self->request(sub.handle, timeout, event_at(seq))
+        .then([self, index, seq] { self->state.relay.on_ack(self, index, seq); },
+              [self, index, seq](caf::error& err) {
+                self->state.relay.on_error(self, index, seq, err);
+              });
+    }
+  }
+
+  const Event& event_at(int64_t seq) const {
+    return backlog_[static_cast<size_t>(seq - first_seq_)];
+  }
+
+  template <class Self>
+  void on_ack(Self* self, size_t index, int64_t seq) {
+    auto& sub = subs_[index];
+    --sub.in_flight;
+    sub.backoff = caf::timespan{0};
+    if (seq > sub.acked) {
+      sub.acked = seq;
+      sub.sent = std::max(sub.sent, seq);
+      // Persist the cursor with the next batch; losing it only means a
+      // harmless redelivery after a crash.
+      open_batch(self);
+      auto& changes = self->state.uow.changes().reliable;
+      changes.cursors[sub.name] = seq;
+      prune(changes);
+    }
+    pump(self, index);
+  }
+
+  template <class Self>
+  void on_error(Self* self, size_t index, int64_t seq, const caf::error& err) {
+    auto& sub = subs_[index];
+    --sub.in_flight;
+    if (sub.paused || seq <= sub.acked)
+      return;
+    // Resend everything after the last acknowledged event, later.
+    sub.paused = true;
+    sub.sent = sub.acked;
+    using namespace std::chrono_literals;
+    sub.backoff = std::clamp<caf::timespan>(sub.backoff * 2, 10ms, 5s);
+    log::debug(self->state.name, "{} #{} to {} failed ({}), resending in {} ms",
+               topic, seq, sub.name, self->system().render(err),
+               std::chrono::duration_cast<std::chrono::milliseconds>(sub.backoff)
+                 .count());
+    self->delayed_send(self, sub.backoff, atom::retry_v, sub.name);
+  }
+
+  /// Drops events every subscriber acknowledged, in memory and in storage.
+  void prune(reliability_changes& changes) {
+    auto low = committed_seq_;
+    for (auto& sub : subs_)
+      low = std::min(low, sub.acked);
+    if (low < first_seq_)
+      return;
+    while (!backlog_.empty() && backlog_.front().seq <= low)
+      backlog_.pop_front();
+    first_seq_ = low + 1;
+    changes.prune_outbox_through = low;
+  }
+
+  std::vector<subscriber> subs_;
+  std::deque<Event> backlog_;
+  /// Seq of backlog_.front() (or the next one when empty).
+  int64_t first_seq_ = 1;
+  /// Largest committed seq.
+  int64_t committed_seq_ = 0;
+  /// Largest allocated seq (committed or staged).
+  int64_t last_seq_ = 0;
+};
+
+/// Stages `e` in the publisher's open batch with the next seq; once the batch
+/// commits, the relay delivers it. Requires `self->state.relay`.
+template <class Self, class Event>
+void stage_event(Self* self, Event e) {
+  auto& st = self->state;
+  open_batch(self);
+  e.seq = st.relay.allocate();
+  st.uow.changes().reliable.outbox.push_back(
+    outbox_record{e.seq, st.relay.topic, encode(e), now_ms()});
+  st.uow.then(
+    [self, e]() mutable {
+      self->state.relay.committed(std::move(e));
+      self->state.relay.pump(self);
+    },
+    nullptr);
+}
+
+} // namespace shop

@@ -1,0 +1,29 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+
+#include <caf/timespan.hpp>
+
+namespace shop {
+
+/// Deliberate bugs, for tests that prove the simulation catches them. Never
+/// set outside tests.
+struct fault_injection {
+  /// Consumers apply every delivery, duplicates included, and Billing no
+  /// longer checks whether an order was already charged.
+  bool skip_dedup = false;
+  /// Consumers acknowledge an event before its effect is committed.
+  bool ack_before_commit = false;
+};
+
+/// Settings every service worker shares.
+struct worker_settings {
+  caf::timespan peer_timeout = std::chrono::seconds(5);
+  /// Events in flight per subscriber.
+  size_t relay_window = 64;
+  std::chrono::milliseconds idempotency_retention = std::chrono::hours(24);
+  fault_injection faults;
+};
+
+} // namespace shop
