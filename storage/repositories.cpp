@@ -4,6 +4,8 @@ namespace shop {
 
 // Out of line so that each interface's vtable is emitted once, here.
 
+reliable_repository::~reliable_repository() = default;
+
 users_repository::~users_repository() = default;
 
 billing_repository::~billing_repository() = default;

@@ -10,6 +10,8 @@
 // Errors: every method throws shop::storage_error (storage/errors.hpp).
 
 #include <functional>
+#include <map>
+#include <string>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -18,17 +20,92 @@
 
 namespace shop {
 
+// -- reliability: outbox, inbox, idempotency keys (every service) ------------
+//
+// Each service's schema has the same four tables for exactly-once delivery;
+// the service-specific changes below embed `reliability_changes`, committed in
+// the same transaction as the effect they belong to.
+
+/// An event in a publisher's outbox. `payload` is the serialized event
+/// (opaque to storage); `seq` numbers the publisher's events 1, 2, 3, ...
+struct outbox_record {
+  int64_t seq = 0;
+  std::string topic;
+  std::string payload;
+  unix_ms at = 0;
+};
+
+/// The stored outcome of a command sent with an Idempotency-Key. `scope` is
+/// the endpoint ("register", "deposit", ...): keys are unique per scope.
+/// `request` and `reply` are serialized (opaque to storage).
+struct idempotency_record {
+  std::string scope;
+  std::string key;
+  std::string request;
+  std::string reply;
+  unix_ms at = 0;
+};
+
+struct reliability_changes {
+  /// New outbox events, ascending seq.
+  std::vector<outbox_record> outbox;
+  /// Subscriber name -> last seq it acknowledged (upserted; never lowered).
+  std::map<std::string, int64_t> cursors;
+  /// Deletes outbox events with seq <= this (0: none); every subscriber has
+  /// acknowledged them.
+  int64_t prune_outbox_through = 0;
+  /// Topic -> last seq applied by this consumer (upserted).
+  std::map<std::string, int64_t> inbox;
+  /// New idempotency records; a (scope, key) that exists is a
+  /// unique_violation.
+  std::vector<idempotency_record> idempotency;
+  /// Deletes idempotency records older than this (0: none).
+  unix_ms purge_idempotency_before = 0;
+
+  bool empty() const noexcept {
+    return outbox.empty() && cursors.empty() && prune_outbox_through == 0
+           && inbox.empty() && idempotency.empty()
+           && purge_idempotency_before == 0;
+  }
+};
+
+/// What a service reloads at start for exactly-once delivery.
+struct reliability_snapshot {
+  /// Outbox events not yet acknowledged by every subscriber, ascending seq:
+  /// all events with seq > the smallest cursor (or all, without cursors).
+  std::vector<outbox_record> outbox;
+  /// The largest seq ever written to the outbox (0 if none), pruned or not.
+  int64_t max_outbox_seq = 0;
+  /// Subscriber name -> last acknowledged seq.
+  std::map<std::string, int64_t> cursors;
+  /// Topic -> last applied seq.
+  std::map<std::string, int64_t> inbox;
+};
+
+/// The part every repository shares.
+class reliable_repository {
+public:
+  virtual ~reliable_repository();
+
+  virtual reliability_snapshot load_reliability() = 0;
+
+  /// The record stored for (scope, key), if any.
+  virtual std::optional<idempotency_record>
+  find_idempotency(const std::string& scope, const std::string& key) = 0;
+};
+
 // -- Users --------------------------------------------------------------------
 
 struct users_changes {
   std::vector<user> created;
+  reliability_changes reliable;
 
   bool empty() const noexcept {
-    return created.empty();
+    return created.empty() && reliable.empty();
   }
 };
 
-class users_repository {
+class users_repository : public reliable_repository {
 public:
   virtual ~users_repository();
 
@@ -49,13 +126,15 @@ struct billing_changes {
   std::vector<ledger_entry> entries;
   /// Decided order charges (one per order id, paid or not).
   std::vector<order_processed> charges;
+  reliability_changes reliable;
 
   bool empty() const noexcept {
-    return opened.empty() && entries.empty() && charges.empty();
+    return opened.empty() && entries.empty() && charges.empty()
+           && reliable.empty();
   }
 };
 
-class billing_repository {
+class billing_repository : public reliable_repository {
 public:
   virtual ~billing_repository();
 
@@ -65,7 +144,9 @@ public:
   /// The largest ledger entry id so far, 0 if none.
   virtual int64_t max_ledger_id() = 0;
 
-  /// The decided charge of an order, if Billing already processed it.
+  /// The decided charge of an order, if Billing already processed it. The
+  /// charge is not an event: its `seq` is not stored and comes back as 0 (the
+  /// ORDER_PROCESSED event itself, with its seq, lives in the outbox).
   virtual std::optional<order_processed> find_charge(order_id id) = 0;
 
   /// The ledger of one account, oldest first.
@@ -92,13 +173,15 @@ struct orders_changes {
   /// Transitions pending -> paid | rejected. An update of an order that is no
   /// longer pending changes nothing.
   std::vector<order_update> updated;
+  reliability_changes reliable;
 
   bool empty() const noexcept {
-    return known_users.empty() && created.empty() && updated.empty();
+    return known_users.empty() && created.empty() && updated.empty()
+           && reliable.empty();
   }
 };
 
-class orders_repository {
+class orders_repository : public reliable_repository {
 public:
   virtual ~orders_repository();
 
@@ -126,13 +209,14 @@ struct notifications_changes {
   /// Messages to store. A message for an order that already has one is
   /// ignored: there is at most one notification per order.
   std::vector<notification> sent;
+  reliability_changes reliable;
 
   bool empty() const noexcept {
-    return recipients.empty() && sent.empty();
+    return recipients.empty() && sent.empty() && reliable.empty();
   }
 };
 
-class notifications_repository {
+class notifications_repository : public reliable_repository {
 public:
   virtual ~notifications_repository();
 

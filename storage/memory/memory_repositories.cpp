@@ -5,9 +5,10 @@
 
 #include "storage/memory/tables.hpp"
 
-// Each commit first checks the whole batch against the tables and the batch
-// itself, as PostgreSQL's constraints would, and only then applies it: a
-// commit that throws changes nothing.
+// Each commit first checks the whole batch (service changes and reliability
+// changes) against the tables and the batch itself, as PostgreSQL's
+// constraints would, and only then applies it: a commit that throws changes
+// nothing.
 
 namespace shop {
 
@@ -36,11 +37,29 @@ std::string email_key(const std::string& email) {
   return key;
 }
 
-/// Base of the four repositories: a view of the shared store.
-class memory_repository {
+/// Base of the four repositories: a view of the shared store, including the
+/// reliability tables of the service (reliable_repository).
+template <class Interface>
+class memory_repository : public Interface {
 public:
-  explicit memory_repository(std::shared_ptr<memory_store> store)
-    : store_(std::move(store)) {
+  /// Which service's reliability tables this repository uses.
+  using reliability_member = memory::reliability_tables tables::*;
+
+  memory_repository(std::shared_ptr<memory_store> store,
+                    reliability_member reliability)
+    : store_(std::move(store)), reliability_(reliability) {
+  }
+
+  reliability_snapshot load_reliability() override {
+    return read(
+      [this](tables& t) { return memory::snapshot(t.*reliability_); });
+  }
+
+  std::optional<idempotency_record>
+  find_idempotency(const std::string& scope, const std::string& key) override {
+    return read([&](tables& t) {
+      return memory::find_idempotency(t.*reliability_, scope, key);
+    });
   }
 
 protected:
@@ -49,25 +68,33 @@ protected:
     return store_->with_tables(false, std::forward<F>(f));
   }
 
-  /// Runs `f` for a non-empty batch and counts the commit if it returns.
-  template <class F>
-  void write(F&& f) {
+  /// Commits a non-empty batch: `check(t)` throws what the constraints of the
+  /// service's tables would reject, `apply(t)` applies the service's part.
+  /// The reliability part is checked with the rest before anything changes,
+  /// and applied after it; the commit counts only if nothing threw.
+  template <class Check, class Apply>
+  void write(const reliability_changes& changes, Check&& check, Apply&& apply) {
     store_->with_tables(true, [&](tables& t) {
-      f(t);
+      check(t);
+      memory::check(t.*reliability_, changes);
+      apply(t);
+      memory::apply(t.*reliability_, changes);
       store_->count_commit();
     });
   }
 
 private:
   std::shared_ptr<memory_store> store_;
+  reliability_member reliability_;
 };
 
 // -- users --------------------------------------------------------------------
 
-class memory_users_repository : public users_repository,
-                                private memory_repository {
+class memory_users_repository : public memory_repository<users_repository> {
 public:
-  using memory_repository::memory_repository;
+  explicit memory_users_repository(std::shared_ptr<memory_store> store)
+    : memory_repository(std::move(store), &tables::users_reliability) {
+  }
 
   std::vector<user> load_users() override {
     return read([](tables& t) {
@@ -81,7 +108,7 @@ public:
   void commit(const users_changes& changes) override {
     if (changes.empty())
       return;
-    write([&](tables& t) {
+    auto check = [&](const tables& t) {
       std::set<user_id> ids;
       std::set<std::string> keys;
       for (auto& x : changes.created) {
@@ -91,20 +118,25 @@ public:
         if (t.email_keys.count(key) > 0 || !keys.insert(key).second)
           unique_violation("duplicate email " + x.email);
       }
+    };
+    auto apply = [&](tables& t) {
       for (auto& x : changes.created) {
         t.users.emplace(x.id, x);
         t.email_keys.insert(email_key(x.email));
       }
-    });
+    };
+    write(changes.reliable, check, apply);
   }
 };
 
 // -- billing ------------------------------------------------------------------
 
-class memory_billing_repository : public billing_repository,
-                                  private memory_repository {
+class memory_billing_repository
+  : public memory_repository<billing_repository> {
 public:
-  using memory_repository::memory_repository;
+  explicit memory_billing_repository(std::shared_ptr<memory_store> store)
+    : memory_repository(std::move(store), &tables::billing_reliability) {
+  }
 
   std::vector<account> load_accounts() override {
     return read([](tables& t) {
@@ -142,8 +174,8 @@ public:
   void commit(const billing_changes& changes) override {
     if (changes.empty())
       return;
-    write([&](tables& t) {
-      check(t, changes);
+    auto check = [&](const tables& t) { check_billing(t, changes); };
+    auto apply = [&](tables& t) {
       for (auto& x : changes.opened)
         t.balances.emplace(x.user, x.balance);
       for (auto& x : changes.entries) {
@@ -153,14 +185,18 @@ public:
         // balance after the last entry wins.
         t.balances[x.user] = x.balance_after;
       }
-      for (auto& x : changes.charges)
+      // Like billing.order_charges, which has no seq column.
+      for (auto x : changes.charges) {
+        x.seq = 0;
         t.charges.emplace(x.order, x);
-    });
+      }
+    };
+    write(changes.reliable, check, apply);
   }
 
 private:
   /// Throws what the constraints of billing.sql would reject.
-  static void check(const tables& t, const billing_changes& changes) {
+  static void check_billing(const tables& t, const billing_changes& changes) {
     std::set<user_id> opened;
     for (auto& x : changes.opened) {
       if (t.balances.count(x.user) > 0 || !opened.insert(x.user).second)
@@ -190,10 +226,11 @@ private:
 
 // -- orders -------------------------------------------------------------------
 
-class memory_orders_repository : public orders_repository,
-                                 private memory_repository {
+class memory_orders_repository : public memory_repository<orders_repository> {
 public:
-  using memory_repository::memory_repository;
+  explicit memory_orders_repository(std::shared_ptr<memory_store> store)
+    : memory_repository(std::move(store), &tables::orders_reliability) {
+  }
 
   std::vector<user_id> load_known_users() override {
     return read([](tables& t) {
@@ -228,7 +265,7 @@ public:
   void commit(const orders_changes& changes) override {
     if (changes.empty())
       return;
-    write([&](tables& t) {
+    auto check = [&](const tables& t) {
       std::set<order_id> ids;
       for (auto& x : changes.created) {
         if (t.orders.count(x.id) > 0 || !ids.insert(x.id).second)
@@ -237,6 +274,8 @@ public:
           constraint_violation("invalid quantity or sum of order "
                                + std::to_string(x.id));
       }
+    };
+    auto apply = [&](tables& t) {
       t.known_users.insert(changes.known_users.begin(),
                            changes.known_users.end());
       for (auto& x : changes.created)
@@ -250,16 +289,19 @@ public:
         i->second.status = x.status;
         i->second.updated_at = x.at;
       }
-    });
+    };
+    write(changes.reliable, check, apply);
   }
 };
 
 // -- notifications ------------------------------------------------------------
 
-class memory_notifications_repository : public notifications_repository,
-                                        private memory_repository {
+class memory_notifications_repository
+  : public memory_repository<notifications_repository> {
 public:
-  using memory_repository::memory_repository;
+  explicit memory_notifications_repository(std::shared_ptr<memory_store> store)
+    : memory_repository(std::move(store), &tables::notifications_reliability) {
+  }
 
   std::vector<user> load_recipients() override {
     return read([](tables& t) {
@@ -294,10 +336,10 @@ public:
   void commit(const notifications_changes& changes) override {
     if (changes.empty())
       return;
-    write([&](tables& t) {
-      // A message for an order that already has one is dropped (ON CONFLICT
-      // (order_id) DO NOTHING); a duplicate id among the others is an error.
-      std::vector<const notification*> kept;
+    // A message for an order that already has one is dropped (ON CONFLICT
+    // (order_id) DO NOTHING); a duplicate id among the others is an error.
+    std::vector<const notification*> kept;
+    auto check = [&](const tables& t) {
       std::set<order_id> orders;
       std::set<notification_id> ids;
       for (auto& x : changes.sent) {
@@ -308,13 +350,16 @@ public:
         orders.insert(x.order);
         kept.push_back(&x);
       }
+    };
+    auto apply = [&](tables& t) {
       for (auto& x : changes.recipients)
         t.recipients[x.id] = x;
       for (auto* x : kept) {
         t.messages.emplace(x->id, *x);
         t.notified_orders.insert(x->order);
       }
-    });
+    };
+    write(changes.reliable, check, apply);
   }
 };
 

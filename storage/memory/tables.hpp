@@ -10,6 +10,7 @@
 
 #include "actors/types.hpp"
 #include "storage/memory/memory_repositories.hpp"
+#include "storage/memory/reliability_tables.hpp"
 
 namespace shop {
 
@@ -20,6 +21,8 @@ struct memory_store::tables {
   std::map<user_id, user> users;
   /// The unique email_key column.
   std::set<std::string> email_keys;
+  /// users.outbox, users.inbox, ... (reliability.sql).
+  memory::reliability_tables users_reliability;
 
   // -- billing (billing.sql) --------------------------------------------------
 
@@ -29,8 +32,9 @@ struct memory_store::tables {
   std::map<std::pair<user_id, int64_t>, ledger_entry> ledger;
   /// The primary key of billing.ledger.
   std::set<int64_t> ledger_ids;
-  /// billing.order_charges by order.
+  /// billing.order_charges by order (seq always 0: not stored).
   std::map<order_id, order_processed> charges;
+  memory::reliability_tables billing_reliability;
 
   // -- orders (orders.sql) ----------------------------------------------------
 
@@ -38,6 +42,7 @@ struct memory_store::tables {
   std::set<user_id> known_users;
   /// orders.orders by id.
   std::map<order_id, order> orders;
+  memory::reliability_tables orders_reliability;
 
   // -- notifications (notifications.sql) --------------------------------------
 
@@ -47,6 +52,7 @@ struct memory_store::tables {
   std::map<notification_id, notification> messages;
   /// The unique order_id column of notifications.messages.
   std::set<order_id> notified_orders;
+  memory::reliability_tables notifications_reliability;
 };
 
 } // namespace shop

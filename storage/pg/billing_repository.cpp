@@ -1,7 +1,7 @@
 #include <map>
 
-#include "storage/pg/connection.hpp"
 #include "storage/pg/pg_repositories.hpp"
+#include "storage/pg/reliability.hpp"
 
 namespace shop {
 
@@ -58,14 +58,14 @@ Enum parse_enum(const std::string& str) {
   return x;
 }
 
-class pg_billing_repository : public billing_repository {
+class pg_billing_repository : public pg::repository_base<billing_repository> {
 public:
-  explicit pg_billing_repository(pg::connection conn)
-    : conn_(std::move(conn)) {
+  explicit pg_billing_repository(const std::string& conninfo)
+    : repository_base(conninfo, "billing") {
   }
 
   std::vector<account> load_accounts() override {
-    auto res = conn_.exec(load_accounts_sql);
+    auto res = conn().exec(load_accounts_sql);
     std::vector<account> accounts;
     accounts.reserve(res.rows());
     for (int row = 0; row < res.rows(); ++row)
@@ -74,19 +74,24 @@ public:
   }
 
   int64_t max_ledger_id() override {
-    return conn_.exec(max_ledger_id_sql).int64(0, 0);
+    return conn().exec(max_ledger_id_sql).int64(0, 0);
   }
 
+  // The charge's seq is not stored: it comes back as 0 (see the interface).
   std::optional<order_processed> find_charge(order_id id) override {
-    auto res = conn_.exec(find_charge_sql, id);
+    auto res = conn().exec(find_charge_sql, id);
     if (res.rows() == 0)
       return std::nullopt;
-    return order_processed{res.int64(0, 0), res.int64(0, 1), res.cents(0, 2),
-                           parse_enum<payment_result>(res.text(0, 3))};
+    order_processed x;
+    x.order = res.int64(0, 0);
+    x.user = res.int64(0, 1);
+    x.sum = res.cents(0, 2);
+    x.result = parse_enum<payment_result>(res.text(0, 3));
+    return x;
   }
 
   std::vector<ledger_entry> ledger(user_id user) override {
-    auto res = conn_.exec(ledger_sql, user);
+    auto res = conn().exec(ledger_sql, user);
     std::vector<ledger_entry> entries;
     entries.reserve(res.rows());
     for (int row = 0; row < res.rows(); ++row) {
@@ -106,7 +111,7 @@ public:
   void commit(const billing_changes& changes) override {
     if (changes.empty())
       return;
-    conn_.transaction([&] {
+    commit_with(changes.reliable, [&] {
       if (!changes.opened.empty())
         insert_accounts(changes.opened);
       if (!changes.entries.empty()) {
@@ -125,7 +130,7 @@ private:
       users.add(x.user);
       balances.add(x.balance);
     }
-    conn_.exec(insert_accounts_sql, users, balances);
+    conn().exec(insert_accounts_sql, users, balances);
   }
 
   void insert_entries(const std::vector<ledger_entry>& xs) {
@@ -139,8 +144,8 @@ private:
       balances.add(x.balance_after);
       times.add(x.at);
     }
-    conn_.exec(insert_entries_sql, ids, users, amounts, kinds, orders,
-               balances, times);
+    conn().exec(insert_entries_sql, ids, users, amounts, kinds, orders,
+                balances, times);
   }
 
   /// Sets each touched account to the balance after its last entry.
@@ -153,7 +158,7 @@ private:
       users.add(user);
       balances.add(balance);
     }
-    conn_.exec(update_balances_sql, users, balances);
+    conn().exec(update_balances_sql, users, balances);
   }
 
   void insert_charges(const std::vector<order_processed>& xs) {
@@ -164,18 +169,15 @@ private:
       sums.add(x.sum);
       results.add(to_string(x.result));
     }
-    conn_.exec(insert_charges_sql, orders, users, sums, results);
+    conn().exec(insert_charges_sql, orders, users, sums, results);
   }
-
-  pg::connection conn_;
 };
 
 } // namespace
 
 std::unique_ptr<billing_repository>
 make_pg_billing_repository(const std::string& conninfo) {
-  return std::make_unique<pg_billing_repository>(
-    pg::open_service(conninfo, "billing"));
+  return std::make_unique<pg_billing_repository>(conninfo);
 }
 
 } // namespace shop

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstring>
+#include <string_view>
 
 #include "storage/schema.hpp"
 
@@ -79,6 +80,41 @@ void array::add_param(const param& x) {
     text_ += c;
   }
   text_ += '"';
+}
+
+// -- hex ----------------------------------------------------------------------
+
+std::string to_hex(const std::string& bytes) {
+  constexpr const char* digits = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(bytes.size() * 2);
+  for (char c : bytes) {
+    auto byte = static_cast<unsigned char>(c);
+    hex += digits[byte >> 4];
+    hex += digits[byte & 0x0f];
+  }
+  return hex;
+}
+
+std::string from_hex(const std::string& hex) {
+  auto value = [&hex](char c) -> int {
+    if (c >= '0' && c <= '9')
+      return c - '0';
+    if (c >= 'a' && c <= 'f')
+      return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+      return c - 'A' + 10;
+    throw storage_error(storage_error::kind::other, "",
+                        "storage: invalid hex string '" + hex + "'");
+  };
+  if (hex.size() % 2 != 0)
+    throw storage_error(storage_error::kind::other, "",
+                        "storage: odd-length hex string '" + hex + "'");
+  std::string bytes;
+  bytes.reserve(hex.size() / 2);
+  for (size_t i = 0; i < hex.size(); i += 2)
+    bytes += static_cast<char>(value(hex[i]) * 16 + value(hex[i + 1]));
+  return bytes;
 }
 
 // -- result -------------------------------------------------------------------
@@ -180,17 +216,42 @@ void connection::rollback_noexcept() noexcept {
   PQclear(PQexec(conn_.get(), "ROLLBACK"));
 }
 
-// -- schema -------------------------------------------------------------------
+// -- schemas ------------------------------------------------------------------
+
+bool is_service_schema(const std::string& name) noexcept {
+  return name == "users" || name == "billing" || name == "orders"
+         || name == "notifications";
+}
+
+std::string with_schema(const char* sql, const std::string& schema) {
+  if (!is_service_schema(schema))
+    throw storage_error(storage_error::kind::other, "",
+                        "storage: no service schema named '" + schema + "'");
+  constexpr std::string_view placeholder = "{schema}";
+  std::string result;
+  std::string_view rest = sql;
+  for (auto pos = rest.find(placeholder); pos != std::string_view::npos;
+       pos = rest.find(placeholder)) {
+    result += rest.substr(0, pos);
+    result += schema;
+    rest.remove_prefix(pos + placeholder.size());
+  }
+  result += rest;
+  return result;
+}
 
 void apply_schema(connection& conn, const char* name) {
-  const char* sql = schema_sql(name);
-  if (sql == nullptr)
+  const char* sql = is_service_schema(name) ? schema_sql(name) : nullptr;
+  const char* reliability_sql = schema_sql("reliability");
+  if (sql == nullptr || reliability_sql == nullptr)
     throw storage_error(storage_error::kind::other, "",
                         std::string{"storage: no schema named "} + name);
+  auto reliability = with_schema(reliability_sql, name);
   conn.transaction([&] {
     conn.exec(quiet_notices_sql);
     conn.exec(schema_lock_sql, schema_lock_key);
     conn.exec_script(sql);
+    conn.exec_script(reliability.c_str());
   });
 }
 

@@ -83,6 +83,16 @@ inline param to_param(const array& x) {
   return x.literal();
 }
 
+/// `bytes` as lower-case hex digits: how binary values (bytea) travel, in
+/// both directions, as text: the SQL converts with decode($n, 'hex') and
+/// encode(column, 'hex'), which depend on no server setting (bytea_output,
+/// standard_conforming_strings) and also work inside array parameters.
+std::string to_hex(const std::string& bytes);
+
+/// The bytes that `hex` (from to_hex or encode(..., 'hex')) stands for;
+/// throws storage_error(other) on anything but an even number of hex digits.
+std::string from_hex(const std::string& hex);
+
 // -- results ------------------------------------------------------------------
 
 /// Owns a PGresult.
@@ -189,9 +199,22 @@ private:
   std::unique_ptr<PGconn, deleter> conn_;
 };
 
-/// Applies storage/sql/<name>.sql (embedded) in one transaction, under a
+// -- schemas ------------------------------------------------------------------
+
+/// Whether `name` is one of the four service schemas (users, billing, orders,
+/// notifications): the only names ever put into SQL text.
+bool is_service_schema(const std::string& name) noexcept;
+
+/// `sql` with every "{schema}" replaced by `schema`, which must be a service
+/// schema (else storage_error(other)). For the tables every schema has
+/// (storage/sql/reliability.sql): one SQL text, four schemas.
+std::string with_schema(const char* sql, const std::string& schema);
+
+/// Applies storage/sql/<name>.sql and then storage/sql/reliability.sql for
+/// schema `name` (both embedded) in one transaction, under a
 /// transaction-scoped advisory lock shared by all schemas, so that services
-/// starting at once do not race on CREATE SCHEMA IF NOT EXISTS.
+/// starting at once do not race on CREATE SCHEMA IF NOT EXISTS. `name` must be
+/// a service schema.
 void apply_schema(connection& conn, const char* name);
 
 /// Connects and applies the schema `name`: what every repository factory does.

@@ -1,8 +1,8 @@
 #include <algorithm>
 #include <map>
 
-#include "storage/pg/connection.hpp"
 #include "storage/pg/pg_repositories.hpp"
+#include "storage/pg/reliability.hpp"
 
 namespace shop {
 
@@ -46,14 +46,15 @@ FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[],
 ORDER BY n
 ON CONFLICT (order_id) DO NOTHING)";
 
-class pg_notifications_repository : public notifications_repository {
+class pg_notifications_repository
+  : public pg::repository_base<notifications_repository> {
 public:
-  explicit pg_notifications_repository(pg::connection conn)
-    : conn_(std::move(conn)) {
+  explicit pg_notifications_repository(const std::string& conninfo)
+    : repository_base(conninfo, "notifications") {
   }
 
   std::vector<user> load_recipients() override {
-    auto res = conn_.exec(load_recipients_sql);
+    auto res = conn().exec(load_recipients_sql);
     std::vector<user> users;
     users.reserve(res.rows());
     for (int row = 0; row < res.rows(); ++row)
@@ -63,12 +64,12 @@ public:
   }
 
   notification_id max_notification_id() override {
-    return conn_.exec(max_notification_id_sql).int64(0, 0);
+    return conn().exec(max_notification_id_sql).int64(0, 0);
   }
 
   std::vector<notification> list(const notification_filter& filter) override {
     auto limit = std::max(filter.limit, int32_t{0});
-    auto res = conn_.exec(list_messages_sql, filter.user, filter.order, limit);
+    auto res = conn().exec(list_messages_sql, filter.user, filter.order, limit);
     std::vector<notification> messages;
     messages.reserve(res.rows());
     for (int row = 0; row < res.rows(); ++row) {
@@ -88,7 +89,7 @@ public:
   void commit(const notifications_changes& changes) override {
     if (changes.empty())
       return;
-    conn_.transaction([&] {
+    commit_with(changes.reliable, [&] {
       if (!changes.recipients.empty())
         upsert_recipients(changes.recipients);
       if (!changes.sent.empty())
@@ -109,7 +110,7 @@ private:
       emails.add(x->email);
       names.add(x->name);
     }
-    conn_.exec(upsert_recipients_sql, ids, emails, names);
+    conn().exec(upsert_recipients_sql, ids, emails, names);
   }
 
   void insert_messages(const std::vector<notification>& xs) {
@@ -123,19 +124,16 @@ private:
       bodies.add(x.body);
       times.add(x.sent_at);
     }
-    conn_.exec(insert_messages_sql, ids, users, orders, emails, subjects,
-               bodies, times);
+    conn().exec(insert_messages_sql, ids, users, orders, emails, subjects,
+                bodies, times);
   }
-
-  pg::connection conn_;
 };
 
 } // namespace
 
 std::unique_ptr<notifications_repository>
 make_pg_notifications_repository(const std::string& conninfo) {
-  return std::make_unique<pg_notifications_repository>(
-    pg::open_service(conninfo, "notifications"));
+  return std::make_unique<pg_notifications_repository>(conninfo);
 }
 
 } // namespace shop

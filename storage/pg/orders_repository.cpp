@@ -1,7 +1,7 @@
 #include <set>
 
-#include "storage/pg/connection.hpp"
 #include "storage/pg/pg_repositories.hpp"
+#include "storage/pg/reliability.hpp"
 
 namespace shop {
 
@@ -67,13 +67,14 @@ order to_order(const pg::result& res, int row) {
   return x;
 }
 
-class pg_orders_repository : public orders_repository {
+class pg_orders_repository : public pg::repository_base<orders_repository> {
 public:
-  explicit pg_orders_repository(pg::connection conn) : conn_(std::move(conn)) {
+  explicit pg_orders_repository(const std::string& conninfo)
+    : repository_base(conninfo, "orders") {
   }
 
   std::vector<user_id> load_known_users() override {
-    auto res = conn_.exec(load_known_users_sql);
+    auto res = conn().exec(load_known_users_sql);
     std::vector<user_id> users;
     users.reserve(res.rows());
     for (int row = 0; row < res.rows(); ++row)
@@ -82,7 +83,7 @@ public:
   }
 
   std::vector<order> load_pending() override {
-    auto res = conn_.exec(load_pending_sql);
+    auto res = conn().exec(load_pending_sql);
     std::vector<order> orders;
     orders.reserve(res.rows());
     for (int row = 0; row < res.rows(); ++row)
@@ -91,11 +92,11 @@ public:
   }
 
   order_id max_order_id() override {
-    return conn_.exec(max_order_id_sql).int64(0, 0);
+    return conn().exec(max_order_id_sql).int64(0, 0);
   }
 
   std::optional<order> find_order(order_id id) override {
-    auto res = conn_.exec(find_order_sql, id);
+    auto res = conn().exec(find_order_sql, id);
     if (res.rows() == 0)
       return std::nullopt;
     return to_order(res, 0);
@@ -104,7 +105,7 @@ public:
   void commit(const orders_changes& changes) override {
     if (changes.empty())
       return;
-    conn_.transaction([&] {
+    commit_with(changes.reliable, [&] {
       if (!changes.known_users.empty())
         insert_known_users(changes.known_users);
       if (!changes.created.empty())
@@ -118,7 +119,7 @@ private:
     pg::array users;
     for (auto x : xs)
       users.add(x);
-    conn_.exec(insert_known_users_sql, users);
+    conn().exec(insert_known_users_sql, users);
   }
 
   void insert_orders(const std::vector<order>& xs) {
@@ -133,8 +134,8 @@ private:
       created.add(x.created_at);
       updated.add(x.updated_at);
     }
-    conn_.exec(insert_orders_sql, ids, users, items, quantities, sums,
-               statuses, created, updated);
+    conn().exec(insert_orders_sql, ids, users, items, quantities, sums,
+                statuses, created, updated);
   }
 
   void update_orders(const std::vector<order_update>& xs) {
@@ -152,18 +153,15 @@ private:
       times.add(x.at);
     }
     if (ids.size() > 0)
-      conn_.exec(update_orders_sql, ids, statuses, times);
+      conn().exec(update_orders_sql, ids, statuses, times);
   }
-
-  pg::connection conn_;
 };
 
 } // namespace
 
 std::unique_ptr<orders_repository>
 make_pg_orders_repository(const std::string& conninfo) {
-  return std::make_unique<pg_orders_repository>(
-    pg::open_service(conninfo, "orders"));
+  return std::make_unique<pg_orders_repository>(conninfo);
 }
 
 } // namespace shop

@@ -1,5 +1,5 @@
-#include "storage/pg/connection.hpp"
 #include "storage/pg/pg_repositories.hpp"
+#include "storage/pg/reliability.hpp"
 
 namespace shop {
 
@@ -25,13 +25,14 @@ std::string email_key(const std::string& email) {
   return key;
 }
 
-class pg_users_repository : public users_repository {
+class pg_users_repository : public pg::repository_base<users_repository> {
 public:
-  explicit pg_users_repository(pg::connection conn) : conn_(std::move(conn)) {
+  explicit pg_users_repository(const std::string& conninfo)
+    : repository_base(conninfo, "users") {
   }
 
   std::vector<user> load_users() override {
-    auto res = conn_.exec(load_users_sql);
+    auto res = conn().exec(load_users_sql);
     std::vector<user> users;
     users.reserve(res.rows());
     for (int row = 0; row < res.rows(); ++row)
@@ -43,27 +44,30 @@ public:
   void commit(const users_changes& changes) override {
     if (changes.empty())
       return;
+    commit_with(changes.reliable, [&] {
+      if (!changes.created.empty())
+        insert_users(changes.created);
+    });
+  }
+
+private:
+  void insert_users(const std::vector<user>& xs) {
     pg::array ids, emails, keys, names;
-    for (auto& x : changes.created) {
+    for (auto& x : xs) {
       ids.add(x.id);
       emails.add(x.email);
       keys.add(email_key(x.email));
       names.add(x.name);
     }
-    // A single statement is atomic on its own: no BEGIN/COMMIT round trips.
-    conn_.exec(insert_users_sql, ids, emails, keys, names);
+    conn().exec(insert_users_sql, ids, emails, keys, names);
   }
-
-private:
-  pg::connection conn_;
 };
 
 } // namespace
 
 std::unique_ptr<users_repository>
 make_pg_users_repository(const std::string& conninfo) {
-  return std::make_unique<pg_users_repository>(
-    pg::open_service(conninfo, "users"));
+  return std::make_unique<pg_users_repository>(conninfo);
 }
 
 } // namespace shop

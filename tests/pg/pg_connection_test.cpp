@@ -66,9 +66,9 @@ BOOST_AUTO_TEST_CASE(with_database_rewrites_urls) {
 BOOST_FIXTURE_TEST_CASE(errors_carry_sqlstate_and_message,
                         shop::test::pg_database) {
   auto repo = make_pg_users_repository(conninfo);
-  repo->commit(users_changes{{user{1, "a@example.com", "A"}}});
+  repo->commit(users_changes{{user{1, "a@example.com", "A"}}, {}});
   try {
-    repo->commit(users_changes{{user{2, "A@example.com", "B"}}});
+    repo->commit(users_changes{{user{2, "A@example.com", "B"}}, {}});
     BOOST_ERROR("expected a unique violation");
   } catch (const storage_error& e) {
     BOOST_TEST(e.sqlstate() == "23505");
@@ -81,11 +81,11 @@ BOOST_FIXTURE_TEST_CASE(errors_carry_sqlstate_and_message,
 BOOST_FIXTURE_TEST_CASE(terminated_connection_is_connection_lost,
                         shop::test::pg_fixture) {
   auto repo = factories.users();
-  repo->commit(users_changes{{user{1, "a@example.com", "A"}}});
+  repo->commit(users_changes{{user{1, "a@example.com", "A"}}, {}});
   BOOST_TEST(pg::terminate_connections(admin, name) >= 1);
   check_throws([&] { repo->load_users(); }, kind::connection_lost);
   check_throws(
-    [&] { repo->commit(users_changes{{user{2, "b@example.com", "B"}}}); },
+    [&] { repo->commit(users_changes{{user{2, "b@example.com", "B"}}, {}}); },
     kind::connection_lost);
   // A restarted service reconnects and finds what was committed.
   BOOST_TEST(factories.users()->load_users().size() == 1u);
@@ -130,7 +130,9 @@ BOOST_FIXTURE_TEST_CASE(services_set_up_their_schemas_concurrently,
 
 BOOST_FIXTURE_TEST_CASE(schema_survives_reapplying, shop::test::pg_database) {
   // The schema scripts run at every start: the second run must keep the data.
-  make_pg_orders_repository(conninfo)->commit(orders_changes{{1, 2}, {}, {}});
+  orders_changes changes;
+  changes.known_users = {1, 2};
+  make_pg_orders_repository(conninfo)->commit(changes);
   for (int i = 0; i < 2; ++i)
     BOOST_TEST(make_pg_orders_repository(conninfo)->load_known_users().size()
                == 2u);

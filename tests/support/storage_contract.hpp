@@ -11,6 +11,8 @@
 // Records are compared through `describe`, which prints every field, so that
 // a failure shows both sides in full.
 
+#include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -52,6 +54,7 @@ inline std::string describe(const ledger_entry& x) {
   return out.str();
 }
 
+// Without seq: a stored charge has none (billing_find_charge checks it is 0).
 inline std::string describe(const order_processed& x) {
   std::ostringstream out;
   out << "order_processed{" << x.order << ", user " << x.user << ", "
@@ -74,6 +77,42 @@ inline std::string describe(const notification& x) {
       << x.order << ", " << x.email << ", " << x.subject << ", " << x.body
       << ", " << x.sent_at << "}";
   return out.str();
+}
+
+/// Binary strings print as hex, so that a failure shows every byte.
+inline std::string hex(const std::string& bytes) {
+  constexpr const char* digits = "0123456789abcdef";
+  std::string result;
+  for (char c : bytes) {
+    auto byte = static_cast<unsigned char>(c);
+    result += digits[byte >> 4];
+    result += digits[byte & 0x0f];
+  }
+  return result;
+}
+
+inline std::string describe(const outbox_record& x) {
+  std::ostringstream out;
+  out << "outbox_record{" << x.seq << ", " << x.topic << ", " << hex(x.payload)
+      << ", " << x.at << "}";
+  return out.str();
+}
+
+inline std::string describe(const idempotency_record& x) {
+  std::ostringstream out;
+  out << "idempotency_record{" << x.scope << ", " << x.key << ", "
+      << hex(x.request) << ", " << hex(x.reply) << ", " << x.at << "}";
+  return out.str();
+}
+
+inline std::string describe(const std::map<std::string, int64_t>& xs) {
+  std::string result = "{";
+  for (auto& [name, seq] : xs) {
+    if (result.size() > 1)
+      result += ", ";
+    result += name + ": " + std::to_string(seq);
+  }
+  return result + "}";
 }
 
 inline std::string describe(int64_t x) {
@@ -158,6 +197,17 @@ inline notification_filter filter(user_id user, order_id order,
   return x;
 }
 
+inline order_processed charge(order_id order, user_id user, int64_t sum,
+                              payment_result result, int64_t seq = 0) {
+  order_processed x;
+  x.seq = seq;
+  x.order = order;
+  x.user = user;
+  x.sum = cents(sum);
+  x.result = result;
+  return x;
+}
+
 template <class T>
 std::vector<int64_t> ids_of(const std::vector<T>& xs) {
   std::vector<int64_t> result;
@@ -172,7 +222,8 @@ inline void users_load_after_commit(const repository_factories& f) {
   auto repo = f.users();
   BOOST_TEST(repo->load_users().empty());
   repo->commit(users_changes{{user{2, "Bob@Example.com", "Bob"},
-                              user{1, "alice@example.com", "Alice \"A\""}}});
+                              user{1, "alice@example.com", "Alice \"A\""}},
+                             {}});
   repo->commit(users_changes{});
   auto want = std::vector<user>{user{1, "alice@example.com", "Alice \"A\""},
                                 user{2, "Bob@Example.com", "Bob"}};
@@ -180,7 +231,7 @@ inline void users_load_after_commit(const repository_factories& f) {
 }
 
 inline void users_reopen_sees_data(const repository_factories& f) {
-  f.users()->commit(users_changes{{user{7, "x@example.com", "X"}}});
+  f.users()->commit(users_changes{{user{7, "x@example.com", "X"}}, {}});
   auto reopened = f.users();
   BOOST_TEST(describe(reopened->load_users())
              == describe(std::vector<user>{user{7, "x@example.com", "X"}}));
@@ -188,23 +239,26 @@ inline void users_reopen_sees_data(const repository_factories& f) {
 
 inline void users_unique_email_key(const repository_factories& f) {
   auto repo = f.users();
-  repo->commit(users_changes{{user{1, "Alice@Example.com", "Alice"}}});
+  repo->commit(users_changes{{user{1, "Alice@Example.com", "Alice"}}, {}});
   auto before = describe(repo->load_users());
   // Same address in another case.
   check_throws(
     [&] {
-      repo->commit(users_changes{{user{2, "aLICE@example.COM", "Other"}}});
+      repo->commit(users_changes{{user{2, "aLICE@example.COM", "Other"}}, {}});
     },
     storage_error::kind::unique_violation);
   // Same id.
   check_throws(
-    [&] { repo->commit(users_changes{{user{1, "new@example.com", "New"}}}); },
+    [&] {
+      repo->commit(users_changes{{user{1, "new@example.com", "New"}}, {}});
+    },
     storage_error::kind::unique_violation);
   // A valid user and a duplicate within one batch: nothing is stored.
   check_throws(
     [&] {
       repo->commit(users_changes{{user{3, "carol@example.com", "Carol"},
-                                  user{4, "CAROL@example.com", "Carol 2"}}});
+                                  user{4, "CAROL@example.com", "Carol 2"}},
+                                 {}});
     },
     storage_error::kind::unique_violation);
   BOOST_TEST(describe(repo->load_users()) == before);
@@ -273,18 +327,19 @@ inline void billing_find_charge(const repository_factories& f) {
   changes.opened = {account{1, cents(0)}};
   changes.entries = {entry(1, 1, 1000, ledger_kind::deposit, 1000),
                      entry(2, 1, -700, ledger_kind::order_charge, 300, 10)};
-  changes.charges = {order_processed{10, 1, cents(700), payment_result::paid},
-                     order_processed{11, 1, cents(5000),
-                                     payment_result::not_enough_money}};
+  // The seq of the ORDER_PROCESSED event is not part of the charge.
+  changes.charges = {charge(10, 1, 700, payment_result::paid, 5),
+                     charge(11, 1, 5000, payment_result::not_enough_money, 6)};
   repo->commit(changes);
   auto reopened = f.billing();
   BOOST_TEST(describe(reopened->find_charge(10)) == describe(changes.charges[0]));
   BOOST_TEST(describe(reopened->find_charge(11)) == describe(changes.charges[1]));
+  BOOST_TEST(reopened->find_charge(10)->seq == 0);
+  BOOST_TEST(reopened->find_charge(11)->seq == 0);
   BOOST_TEST(!reopened->find_charge(12).has_value());
   // One decision per order.
   billing_changes again;
-  again.charges = {order_processed{10, 1, cents(700),
-                                   payment_result::not_enough_money}};
+  again.charges = {charge(10, 1, 700, payment_result::not_enough_money)};
   check_throws([&] { reopened->commit(again); },
                storage_error::kind::unique_violation);
   BOOST_TEST(describe(reopened->find_charge(10)) == describe(changes.charges[0]));
@@ -303,7 +358,7 @@ inline void billing_negative_balance_rejected(const repository_factories& f) {
   bad.opened = {account{2, cents(0)}};
   bad.entries = {entry(2, 2, 50, ledger_kind::deposit, 50),
                  entry(3, 1, -101, ledger_kind::payment, -1)};
-  bad.charges = {order_processed{9, 1, cents(101), payment_result::paid}};
+  bad.charges = {charge(9, 1, 101, payment_result::paid)};
   check_throws([&] { repo->commit(bad); },
                storage_error::kind::constraint_violation);
   // Also as an opening balance.
@@ -528,6 +583,10 @@ inline void notifications_default_limit(const repository_factories& f) {
 
 } // namespace shop::contract
 
+// The reliability part (outbox, cursors, inbox, idempotency keys) of every
+// service, in a file of its own for size.
+#include "support/storage_contract_reliability.hpp"
+
 #define SHOP_STORAGE_CONTRACT_CASE(fixture, name)                              \
   BOOST_FIXTURE_TEST_CASE(name, fixture) {                                     \
     shop::contract::name(factories);                                           \
@@ -550,4 +609,20 @@ inline void notifications_default_limit(const repository_factories& f) {
   SHOP_STORAGE_CONTRACT_CASE(fixture, notifications_upsert_recipients)         \
   SHOP_STORAGE_CONTRACT_CASE(fixture, notifications_one_message_per_order)     \
   SHOP_STORAGE_CONTRACT_CASE(fixture, notifications_list_filters)              \
-  SHOP_STORAGE_CONTRACT_CASE(fixture, notifications_default_limit)
+  SHOP_STORAGE_CONTRACT_CASE(fixture, notifications_default_limit)             \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_starts_empty)                \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_outbox_round_trip)           \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_binary_round_trip)           \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_outbox_from_slowest_cursor)  \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_cursors_never_lowered)       \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_prune_and_reload)            \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_max_seq_survives_pruning)    \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_inbox_never_lowered)         \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_idempotency_unique_per_scope)\
+  SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_purge_idempotency)           \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_rejects_bad_records)         \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_schemas_are_separate)        \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_atomic_users)                \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_atomic_billing)              \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_atomic_orders)               \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_atomic_notifications)

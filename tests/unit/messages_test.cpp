@@ -51,32 +51,36 @@ bool operator==(const notification_filter& a, const notification_filter& b) {
          == std::tie(b.user, b.order, b.limit);
 }
 bool operator==(const user_created& a, const user_created& b) {
-  return std::tie(a.user, a.email, a.name) == std::tie(b.user, b.email, b.name);
+  return std::tie(a.seq, a.user, a.email, a.name)
+         == std::tie(b.seq, b.user, b.email, b.name);
 }
 bool operator==(const order_created& a, const order_created& b) {
-  return std::tie(a.order, a.user, a.item, a.quantity, a.sum)
-         == std::tie(b.order, b.user, b.item, b.quantity, b.sum);
+  return std::tie(a.seq, a.order, a.user, a.item, a.quantity, a.sum)
+         == std::tie(b.seq, b.order, b.user, b.item, b.quantity, b.sum);
 }
 bool operator==(const order_processed& a, const order_processed& b) {
-  return std::tie(a.order, a.user, a.sum, a.result)
-         == std::tie(b.order, b.user, b.sum, b.result);
+  return std::tie(a.seq, a.order, a.user, a.sum, a.result)
+         == std::tie(b.seq, b.order, b.user, b.sum, b.result);
 }
 bool operator==(const register_user& a, const register_user& b) {
-  return std::tie(a.email, a.name) == std::tie(b.email, b.name);
+  return std::tie(a.email, a.name, a.idempotency_key)
+         == std::tie(b.email, b.name, b.idempotency_key);
 }
 bool operator==(const deposit& a, const deposit& b) {
-  return a.user == b.user && a.sum == b.sum;
+  return std::tie(a.user, a.sum, a.idempotency_key)
+         == std::tie(b.user, b.sum, b.idempotency_key);
 }
 bool operator==(const payment& a, const payment& b) {
-  return a.user == b.user && a.sum == b.sum;
+  return std::tie(a.user, a.sum, a.idempotency_key)
+         == std::tie(b.user, b.sum, b.idempotency_key);
 }
 bool operator==(const payment_outcome& a, const payment_outcome& b) {
   return std::tie(a.user, a.result, a.balance)
          == std::tie(b.user, b.result, b.balance);
 }
 bool operator==(const create_order& a, const create_order& b) {
-  return std::tie(a.user, a.item, a.quantity)
-         == std::tie(b.user, b.item, b.quantity);
+  return std::tie(a.user, a.item, a.quantity, a.idempotency_key)
+         == std::tie(b.user, b.item, b.quantity, b.idempotency_key);
 }
 
 } // namespace shop
@@ -153,18 +157,18 @@ BOOST_AUTO_TEST_CASE(domain_records) {
 }
 
 BOOST_AUTO_TEST_CASE(events) {
-  check(user_created{7, "ann@example.com", "Ann"});
-  check(order_created{9, 7, 2, 3, m(90000)});
-  check(order_processed{9, 7, m(90000), payment_result::not_enough_money});
-  check(order_processed{9, 7, m(1), payment_result::paid});
+  check(user_created{11, 7, "ann@example.com", "Ann"});
+  check(order_created{12, 9, 7, 2, 3, m(90000)});
+  check(order_processed{13, 9, 7, m(90000), payment_result::not_enough_money});
+  check(order_processed{14, 9, 7, m(1), payment_result::paid});
 }
 
 BOOST_AUTO_TEST_CASE(commands_and_replies) {
-  check(register_user{"ann@example.com", "Ann"});
-  check(deposit{7, m(50000)});
-  check(payment{7, m(1)});
+  check(register_user{"ann@example.com", "Ann", "key-1"});
+  check(deposit{7, m(50000), "key-2"});
+  check(payment{7, m(1), "key-3"});
   check(payment_outcome{7, payment_result::paid, m(199)});
-  check(create_order{7, 2, 1000});
+  check(create_order{7, 2, 1000, "key-4"});
 }
 
 BOOST_AUTO_TEST_SUITE_END()

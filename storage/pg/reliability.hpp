@@ -1,0 +1,103 @@
+#pragma once
+
+// The reliable_repository part of the four PostgreSQL repositories, written
+// once: the outbox, subscriber cursors, inbox marks and idempotency keys of
+// one service schema (storage/sql/reliability.sql). Internal to storage/pg.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "storage/pg/connection.hpp"
+#include "storage/repositories.hpp"
+
+namespace shop::pg {
+
+/// The SQL for one service schema and the code that runs it.
+class reliability {
+public:
+  /// `schema` must be a service schema (is_service_schema); its name is put
+  /// into the SQL text here, once.
+  explicit reliability(const std::string& schema);
+
+  /// Reads everything in one REPEATABLE READ transaction, so that the outbox,
+  /// the high-water mark and the cursors agree with each other.
+  reliability_snapshot load(connection& conn) const;
+
+  std::optional<idempotency_record>
+  find_idempotency(connection& conn, const std::string& scope,
+                   const std::string& key) const;
+
+  /// Applies `changes` inside the caller's transaction. Deletions (purge,
+  /// prune) run before insertions, so an expired key may be stored again in
+  /// the batch that purges it; storage/memory does the same.
+  void apply(connection& conn, const reliability_changes& changes) const;
+
+private:
+  void insert_outbox(connection& conn,
+                     const std::vector<outbox_record>& xs) const;
+
+  void insert_idempotency(connection& conn,
+                          const std::vector<idempotency_record>& xs) const;
+
+  /// Upserts `marks` with `sql` (cursors or inbox: never lowered).
+  void upsert_marks(connection& conn, const std::string& sql,
+                    const std::map<std::string, int64_t>& marks) const;
+
+  std::string load_outbox_sql_;
+  std::string max_outbox_seq_sql_;
+  std::string load_cursors_sql_;
+  std::string load_inbox_sql_;
+  std::string find_idempotency_sql_;
+  std::string purge_idempotency_sql_;
+  std::string prune_outbox_sql_;
+  std::string insert_outbox_sql_;
+  std::string upsert_cursors_sql_;
+  std::string upsert_inbox_sql_;
+  std::string insert_idempotency_sql_;
+};
+
+/// Base of the four PostgreSQL repositories: opens the connection (applying
+/// the schema), implements reliable_repository and commits a service's batch
+/// together with its reliability changes.
+template <class Interface>
+class repository_base : public Interface {
+public:
+  repository_base(const std::string& conninfo, const char* schema)
+    : conn_(open_service(conninfo, schema)), reliability_(schema) {
+  }
+
+  reliability_snapshot load_reliability() override {
+    return reliability_.load(conn_);
+  }
+
+  std::optional<idempotency_record>
+  find_idempotency(const std::string& scope, const std::string& key) override {
+    return reliability_.find_idempotency(conn_, scope, key);
+  }
+
+protected:
+  connection& conn() noexcept {
+    return conn_;
+  }
+
+  /// Runs `f` (the service's statements) and then applies `changes`, all in
+  /// one transaction.
+  template <class F>
+  void commit_with(const reliability_changes& changes, F&& f) {
+    conn_.transaction([&] {
+      f();
+      if (!changes.empty())
+        reliability_.apply(conn_, changes);
+    });
+  }
+
+private:
+  connection conn_;
+  reliability reliability_;
+};
+
+} // namespace shop::pg
