@@ -155,11 +155,14 @@ private:
     if (seq > sub.acked) {
       sub.acked = seq;
       sub.sent = std::max(sub.sent, seq);
-      // Persist the cursor with the next batch; losing it only means a
-      // harmless redelivery after a crash.
+      // Persist the cursors with the next batch; losing them only means a
+      // harmless redelivery after a crash. All of them, always: storage
+      // reloads the events after the smallest STORED cursor, so a subscriber
+      // without a row would silently skip events after a restart.
       open_batch(self);
       auto& changes = self->state.uow.changes().reliable;
-      changes.cursors[sub.name] = seq;
+      for (auto& x : subs_)
+        changes.cursors[x.name] = x.acked;
       prune(changes);
     }
     pump(self, index);

@@ -154,3 +154,54 @@ BOOST_AUTO_TEST_CASE(state_survives_a_full_restart) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+/// USER_CREATED to Notifications disappears while the first Users worker
+/// lives; its successors deliver normally.
+struct lost_until_restart : fixture {
+  static service_options options() {
+    auto opts = test_options();
+    auto spawned = std::make_shared<int>(0);
+    opts.wrap_subscriber = [spawned](caf::actor_system& sys,
+                                     const std::string& topic,
+                                     const std::string& subscriber,
+                                     caf::actor target) {
+      if (topic == "user_created" && subscriber == "notifications"
+          && (*spawned)++ == 0)
+        return sys.spawn(black_hole);
+      return target;
+    };
+    return opts;
+  }
+
+  lost_until_restart() : fixture(options()) {
+  }
+};
+
+} // namespace
+
+BOOST_FIXTURE_TEST_CASE(a_restarted_publisher_redelivers_what_was_not_acked,
+                        lost_until_restart) {
+  register_ok("one@example.com", "One");
+  register_ok("two@example.com", "Two");
+  auto repos = make_memory_repositories(store);
+  BOOST_TEST(repos.notifications()->load_reliability().inbox.count(
+               "user_created")
+             == 0u);
+  // Kill the Users worker; its successor reloads the outbox.
+  caf::actor worker;
+  auto h = self->request(caf::actor_cast<caf::actor>(svc.users), caf::infinite,
+                         atom::worker_v);
+  sched.run();
+  h.receive([&](caf::actor& x) { worker = x; },
+            [&](caf::error& err) { BOOST_FAIL(sys.render(err)); });
+  BOOST_REQUIRE(worker);
+  caf::anon_send_exit(worker, caf::exit_reason::kill);
+  settle();
+  auto marks = repos.notifications()->load_reliability().inbox;
+  BOOST_TEST(marks["user_created"] == 2);
+  // Billing and Orders saw each event once; the redelivery was deduplicated.
+  BOOST_TEST(repos.billing()->load_reliability().inbox["user_created"] == 2);
+  BOOST_TEST(repos.users()->load_reliability().outbox.empty()); // all pruned
+}
