@@ -59,6 +59,15 @@ api_error from_shop_error(errc code, const caf::error& err) {
     case errc::storage_failure:
       return make(503, "storage_failure",
                   with_default("storage failed, retry later"));
+    case errc::idempotency_key_reused:
+      return make(422, "idempotency_key_reused",
+                  with_default("this Idempotency-Key was used for a different "
+                               "request"));
+    case errc::out_of_order:
+      // Only services exchange events; a client should never see this. It
+      // means "try again" like any other transient failure.
+      return make(503, "service_unavailable",
+                  with_default("the service is catching up, retry later"));
     case errc::none:
       break;
   }
@@ -84,6 +93,10 @@ api_error invalid_field(const std::string& field, const std::string& why) {
 
 api_error invalid_amount(const std::string& field, const std::string& why) {
   return make(400, "invalid_amount", fmt::format("field '{}' {}", field, why));
+}
+
+api_error invalid_header(const std::string& name, const std::string& why) {
+  return make(400, "invalid_header", fmt::format("header '{}' {}", name, why));
 }
 
 api_error path_not_found(const std::string& path) {

@@ -34,6 +34,9 @@ api_error invalid_field(const std::string& field, const std::string& why);
 /// phrased to follow the field name ("must be greater than zero").
 api_error invalid_amount(const std::string& field, const std::string& why);
 
+/// 400 invalid_header: a request header has the wrong format.
+api_error invalid_header(const std::string& name, const std::string& why);
+
 /// 404 not_found: no route for the path.
 api_error path_not_found(const std::string& path);
 

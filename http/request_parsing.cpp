@@ -431,7 +431,7 @@ parsed<register_user> parse_register(std::string_view body) {
   auto name = parse_name(*name_text);
   if (!name)
     return name.error();
-  return register_user{std::move(*email), std::move(*name)};
+  return register_user{std::move(*email), std::move(*name), {}};
 }
 
 parsed<user_id> parse_create_account(std::string_view body) {
@@ -467,6 +467,30 @@ parsed<create_order> parse_create_order(std::string_view body) {
   cmd.item = *item;
   cmd.quantity = *quantity;
   return cmd;
+}
+
+// -- headers ------------------------------------------------------------------
+
+parsed<std::string>
+parse_idempotency_key(const std::vector<std::string_view>& values) {
+  const std::string name{idempotency_key_header};
+  if (values.empty())
+    return std::string{};
+  if (values.size() > 1)
+    return invalid_header(name, fmt::format("must be sent at most once, got {} "
+                                            "values",
+                                            values.size()));
+  auto key = values.front();
+  if (key.empty() || key.size() > max_idempotency_key_bytes)
+    return invalid_header(name, fmt::format("must have 1 to {} characters, got "
+                                            "{}",
+                                            max_idempotency_key_bytes,
+                                            key.size()));
+  for (auto c : key)
+    if (c < 0x20 || c > 0x7E)
+      return invalid_header(name, "must contain only printable ASCII "
+                                  "characters");
+  return std::string{key};
 }
 
 // -- query strings ------------------------------------------------------------

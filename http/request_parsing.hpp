@@ -16,6 +16,8 @@
 //   whitespace or control characters. name: trimmed, 1..200 characters, no
 //   control characters.
 // - limit (query): integer 1..1000, default 100.
+// - Idempotency-Key (header, optional, POST /register, /deposit, /payment and
+//   /createOrder): at most one, 1..255 printable ASCII characters.
 
 #include <cstdint>
 #include <map>
@@ -23,6 +25,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "actors/types.hpp"
 #include "http/errors.hpp"
@@ -94,6 +97,20 @@ parsed<payment> parse_payment(std::string_view body);
 
 /// POST /createOrder: {"userId", "itemId", "quantity"?}.
 parsed<create_order> parse_create_order(std::string_view body);
+
+// -- headers ------------------------------------------------------------------
+
+/// The name of the header that carries a client's idempotency key.
+inline constexpr std::string_view idempotency_key_header = "Idempotency-Key";
+
+/// The longest Idempotency-Key accepted, in bytes.
+inline constexpr size_t max_idempotency_key_bytes = 255;
+
+/// The Idempotency-Key of a request from every value sent for the header
+/// (`values` is empty when there is none): "" for no key, else the one value,
+/// which must have 1..255 printable ASCII characters (0x20..0x7E).
+parsed<std::string>
+parse_idempotency_key(const std::vector<std::string_view>& values);
 
 // -- query strings ------------------------------------------------------------
 

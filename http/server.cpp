@@ -9,10 +9,12 @@
 #include <csignal>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -112,6 +114,19 @@ public:
     return req_->body();
   }
 
+  /// Every value the request sent for the header `name` (case-insensitive).
+  /// The views point into the request, which outlives them.
+  std::vector<std::string_view> header_values(std::string_view name) const {
+    std::vector<std::string_view> result;
+    req_->header().for_each_value_of(
+      restinio::string_view_t{name.data(), name.size()},
+      [&](restinio::string_view_t value) {
+        result.emplace_back(value.data(), value.size());
+        return restinio::http_header_fields_t::continue_enumeration();
+      });
+    return result;
+  }
+
   std::string_view query() const noexcept {
     auto q = req_->header().query();
     return {q.data(), q.size()};
@@ -177,14 +192,35 @@ void ask(const exchange_ptr& x, const Handle& handle, OnReply on_reply,
 
 // -- handlers -----------------------------------------------------------------
 
+/// Parses a state-changing command's body with `parse` and attaches the
+/// request's Idempotency-Key; on a client error, answers it and returns
+/// nullopt. The service stores the key with the effect and replays the reply
+/// it gave, so a retry renders exactly like the original answer.
+template <class Parse>
+auto keyed_command(const exchange_ptr& x, Parse parse)
+  -> std::optional<std::decay_t<decltype(*parse(std::string_view{}))>> {
+  auto key = parse_idempotency_key(x->header_values(idempotency_key_header));
+  if (!key) {
+    x->fail(key.error());
+    return std::nullopt;
+  }
+  auto cmd = parse(x->body());
+  if (!cmd) {
+    x->fail(cmd.error());
+    return std::nullopt;
+  }
+  cmd->idempotency_key = std::move(*key);
+  return std::move(*cmd);
+}
+
 void get_health(const exchange_ptr& x) {
   x->reply(200, health_json());
 }
 
 void post_register(const exchange_ptr& x) {
-  auto cmd = parse_register(x->body());
+  auto cmd = keyed_command(x, parse_register);
   if (!cmd)
-    return x->fail(cmd.error());
+    return;
   ask(
     x, x->state().svc.users,
     [x](user& u) { x->reply(201, registered_json(u)); }, std::move(*cmd));
@@ -230,18 +266,18 @@ void get_my_balance(const exchange_ptr& x) {
 }
 
 void post_deposit(const exchange_ptr& x) {
-  auto cmd = parse_deposit(x->body());
+  auto cmd = keyed_command(x, parse_deposit);
   if (!cmd)
-    return x->fail(cmd.error());
+    return;
   ask(
     x, x->state().svc.billing,
     [x](account& acc) { x->reply(200, account_json(acc)); }, *cmd);
 }
 
 void post_payment(const exchange_ptr& x) {
-  auto cmd = parse_payment(x->body());
+  auto cmd = keyed_command(x, parse_payment);
   if (!cmd)
-    return x->fail(cmd.error());
+    return;
   ask(
     x, x->state().svc.billing,
     [x](payment_outcome& out) { x->reply(200, payment_json(out)); }, *cmd);
@@ -255,9 +291,9 @@ void get_items(const exchange_ptr& x) {
 }
 
 void post_create_order(const exchange_ptr& x) {
-  auto cmd = parse_create_order(x->body());
+  auto cmd = keyed_command(x, parse_create_order);
   if (!cmd)
-    return x->fail(cmd.error());
+    return;
   ask(
     x, x->state().svc.orders,
     [x](order& o) { x->reply(201, created_order_json(o)); }, *cmd);

@@ -5,6 +5,10 @@
 #                                       writes STATE_DIR/url (a libpq conninfo)
 #                                       and STATE_DIR/dir (its temp directory)
 #   pg-cluster.sh stop-temp STATE_DIR   stops it and removes its directory
+#   pg-cluster.sh pause-temp STATE_DIR  stops its server (pg_ctl stop -m fast:
+#                                       sessions are cut), keeping the data:
+#                                       the fault tests' database outage
+#   pg-cluster.sh resume-temp STATE_DIR starts it again, same socket and port
 #   pg-cluster.sh start DATA_DIR        persistent cluster for scripts/run.sh:
 #                                       initialises DATA_DIR/data once, creates
 #                                       database "actorshop" and prints the
@@ -121,6 +125,16 @@ check_socket_path() {
 
 # -- throwaway test cluster ----------------------------------------------------
 
+# Throwaway data: durability off for speed.
+TEMP_OPTIONS="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+
+# The directory of the temp cluster recorded in STATE, or die.
+temp_dir() {
+  local state=$1
+  [[ -f "$state/dir" ]] || die "no temp cluster recorded in $state"
+  cat "$state/dir"
+}
+
 stop_temp() {
   local state=$1
   [[ -f "$state/dir" ]] || return 0
@@ -150,11 +164,29 @@ start_temp() {
   port=$(pick_port)
   check_socket_path "$dir" "$port"
   init_cluster "$dir"
-  # Throwaway data: durability off for speed.
-  start_server "$dir/data" "$dir" "$port" "$dir/log" \
-    "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  start_server "$dir/data" "$dir" "$port" "$dir/log" $TEMP_OPTIONS
   echo "host=$dir port=$port user=postgres dbname=postgres" >"$state/url"
   say "test cluster up: $(cat "$state/url")"
+}
+
+pause_temp() {
+  local dir
+  dir=$(temp_dir "$1")
+  stop_server "$dir/data"
+  say "test cluster in $dir stopped (data kept)"
+}
+
+resume_temp() {
+  local state=$1 dir port
+  dir=$(temp_dir "$state")
+  port=$(sed -n 's/.*port=\([0-9][0-9]*\).*/\1/p' "$state/url")
+  [[ -n "$port" ]] || die "no port in $state/url"
+  if is_running "$dir/data"; then
+    say "test cluster in $dir already running"
+    return 0
+  fi
+  start_server "$dir/data" "$dir" "$port" "$dir/log" $TEMP_OPTIONS
+  say "test cluster in $dir running again"
 }
 
 # -- persistent cluster ----------------------------------------------------------
@@ -209,7 +241,7 @@ stop_persistent() {
 # -- main --------------------------------------------------------------------------
 
 usage() {
-  echo "usage: $0 start-temp|stop-temp STATE_DIR | start|stop DATA_DIR" >&2
+  echo "usage: $0 start-temp|stop-temp|pause-temp|resume-temp STATE_DIR | start|stop DATA_DIR" >&2
   exit 2
 }
 
@@ -217,6 +249,8 @@ usage() {
 case "$1" in
   start-temp) start_temp "$2" ;;
   stop-temp) stop_temp "$2" ;;
+  pause-temp) pause_temp "$2" ;;
+  resume-temp) resume_temp "$2" ;;
   start) start_persistent "$2" ;;
   stop) stop_persistent "$2" ;;
   *) usage ;;

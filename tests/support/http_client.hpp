@@ -20,8 +20,13 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
+#include <utility>
+#include <vector>
 
 namespace shop::test {
+
+/// Extra request headers, sent in this order (names may repeat).
+using header_list = std::vector<std::pair<std::string, std::string>>;
 
 /// A parsed HTTP response.
 struct http_response {
@@ -217,30 +222,59 @@ public:
     return port_;
   }
 
+  const std::string& host() const noexcept {
+    return host_;
+  }
+
+  std::chrono::milliseconds timeout() const noexcept {
+    return timeout_;
+  }
+
   http_response get(const std::string& target) {
     return request("GET", target, "", "");
   }
 
   http_response post(const std::string& target, const std::string& body,
-                     const std::string& content_type = "application/json") {
-    return request("POST", target, body, content_type);
+                     const std::string& content_type = "application/json",
+                     const header_list& headers = {}) {
+    return request("POST", target, body, content_type, headers);
   }
 
-  /// Sends one request and reads the whole response. An empty content_type
-  /// sends no Content-Type header; a body always gets a Content-Length.
-  http_response request(const std::string& method, const std::string& target,
-                        const std::string& body,
-                        const std::string& content_type) {
+  /// POST with an Idempotency-Key header.
+  http_response post_with_key(const std::string& target,
+                              const std::string& body,
+                              const std::string& key) {
+    return post(target, body, "application/json", {{"Idempotency-Key", key}});
+  }
+
+  /// The bytes of one request (asking to close the connection afterwards).
+  /// An empty content_type sends no Content-Type header; a body always gets
+  /// a Content-Length.
+  std::string format_request(const std::string& method,
+                             const std::string& target,
+                             const std::string& body,
+                             const std::string& content_type,
+                             const header_list& headers = {}) const {
     std::string req = method + " " + target + " HTTP/1.1\r\n";
     req += "Host: " + host_ + ":" + std::to_string(port_) + "\r\n";
     req += "Connection: close\r\n";
     if (!content_type.empty())
       req += "Content-Type: " + content_type + "\r\n";
+    for (const auto& [name, value] : headers)
+      req += name + ": " + value + "\r\n";
     if (!body.empty() || method == "POST")
       req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
     req += "\r\n";
     req += body;
-    return raw(req);
+    return req;
+  }
+
+  /// Sends one request and reads the whole response.
+  http_response request(const std::string& method, const std::string& target,
+                        const std::string& body,
+                        const std::string& content_type,
+                        const header_list& headers = {}) {
+    return raw(format_request(method, target, body, content_type, headers));
   }
 
   /// Sends raw bytes (which should ask to close the connection) and parses

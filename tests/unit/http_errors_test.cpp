@@ -38,6 +38,9 @@ BOOST_AUTO_TEST_CASE(shop_errors_get_their_status_and_code) {
     {errc::amount_too_large, 422, "amount_too_large"},
     {errc::service_unavailable, 503, "service_unavailable"},
     {errc::storage_failure, 503, "storage_failure"},
+    {errc::idempotency_key_reused, 422, "idempotency_key_reused"},
+    // Only services exchange events: a client retries like any 503.
+    {errc::out_of_order, 503, "service_unavailable"},
   };
   for (const auto& e : table) {
     BOOST_TEST_CONTEXT("errc " << shop::to_string(e.code)) {

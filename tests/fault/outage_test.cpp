@@ -1,0 +1,202 @@
+// Database outage: PostgreSQL is stopped in the middle of load (pg_ctl stop
+// -m fast, which cuts every session) and started again. While it is down,
+// requests that need it fail fast with 503 instead of hanging; once it is
+// back, the same server process recovers by itself (no restart), and
+// everything the clients were told succeeded is complete and consistent.
+// Runs on a private cluster: stopping the shared one would break the other
+// suites.
+
+#include <boost/test/unit_test.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "fault/fault_support.hpp"
+
+using namespace shop;
+using namespace shop::test;
+using namespace std::chrono;
+
+namespace {
+
+/// One request sent while the database is down.
+struct probe_result {
+  std::string what;
+  int status = 0;
+  milliseconds latency{0};
+};
+
+/// Sends one request and times it; a connection error counts as status 0.
+probe_result timed(http_client& client, const std::string& what,
+                   const std::function<http_response()>& send) {
+  probe_result r;
+  r.what = what;
+  auto t0 = steady_clock::now();
+  try {
+    r.status = send().status;
+  } catch (const http_error&) {
+    r.status = 0;
+  }
+  r.latency = duration_cast<milliseconds>(steady_clock::now() - t0);
+  return r;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(fault_outage)
+
+BOOST_AUTO_TEST_CASE(requests_fail_fast_while_postgres_is_down_and_recover) {
+  auto seed = fault_seed();
+  std::cout << "outage test: seed " << seed << std::endl;
+  private_cluster pg;
+  auto port = free_port();
+  auto proc = std::make_unique<actorshop_process>(pg.conninfo(), port);
+  proc->wait_until_healthy();
+  http_client client{"127.0.0.1", port, seconds(10)};
+
+  // A user for the probes, registered before the outage.
+  auto reg = client.post("/register",
+                         R"({"email":"probe@example.com","name":"Probe"})");
+  BOOST_TEST_REQUIRE(reg.status == 201, reg.body);
+  auto probe_user = json::parse(reg.body)["userId"].get<int64_t>();
+
+  workload_size size;
+  size.users = 100;
+  size.deposits_per_user = 6;
+  size.orders_per_user = 6;
+  size.payments_per_user = 1;
+  auto w = make_workload(seed, "outage" + std::to_string(seed), size);
+  load_driver load{w, "127.0.0.1", port, 6, seed};
+  load.start();
+  BOOST_TEST_REQUIRE(eventually([&] { return load.done() >= w.requests() / 4; },
+                                seconds(120)),
+                     "load stalled before the outage");
+
+  // -- the outage ---------------------------------------------------------------
+  pg.pause();
+  auto down_at = steady_clock::now();
+  std::vector<probe_result> writes;
+  std::vector<probe_result> reads;
+  std::vector<std::pair<std::string, std::string>> probe_deposits; // key, body
+  for (int i = 0; i < 80; ++i) {
+    auto key = "outage-probe-" + std::to_string(seed) + "-" + std::to_string(i);
+    // Unique amounts: 1.00 + i cents.
+    auto body = json{{"userId", probe_user},
+                     {"sum", to_string(money::from_cents(100 + i))}}
+                  .dump();
+    probe_deposits.emplace_back(key, body);
+    writes.push_back(timed(client, "deposit", [&] {
+      return client.post_with_key("/deposit", body, key);
+    }));
+    writes.push_back(timed(client, "createOrder", [&] {
+      return client.post_with_key(
+        "/createOrder", json{{"userId", probe_user}, {"itemId", 6}}.dump(),
+        key);
+    }));
+    writes.push_back(timed(client, "register", [&] {
+      return client.post_with_key(
+        "/register",
+        json{{"email", key + "@example.com"}, {"name", "P"}}.dump(), key);
+    }));
+    reads.push_back(timed(client, "myBalance", [&] {
+      return client.get("/myBalance?userId=" + std::to_string(probe_user));
+    }));
+    // Pace the probes so the outage spans the services' restart backoff
+    // (it grows to 2 s); this is the probing rate, not a wait.
+    std::this_thread::sleep_for(milliseconds(25));
+  }
+  auto outage = duration_cast<milliseconds>(steady_clock::now() - down_at);
+  size_t slow = 0;
+  size_t not_503 = 0;
+  milliseconds worst{0};
+  for (auto& r : writes) {
+    worst = std::max(worst, r.latency);
+    if (r.latency >= seconds(2))
+      ++slow;
+    if (r.status != 503) {
+      ++not_503;
+      BOOST_TEST_MESSAGE(r.what << " answered " << r.status
+                                << " while PostgreSQL was down");
+    }
+  }
+  for (auto& r : reads) {
+    worst = std::max(worst, r.latency);
+    if (r.latency >= seconds(2))
+      ++slow;
+    // Reads served from memory may succeed; nothing else is acceptable.
+    BOOST_TEST((r.status == 200 || r.status == 503),
+               r.what << " answered " << r.status);
+  }
+  BOOST_TEST(not_503 == 0u, not_503 << " of " << writes.size()
+                                    << " writes did not answer 503");
+  BOOST_TEST(slow == 0u, slow << " requests took 2 s or more; worst "
+                              << worst.count() << " ms");
+  BOOST_TEST(!proc->exited(), "actorshop died during the outage; log:\n"
+                                << proc->log());
+
+  // -- recovery, without restarting the server ---------------------------------
+  pg.resume();
+  auto up_at = steady_clock::now();
+  bool recovered = eventually(
+    [&] {
+      auto r = client.post_with_key("/deposit", probe_deposits[0].second,
+                                    probe_deposits[0].first);
+      return r.status == 200;
+    },
+    seconds(30));
+  auto recovery = duration_cast<milliseconds>(steady_clock::now() - up_at);
+  BOOST_TEST_REQUIRE(recovered, "no successful write within 30 s after "
+                                "PostgreSQL came back; log:\n"
+                                  << proc->log());
+  BOOST_TEST(!proc->exited());
+  load.join();
+  // Every probe was refused; a client retries each with its key, and each
+  // then applies exactly once (a 503 may even hide a commit whose answer was
+  // lost: the key makes the retry harmless). The cross-check below counts
+  // them with the load's own requests.
+  auto view = view_of(w, load);
+  view.users.emplace(probe_user, "probe@example.com");
+  retry_stats probe_stats;
+  auto order_body = json{{"userId", probe_user}, {"itemId", 6}}.dump();
+  for (size_t i = 0; i < probe_deposits.size(); ++i) {
+    const auto& [key, body] = probe_deposits[i];
+    auto dep = post_with_retries("127.0.0.1", port, "/deposit", body, key,
+                                 probe_stats);
+    BOOST_TEST(dep.status == 200, key << ": " << dep.status << " " << dep.body);
+    record(view, op_kind::deposit, probe_user,
+           money::from_cents(100 + static_cast<int64_t>(i)), 0, 1, dep);
+    auto ord = post_with_retries("127.0.0.1", port, "/createOrder", order_body,
+                                 key, probe_stats);
+    BOOST_TEST(ord.status == 201, key << ": " << ord.status << " " << ord.body);
+    record(view, op_kind::order, probe_user, money{}, 6, 1, ord);
+    auto email = key + "@example.com";
+    auto reg = post_with_retries(
+      "127.0.0.1", port, "/register",
+      json{{"email", email}, {"name", "P"}}.dump(), key, probe_stats);
+    BOOST_TEST(reg.status == 201, key << ": " << reg.status << " " << reg.body);
+    if (reg.status == 201) {
+      view.users.emplace(json::parse(reg.body)["userId"].get<int64_t>(),
+                         email);
+      ++view.keyed_successes;
+    }
+  }
+  figures f;
+  auto report = quiesce_and_audit(pg.conninfo(), f);
+  cross_check(pg.conninfo(), std::move(view), client, f, report);
+  std::cout << "outage test: outage " << outage.count() << " ms, "
+            << writes.size() << " writes answered 503 (worst latency "
+            << worst.count() << " ms), recovered " << recovery.count()
+            << " ms after PostgreSQL came back, same process\n"
+            << "outage test figures: " << f << "\n  " << pg::to_string(report)
+            << std::endl;
+  auto rc = proc->stop(SIGTERM);
+  BOOST_TEST(rc == 0, "exit code " << rc << "; log:\n" << proc->log());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
