@@ -19,6 +19,8 @@ void load(billing_worker self) {
   st.inbox = snap.inbox;
   setup_relay(st.relay, order_processed_topic, st.deps.subscribers,
               st.deps.settings, snap);
+  // Resume delivering what the previous worker left unacknowledged.
+  st.relay.pump(self);
   log::info(st.name, "ready: {} accounts, {} events to deliver",
             st.balances.size(), st.relay.backlog());
 }

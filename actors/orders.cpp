@@ -23,6 +23,8 @@ void load(orders_worker self) {
   st.inbox = snap.inbox;
   setup_relay(st.relay, order_created_topic, st.deps.subscribers,
               st.deps.settings, snap);
+  // Resume delivering what the previous worker left unacknowledged.
+  st.relay.pump(self);
   log::info(st.name,
             "ready: {} items, {} known users, {} pending orders, {} events to "
             "deliver",

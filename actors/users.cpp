@@ -28,6 +28,8 @@ void load(users_worker self) {
   }
   setup_relay(st.relay, user_created_topic, st.deps.subscribers,
               st.deps.settings, st.repo->load_reliability());
+  // Resume delivering what the previous worker left unacknowledged.
+  st.relay.pump(self);
   log::info(st.name, "ready: {} users, {} events to deliver", st.by_id.size(),
             st.relay.backlog());
 }
