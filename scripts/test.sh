@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test suite (unit, actor,
-# pg, http). ctest starts and stops the throwaway PostgreSQL the pg and http
-# suites need (fixtures in tests/CMakeLists.txt). Exits non-zero on any
-# failure.
+# simulation, pg, http, fault). ctest starts and stops the throwaway
+# PostgreSQL the pg, http and fault suites need (fixtures in
+# tests/CMakeLists.txt). Exits non-zero on any failure.
 #
 # The build is Release, the same as scripts/run.sh: both share build/, so
 # switching between them never recompiles everything (a full build takes
