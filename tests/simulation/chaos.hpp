@@ -1,0 +1,66 @@
+#pragma once
+
+// The unreliable network between a publisher's relay and a subscriber. The
+// simulation puts one chaos proxy between every publisher and every
+// subscriber (service_options::wrap_subscriber). Driven by the scenario's
+// dice, a proxy delivers each event, or delays it (released later, so
+// deliveries overtake each other), duplicates it (the copy possibly late),
+// drops it, or delivers it and drops the acknowledgement; the last two make
+// the relay time out and resend. Every acknowledgement that passes is
+// audited: an ack promises that the subscriber committed the event's effect.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+#include <caf/timespan.hpp>
+
+#include "world.hpp"
+
+namespace shop::sim {
+
+/// How often each misfortune happens, per delivery.
+struct chaos_settings {
+  double delay = 0;
+  double duplicate = 0;
+  double drop = 0;
+  double drop_ack = 0;
+  /// Delays are uniform in [1 ms, max_delay].
+  caf::timespan max_delay = std::chrono::milliseconds(40);
+
+  /// Draws the settings of one scenario: some calm, most rough.
+  static chaos_settings draw(dice& rng);
+};
+
+/// Shared by all proxies of a scenario.
+struct chaos_control {
+  explicit chaos_control(world& w) : w(w) {
+  }
+
+  world& w;
+  chaos_settings settings;
+  /// Off once every client finished: the network heals so the system can
+  /// quiesce.
+  bool active = true;
+  /// Checks an acknowledgement (topic, subscriber, seq); returns a finding
+  /// (empty: fine).
+  std::function<std::string(const std::string&, const std::string&, int64_t)>
+    audit_ack;
+  /// Findings of the ack audit.
+  std::vector<std::string> findings;
+  /// Every proxy spawned (workers respawn theirs on restart), for shutdown.
+  std::vector<caf::actor> proxies;
+  /// Set on shutdown: no more proxies, deliveries go straight through.
+  bool closed = false;
+};
+
+/// Spawns a proxy that carries `topic` events to `target` on behalf of the
+/// publisher; `subscriber` names the target (as in the relay's cursors).
+caf::actor spawn_chaos_proxy(caf::actor_system& sys, chaos_control& ctl,
+                             const std::string& topic,
+                             const std::string& subscriber, caf::actor target);
+
+} // namespace shop::sim

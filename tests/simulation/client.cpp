@@ -1,0 +1,300 @@
+#include "client.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "actors/interfaces.hpp"
+
+namespace shop::sim {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+/// How long a client waits for an answer before it retries.
+constexpr auto request_timeout = 300ms;
+
+/// Items no catalog has, users no one registered.
+constexpr item_id unknown_item = 77;
+constexpr user_id first_unknown_user = 900'000;
+
+struct client_state {
+  world* w = nullptr;
+  int index = 0;
+  size_t planned = 0;
+  size_t finished = 0;
+  /// Journal index of the operation in progress.
+  size_t current = 0;
+
+  static inline const char* name = "sim-client";
+};
+
+using client_ptr = caf::stateful_actor<client_state>*;
+
+std::string own_email(int client) {
+  return "c" + std::to_string(client) + "@sim.test";
+}
+
+/// A user for a deposit, payment or order: mostly the client's own, often
+/// another client's (several clients then race on one account), sometimes
+/// one nobody registered. Sets `known` accordingly.
+user_id pick_user(world& w, int client, bool& known) {
+  auto own = w.own_user[static_cast<size_t>(client)];
+  auto r = w.rng.below(100);
+  known = true;
+  if (r < 10 || w.known_users.empty()) {
+    known = false;
+    return first_unknown_user + static_cast<user_id>(w.rng.below(1000));
+  }
+  if (r < 70 && own != 0)
+    return own;
+  return w.known_users[w.rng.below(w.known_users.size())].id;
+}
+
+/// Every sum is unique in its scenario (the op id is in its cents), so each
+/// ledger entry can be traced back to the one operation that caused it.
+money unique_sum(world& w, int64_t max_tens, size_t op) {
+  return money::from_cents(w.rng.between(1, max_tens) * 1000
+                           + static_cast<int64_t>(op));
+}
+
+void make_register(world& w, op_record& op, size_t n) {
+  op.kind = op_kind::register_user;
+  auto clients = static_cast<uint64_t>(w.own_user.size());
+  if (n == 0) {
+    op.reg.email = own_email(op.client);
+  } else if (w.rng.chance(0.4)) {
+    // Another client's address: one of the two racing gets email_taken.
+    op.reg.email = own_email(static_cast<int>(w.rng.below(clients)));
+  } else {
+    op.reg.email
+      = "c" + std::to_string(op.client) + "-" + std::to_string(n) + "@sim.test";
+    op.expect_ok = true;
+  }
+  op.reg.name = "Client " + std::to_string(op.client);
+  op.reg.idempotency_key = op.key;
+}
+
+void make_order(world& w, op_record& op, user_id user, bool known) {
+  op.kind = op_kind::order;
+  op.ord.user = user;
+  auto r = w.rng.below(100);
+  op.ord.item = r < 50 ? 3 : r < 80 ? 2 : 1;
+  op.ord.quantity
+    = w.rng.chance(0.05) ? 1000 : static_cast<int32_t>(w.rng.between(1, 3));
+  op.expect_ok = known;
+  if (!known) {
+    op.expect_error = errc::user_not_found;
+  } else if (w.rng.chance(0.06)) {
+    op.ord.item = unknown_item;
+    op.expect_ok = false;
+    op.expect_error = errc::item_not_found;
+  } else if (w.rng.chance(0.03)) {
+    op.ord.quantity = 0;
+    op.expect_ok = false;
+    op.expect_error = errc::invalid_argument;
+  }
+  op.ord.idempotency_key = op.key;
+}
+
+/// An earlier deposit of this client that succeeded, if any.
+const op_record* earlier_deposit(world& w, int client) {
+  for (auto i = w.journal.rbegin(); i != w.journal.rend(); ++i)
+    if (i->client == client && i->kind == op_kind::deposit && i->deposited)
+      return &*i;
+  return nullptr;
+}
+
+op_record make_op(world& w, int client, size_t n) {
+  op_record op;
+  op.id = w.journal.size();
+  op.client = client;
+  op.key = "c" + std::to_string(client) + "-op" + std::to_string(n);
+  auto own = w.own_user[static_cast<size_t>(client)];
+  auto r = w.rng.below(100);
+  if (n == 0 || r < 4 || (own == 0 && r < 30)) {
+    make_register(w, op, n);
+  } else if (r < 8 && earlier_deposit(w, client) != nullptr) {
+    auto* first = earlier_deposit(w, client);
+    op.kind = op_kind::key_reuse;
+    op.key = first->key;
+    op.dep = deposit{first->dep.user, unique_sum(w, 50, op.id), op.key};
+    op.expect_error = errc::idempotency_key_reused;
+  } else {
+    bool known = false;
+    auto user = pick_user(w, client, known);
+    if (r < 45) {
+      op.kind = op_kind::deposit;
+      op.dep = deposit{user, unique_sum(w, 100, op.id), op.key};
+    } else if (r < 60) {
+      op.kind = op_kind::payment;
+      op.pay = payment{user, unique_sum(w, 60, op.id), op.key};
+    } else {
+      make_order(w, op, user, known);
+    }
+    if (op.kind != op_kind::order) {
+      op.expect_ok = known;
+      if (!known)
+        op.expect_error = errc::account_not_found;
+    }
+  }
+  // A double submit: the same request twice at once, under one key.
+  auto lanes = op.kind != op_kind::key_reuse && w.rng.chance(0.1) ? 2 : 1;
+  op.lanes.resize(static_cast<size_t>(lanes));
+  return op;
+}
+
+bool is_transient(const caf::error& err) {
+  if (err.category() != caf::atom("shop"))
+    return true; // timeouts, receivers down: the network's doing
+  auto code = static_cast<errc>(err.code());
+  return code == errc::service_unavailable || code == errc::storage_failure
+         || code == errc::out_of_order;
+}
+
+void begin_op(client_ptr self);
+
+void finish_lane(client_ptr self, size_t lane, std::string answer) {
+  auto& st = self->state;
+  auto& w = *st.w;
+  auto& op = w.journal[st.current];
+  auto& l = op.lanes[lane];
+  l.done = true;
+  l.answer = std::move(answer);
+  w.note(op.describe() + " lane " + std::to_string(lane) + " -> " + l.answer
+         + " after " + std::to_string(l.attempts) + " attempt(s)");
+  if (!op.done())
+    return;
+  ++w.stats.operations;
+  for (auto& x : op.lanes) {
+    w.stats.attempts += static_cast<uint64_t>(x.attempts);
+    w.trace = mix(w.trace, x.answer);
+  }
+  ++st.finished;
+  // A little think time between operations.
+  self->delayed_send(self, std::chrono::milliseconds(w.rng.below(4)),
+                     atom::start_v);
+}
+
+/// The first definitive answer is the operation's answer.
+template <class Reply>
+void on_reply(client_ptr self, size_t lane, Reply& reply) {
+  auto& w = *self->state.w;
+  auto& op = w.journal[self->state.current];
+  auto first = !op.registered && !op.deposited && !op.paid && !op.placed
+               && !op.refused;
+  if (first) {
+    if constexpr (std::is_same_v<Reply, user>) {
+      op.registered = reply;
+      w.known_users.push_back(reply);
+      auto& own = w.own_user[static_cast<size_t>(op.client)];
+      if (own == 0)
+        own = reply.id;
+    } else if constexpr (std::is_same_v<Reply, account>) {
+      op.deposited = reply;
+    } else if constexpr (std::is_same_v<Reply, payment_outcome>) {
+      op.paid = reply;
+    } else {
+      op.placed = reply;
+    }
+  }
+  finish_lane(self, lane, render(reply));
+}
+
+void on_error(client_ptr self, size_t lane, const caf::error& err) {
+  auto& w = *self->state.w;
+  auto& op = w.journal[self->state.current];
+  auto& l = op.lanes[lane];
+  if (!is_transient(err)) {
+    auto code = static_cast<errc>(err.code());
+    if (!op.registered && !op.deposited && !op.paid && !op.placed
+        && !op.refused)
+      op.refused = code;
+    finish_lane(self, lane, std::string{"error:"} + to_string(code));
+    return;
+  }
+  if (l.attempts >= max_attempts) {
+    l.gave_up = true;
+    finish_lane(self, lane, "gave up: " + self->system().render(err));
+    return;
+  }
+  // Exponential backoff with jitter, in simulated time.
+  auto base = 10ms * (1 << std::min(l.attempts, 5));
+  auto delay = base + std::chrono::milliseconds(w.rng.below(10));
+  self->delayed_send(self, delay, atom::retry_v, std::to_string(lane));
+}
+
+template <class Reply, class Handle, class Command>
+void send(client_ptr self, size_t lane, const Handle& dest,
+          const Command& cmd) {
+  self->request(dest, request_timeout, cmd)
+    .then([self, lane](Reply& reply) { on_reply(self, lane, reply); },
+          [self, lane](caf::error& err) { on_error(self, lane, err); });
+}
+
+void attempt(client_ptr self, size_t lane) {
+  auto& w = *self->state.w;
+  auto& op = w.journal[self->state.current];
+  ++op.lanes[lane].attempts;
+  switch (op.kind) {
+    case op_kind::register_user:
+      send<user>(self, lane, w.svc.users, op.reg);
+      break;
+    case op_kind::deposit:
+    case op_kind::key_reuse:
+      send<account>(self, lane, w.svc.billing, op.dep);
+      break;
+    case op_kind::payment:
+      send<payment_outcome>(self, lane, w.svc.billing, op.pay);
+      break;
+    case op_kind::order:
+      send<order>(self, lane, w.svc.orders, op.ord);
+      break;
+  }
+}
+
+void begin_op(client_ptr self) {
+  auto& st = self->state;
+  auto& w = *st.w;
+  if (st.finished == st.planned) {
+    ++w.clients_done;
+    w.note("client " + std::to_string(st.index) + " done");
+    self->quit();
+    return;
+  }
+  auto op = make_op(w, st.index, st.finished);
+  st.current = op.id;
+  w.note("client " + std::to_string(st.index) + " starts " + op.describe()
+         + (op.lanes.size() > 1 ? " twice at once" : ""));
+  w.journal.push_back(std::move(op));
+  for (size_t lane = 0; lane < w.journal[st.current].lanes.size(); ++lane)
+    attempt(self, lane);
+}
+
+caf::behavior client(client_ptr self, world* w, int index, size_t ops) {
+  self->state.w = w;
+  self->state.index = index;
+  self->state.planned = ops;
+  // Clients start a little apart.
+  self->delayed_send(self, std::chrono::milliseconds(w->rng.below(10)),
+                     atom::start_v);
+  return {
+    [self](atom::start) { begin_op(self); },
+    [self](atom::retry, const std::string& lane) {
+      attempt(self, std::stoul(lane));
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_client(caf::actor_system& sys, world& w, int index,
+                        size_t ops) {
+  return sys.spawn(client, &w, index, ops);
+}
+
+} // namespace shop::sim
