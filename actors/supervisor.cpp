@@ -29,7 +29,7 @@ constexpr caf::timespan max_backoff = 2s;
 void start_worker(supervisor_ptr self) {
   auto& st = self->state;
   st.worker = st.factory(self->system());
-  st.started = caf::make_timestamp();
+  st.started = self->clock().now();
   self->monitor(st.worker);
   log::debug(st.service, "worker started (restart #{})", st.restarts);
 }
@@ -41,7 +41,7 @@ void on_worker_down(supervisor_ptr self, const caf::down_msg& msg) {
   st.worker = nullptr;
   if (self->getf(caf::abstract_actor::is_shutting_down_flag))
     return;
-  auto uptime = caf::make_timestamp() - st.started;
+  auto uptime = self->clock().now() - st.started;
   if (uptime >= stable_uptime)
     st.backoff = caf::timespan{0};
   else

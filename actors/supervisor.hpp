@@ -7,7 +7,7 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/fwd.hpp>
 #include <caf/stateful_actor.hpp>
-#include <caf/timestamp.hpp>
+#include <caf/actor_clock.hpp>
 
 namespace shop {
 
@@ -20,8 +20,9 @@ struct supervisor_state {
   /// What the supervised service is called, for logs and errors.
   std::string service;
   worker_factory factory;
-  /// When the current worker started, to tell a crash loop from a rare crash.
-  caf::timestamp started;
+  /// When the current worker started (actor clock, so deterministic tests
+  /// control it), to tell a crash loop from a rare crash.
+  caf::actor_clock::time_point started;
   /// Delay before the next restart; grows while the worker keeps failing.
   caf::timespan backoff{0};
   /// How many times the worker has been restarted.
