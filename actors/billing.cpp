@@ -17,10 +17,7 @@ void load(billing_worker self) {
   st.next_ledger_id = st.repo->max_ledger_id() + 1;
   auto snap = st.repo->load_reliability();
   st.inbox = snap.inbox;
-  setup_relay(st.relay, order_processed_topic, st.deps.subscribers,
-              st.deps.settings, snap);
-  // Resume delivering what the previous worker left unacknowledged.
-  st.relay.pump(self);
+  start_relay(self, order_processed_topic, snap);
   log::info(st.name, "ready: {} accounts, {} events to deliver",
             st.balances.size(), st.relay.backlog());
 }

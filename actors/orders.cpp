@@ -21,10 +21,7 @@ void load(orders_worker self) {
   st.next_id = st.repo->max_order_id() + 1;
   auto snap = st.repo->load_reliability();
   st.inbox = snap.inbox;
-  setup_relay(st.relay, order_created_topic, st.deps.subscribers,
-              st.deps.settings, snap);
-  // Resume delivering what the previous worker left unacknowledged.
-  st.relay.pump(self);
+  start_relay(self, order_created_topic, snap);
   log::info(st.name,
             "ready: {} items, {} known users, {} pending orders, {} events to "
             "deliver",

@@ -26,10 +26,7 @@ void load(users_worker self) {
     st.by_email.emplace(email_key(u.email), u.id);
     st.by_id.emplace(u.id, std::move(u));
   }
-  setup_relay(st.relay, user_created_topic, st.deps.subscribers,
-              st.deps.settings, st.repo->load_reliability());
-  // Resume delivering what the previous worker left unacknowledged.
-  st.relay.pump(self);
+  start_relay(self, user_created_topic, st.repo->load_reliability());
   log::info(st.name, "ready: {} users, {} events to deliver", st.by_id.size(),
             st.relay.backlog());
 }

@@ -55,17 +55,21 @@ constexpr const char* user_created_topic = "user_created";
 constexpr const char* order_created_topic = "order_created";
 constexpr const char* order_processed_topic = "order_processed";
 
-/// Sets up a publisher's relay from its deps and reloads it from storage.
-template <class Relay, class Subscribers>
-void setup_relay(Relay& relay, const char* topic, const Subscribers& subs,
-                 const worker_settings& settings,
+/// Sets up a publisher's relay from its deps, reloads it from storage and
+/// resumes delivering what the previous worker left unacknowledged (at once:
+/// waiting for the next new event could strand them forever).
+template <class Self>
+void start_relay(Self* self, const char* topic,
                  const reliability_snapshot& snap) {
+  auto& st = self->state;
+  auto& relay = st.relay;
   relay.topic = topic;
-  relay.window = settings.relay_window;
-  relay.timeout = settings.peer_timeout;
-  for (auto& [name, handle] : subs)
+  relay.window = st.deps.settings.relay_window;
+  relay.timeout = st.deps.settings.peer_timeout;
+  for (auto& [name, handle] : st.deps.subscribers)
     relay.add_subscriber(name, handle);
   relay.restore(snap);
+  relay.pump(self);
 }
 
 } // namespace shop
