@@ -4,6 +4,14 @@
 
 namespace shop {
 
+std::string email_key(const std::string& email) {
+  std::string key = email;
+  for (auto& c : key)
+    if (c >= 'A' && c <= 'Z')
+      c = static_cast<char>(c - 'A' + 'a');
+  return key;
+}
+
 unix_ms now_ms() noexcept {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch())

@@ -31,6 +31,11 @@ using unix_ms = int64_t;
 /// Returns the current wall-clock time in milliseconds since the epoch.
 unix_ms now_ms() noexcept;
 
+/// The key under which an email must be unique: ASCII lower case. Computed
+/// in C++ rather than with SQL lower(), whose result depends on the
+/// database's locale, so every service and repository agrees byte for byte.
+std::string email_key(const std::string& email);
+
 // -- enums --------------------------------------------------------------------
 
 /// The outcome of charging a user: either the balance covered the sum and it

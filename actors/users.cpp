@@ -1,19 +1,10 @@
 #include "actors/users.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 #include <caf/actor_system.hpp>
 
 namespace shop {
-
-std::string email_key(const std::string& email) {
-  std::string key = email;
-  std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) {
-    return static_cast<char>(std::tolower(c));
-  });
-  return key;
-}
 
 namespace {
 

@@ -47,9 +47,6 @@ using users_worker = users_actor::stateful_pointer<users_state>;
 /// memory and publishes USER_CREATED through its outbox.
 users_actor::behavior_type users_service(users_worker self, users_deps deps);
 
-/// Lower-cases ASCII letters: the key under which an email must be unique.
-std::string email_key(const std::string& email);
-
 /// Topic names, as stored in outboxes and inbox marks.
 constexpr const char* user_created_topic = "user_created";
 constexpr const char* order_created_topic = "order_created";

@@ -28,15 +28,6 @@ using tables = memory_store::tables;
   reject(storage_error::kind::constraint_violation, what);
 }
 
-/// Must match storage/pg/users_repository.cpp: ASCII lower case.
-std::string email_key(const std::string& email) {
-  std::string key = email;
-  for (auto& c : key)
-    if (c >= 'A' && c <= 'Z')
-      c = static_cast<char>(c - 'A' + 'a');
-  return key;
-}
-
 /// Base of the four repositories: a view of the shared store, including the
 /// reliability tables of the service (reliable_repository).
 template <class Interface>

@@ -14,17 +14,6 @@ constexpr const char* insert_users_sql = R"(
 INSERT INTO users.users (id, email, email_key, name)
 SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]))";
 
-/// The uniqueness key of an email: ASCII lower case. Computed here rather than
-/// with SQL lower(), whose result depends on the database's locale, so that
-/// the in-memory repository (storage/memory) can agree byte for byte.
-std::string email_key(const std::string& email) {
-  std::string key = email;
-  for (auto& c : key)
-    if (c >= 'A' && c <= 'Z')
-      c = static_cast<char>(c - 'A' + 'a');
-  return key;
-}
-
 class pg_users_repository : public pg::repository_base<users_repository> {
 public:
   explicit pg_users_repository(const std::string& conninfo)
