@@ -88,6 +88,14 @@ public:
     BOOST_TEST(rc == 128 + SIGKILL);
   }
 
+  /// SIGTERM to the node running `service`: a clean stop (exit code 0).
+  void stop_service(const std::string& service) {
+    auto& proc = *services_.at(service);
+    auto rc = proc.stop(SIGTERM);
+    BOOST_TEST(rc == 0, service << " node exited with " << rc << "; log:\n"
+                                << proc.log());
+  }
+
   void kill_front(size_t i) {
     auto rc = fronts_.at(i)->stop(SIGKILL);
     BOOST_TEST(rc == 128 + SIGKILL);

@@ -200,7 +200,7 @@ BOOST_AUTO_TEST_CASE(five_nodes_survive_a_billing_node_kill) {
     BOOST_TEST_MESSAGE(c.logs());
 }
 
-BOOST_AUTO_TEST_CASE(two_fronts_survive_notifications_and_front_kills) {
+BOOST_AUTO_TEST_CASE(two_fronts_survive_node_kills_and_a_rolling_restart) {
   auto seed = fault_seed() + 1;
   std::cout << "cluster test: seed " << seed << std::endl;
   cluster c{2};
@@ -234,6 +234,14 @@ BOOST_AUTO_TEST_CASE(two_fronts_survive_notifications_and_front_kills) {
     60s);
   BOOST_TEST(waiting, "no order was decided while notifications was down");
   c.start_service("notifications");
+  // A rolling restart of the orders node under load: a clean stop
+  // (pending batches committed, exit code 0), then the same configuration
+  // again. Its clients get 503s meanwhile and retry.
+  c.stop_service("orders");
+  std::cout << "cluster test: orders node stopped (SIGTERM) after "
+            << l0.done() + l1.done() << " of " << l0.total() + l1.total()
+            << " requests" << std::endl;
+  c.start_service("orders");
   // An HTTP front dies under load; its clients retry until it is back.
   auto mid = l0.done();
   eventually([&] { return l0.done() > mid + 10; }, 60s);
@@ -246,15 +254,47 @@ BOOST_AUTO_TEST_CASE(two_fronts_survive_notifications_and_front_kills) {
   l1.join();
   figures f;
   f.kills = 2;
+  f.runs = 2; // the orders node was rolled
   auto report = quiesce_and_audit(c.db.conninfo(), f);
   http_client api{"127.0.0.1", c.front_port(1), 10s};
   auto view = merge(merge(view_of(w0, l0), view_of(w1, l1)),
                     merge(c0.view, c1.view));
   cross_check(c.db.conninfo(), view, api, f, report);
-  std::cout << "cluster test (notifications and front kills): " << f << "\n  "
+  std::cout << "cluster test (notifications kill, orders roll, front kill): " << f << "\n  "
             << pg::to_string(report) << std::endl;
   if (!report.ok())
     BOOST_TEST_MESSAGE(c.logs());
+}
+
+// A database per service: Billing on a node of its own with its own
+// database, the rest (and HTTP) on another node with the shared one.
+BOOST_AUTO_TEST_CASE(billing_on_its_own_database) {
+  test_database shared;
+  test_database billing_db;
+  auto users_port = free_port();
+  auto billing_port = free_port();
+  auto http_port = free_port();
+  auto peers = "billing=127.0.0.1:" + std::to_string(billing_port)
+               + ",users=127.0.0.1:" + std::to_string(users_port)
+               + ",orders=127.0.0.1:" + std::to_string(users_port)
+               + ",notifications=127.0.0.1:" + std::to_string(users_port);
+  actorshop_process billing{shared.conninfo(), free_port(),
+                            {"--services=billing", "--http=off",
+                             "--billing-db-url=" + billing_db.conninfo(),
+                             "--node-port=" + std::to_string(billing_port),
+                             "--peers=" + peers}};
+  actorshop_process rest{shared.conninfo(), http_port,
+                         {"--services=users,orders,notifications",
+                          "--node-port=" + std::to_string(users_port),
+                          "--peers=" + peers}};
+  rest.wait_until_healthy();
+  recording_client client{http_port, "own-db"};
+  issue_2_flow(client, http_port, "own-db@example.com");
+  // The ledger is in Billing's database, and Billing's schema nowhere else.
+  auto ledger = pg::audit_ledger(billing_db.conninfo());
+  BOOST_TEST(ledger.size() == 2u); // the deposit and the paid order
+  BOOST_CHECK_THROW(pg::audit_ledger(shared.conninfo()), std::exception);
+  BOOST_TEST(pg::audit_orders(shared.conninfo()).size() == 2u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
