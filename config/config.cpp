@@ -123,7 +123,7 @@ const std::vector<option_spec>& specs() {
      [](const config& c) { return std::to_string(c.node_port); }},
     {"peers", "ACTORSHOP_PEERS", "<list>",
      "Where the services this node does not run live: "
-     "users=host:port,billing=host:port,...",
+     "users=host:port,billing=host:port and so on",
      false, 0, 0, [](config& c, const std::string& s, int64_t) { c.peers = s; },
      [](const config& c) { return c.peers; }},
     {"users-db-url", "ACTORSHOP_USERS_DB_URL", "<url>",
