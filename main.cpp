@@ -11,7 +11,12 @@
 #include <string>
 #include <utility>
 
+#include <csignal>
+
+#include <pthread.h>
+
 #include <caf/actor_system.hpp>
+#include <caf/io/middleman.hpp>
 
 #include "actors/catalog.hpp"
 #include "actors/system.hpp"
@@ -24,14 +29,46 @@ namespace {
 constexpr int exit_bad_config = 2;
 constexpr int exit_cannot_start = 1;
 
-/// Opens each service's repository once, so that an unreachable database or a
-/// broken schema stops the start with one clear message instead of services
-/// failing and respawning in a loop.
+/// The repositories of the services this node runs, each on its database.
+/// The others stay empty: their proxies never call a factory.
+shop::repository_factories repositories(const shop::config& cfg) {
+  shop::repository_factories repos;
+  auto& place = cfg.place;
+  if (place.runs("users"))
+    repos.users = shop::make_pg_repositories(cfg.db_url_for("users")).users;
+  if (place.runs("billing"))
+    repos.billing
+      = shop::make_pg_repositories(cfg.db_url_for("billing")).billing;
+  if (place.runs("orders"))
+    repos.orders = shop::make_pg_repositories(cfg.db_url_for("orders")).orders;
+  if (place.runs("notifications"))
+    repos.notifications = shop::make_pg_repositories(
+                            cfg.db_url_for("notifications"))
+                            .notifications;
+  return repos;
+}
+
+/// Opens each local service's repository once, so that an unreachable
+/// database or a broken schema stops the start with one clear message
+/// instead of services failing and respawning in a loop.
 void probe(const shop::repository_factories& repos) {
-  repos.users();
-  repos.billing();
-  repos.orders();
-  repos.notifications();
+  if (repos.users)
+    repos.users();
+  if (repos.billing)
+    repos.billing();
+  if (repos.orders)
+    repos.orders();
+  if (repos.notifications)
+    repos.notifications();
+}
+
+/// The local services, comma-separated, for the start-up line.
+std::string local_list(const shop::placement& place) {
+  std::string result;
+  for (auto& name : shop::service_names())
+    if (place.runs(name))
+      result += (result.empty() ? "" : ",") + name;
+  return result.empty() ? "none" : result;
 }
 
 } // namespace
@@ -45,11 +82,14 @@ int main(int argc, char** argv) {
   }
   if (help_shown)
     return 0;
-  if (cfg.db_url.empty()) {
-    std::cerr << "actorshop: no database configured: pass "
-                 "--db-url=postgresql://user@host/db or set ACTORSHOP_DB_URL "
-                 "(scripts/run.sh starts a private PostgreSQL for you)\n";
-    return exit_bad_config;
+  for (auto& name : cfg.place.local) {
+    if (cfg.db_url_for(name).empty()) {
+      std::cerr << "actorshop: no database configured for " << name
+                << ": pass --db-url=postgresql://user@host/db or set "
+                   "ACTORSHOP_DB_URL (scripts/run.sh starts a private "
+                   "PostgreSQL for you)\n";
+      return exit_bad_config;
+    }
   }
   shop::service_options opts;
   try {
@@ -59,7 +99,7 @@ int main(int argc, char** argv) {
     return exit_bad_config;
   }
   opts.idempotency_retention = std::chrono::hours{cfg.idempotency_retention_hours};
-  auto repos = shop::make_pg_repositories(cfg.db_url);
+  auto repos = repositories(cfg);
   try {
     probe(repos);
   } catch (const std::exception& e) {
@@ -73,20 +113,51 @@ int main(int argc, char** argv) {
   http_opts.request_timeout = std::chrono::milliseconds{cfg.request_timeout_ms};
   // The actor system outlives the HTTP server: request handles still waiting
   // in mailboxes are answered or dropped before the server's io_context dies.
+  opts.place = cfg.place;
+  // Without an HTTP server (whose signal set catches them), the main thread
+  // waits for SIGTERM/SIGINT with sigwait: block them before CAF starts its
+  // threads, which inherit the mask, so no thread dies of them instead.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  if (!cfg.http)
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   caf::actor_system sys{cfg};
   auto svc = shop::spawn_services(sys, std::move(repos), std::move(opts));
   int rc = 0;
-  try {
-    shop::http::run_server(sys, svc, http_opts, [&] {
-      // std::endl: scripts and tests wait for this line on a pipe.
-      auto ipv6 = http_opts.host.find(':') != std::string::npos;
-      std::cout << "actorshop listening on http://"
-                << (ipv6 ? "[" + http_opts.host + "]" : http_opts.host) << ':'
-                << http_opts.port << std::endl;
-    });
-  } catch (const std::exception& e) {
-    std::cerr << "actorshop: HTTP server failed: " << e.what() << '\n';
-    rc = exit_cannot_start;
+  if (cfg.node_port != 0) {
+    auto port = sys.middleman().publish(svc.directory, cfg.node_port,
+                                        cfg.node_host.c_str(), true);
+    if (!port) {
+      std::cerr << "actorshop: cannot open the node port " << cfg.node_host
+                << ':' << cfg.node_port << ": " << sys.render(port.error())
+                << '\n';
+      rc = exit_cannot_start;
+    } else {
+      std::cout << "actorshop node " << caf::to_string(sys.node())
+                << " serving " << local_list(cfg.place) << " on "
+                << shop::node_address{cfg.node_host, *port}.to_string()
+                << std::endl;
+    }
+  }
+  if (rc == 0 && cfg.http) {
+    try {
+      shop::http::run_server(sys, svc, http_opts, [&] {
+        // std::endl: scripts and tests wait for this line on a pipe.
+        auto ipv6 = http_opts.host.find(':') != std::string::npos;
+        std::cout << "actorshop listening on http://"
+                  << (ipv6 ? "[" + http_opts.host + "]" : http_opts.host)
+                  << ':' << http_opts.port << std::endl;
+      });
+    } catch (const std::exception& e) {
+      std::cerr << "actorshop: HTTP server failed: " << e.what() << '\n';
+      rc = exit_cannot_start;
+    }
+  } else if (rc == 0) {
+    std::cout << "actorshop ready without HTTP" << std::endl;
+    int signo = 0;
+    sigwait(&stop_signals, &signo);
   }
   // Let every service commit what it has pending, then wait for all actors.
   shop::stop_services(svc);

@@ -27,6 +27,7 @@ CAF_ADD_ATOM(shop, shop::atom, restart, "restart")
 CAF_ADD_ATOM(shop, shop::atom, ledger, "ledger")
 CAF_ADD_ATOM(shop, shop::atom, retry, "retry")
 CAF_ADD_ATOM(shop, shop::atom, worker, "worker")
+CAF_ADD_ATOM(shop, shop::atom, status, "status")
 
 // -- type IDs -----------------------------------------------------------------
 
@@ -54,5 +55,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(shop, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(shop, (shop::payment))
   CAF_ADD_TYPE_ID(shop, (shop::payment_outcome))
   CAF_ADD_TYPE_ID(shop, (shop::create_order))
+  CAF_ADD_TYPE_ID(shop, (shop::service_status))
+  CAF_ADD_TYPE_ID(shop, (std::vector<shop::service_status>))
 
 CAF_END_TYPE_ID_BLOCK(shop)

@@ -93,6 +93,16 @@ caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self,
     // The current worker (invalid while restarting): for tests and
     // operations that need to reach or stop it directly.
     [self](atom::worker) { return self->state.worker; },
+    // Where the service runs and whether it can serve now (GET /cluster).
+    [self](atom::status) {
+      service_status result;
+      result.service = self->state.service;
+      result.local = true;
+      result.location = "local";
+      result.node = caf::to_string(self->system().node());
+      result.reachable = static_cast<bool>(self->state.worker);
+      return result;
+    },
   };
 }
 

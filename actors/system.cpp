@@ -1,5 +1,6 @@
 #include "actors/system.hpp"
 
+#include <map>
 #include <memory>
 
 #include <caf/actor_cast.hpp>
@@ -9,6 +10,7 @@
 #include "actors/billing.hpp"
 #include "actors/notifications.hpp"
 #include "actors/orders.hpp"
+#include "actors/remote.hpp"
 #include "actors/supervisor.hpp"
 #include "actors/users.hpp"
 
@@ -65,8 +67,15 @@ services spawn_services(caf::actor_system& sys, repository_factories repos,
   w->settings.idempotency_retention = w->opts.idempotency_retention;
   w->settings.faults = w->opts.faults;
   auto detached = w->opts.detached;
-  auto users = sys.spawn(
-    supervisor, "users", [w, detached, repos](caf::actor_system& sys) {
+  auto place = w->opts.place;
+  // A supervisor for a service this node runs, a proxy for the others.
+  auto spawn_service = [&](const std::string& name, worker_factory factory) {
+    if (place.runs(name))
+      return sys.spawn(supervisor, name, std::move(factory));
+    return sys.spawn(remote_service, name, place.peers.at(name));
+  };
+  auto users = spawn_service(
+    "users", [w, detached, repos](caf::actor_system& sys) {
       using sub = user_created_subscriber;
       users_deps deps{
         repos.users,
@@ -77,8 +86,8 @@ services spawn_services(caf::actor_system& sys, repository_factories repos,
         w->settings};
       return spawn_worker(sys, detached, users_service, std::move(deps));
     });
-  auto billing = sys.spawn(
-    supervisor, "billing", [w, detached, repos](caf::actor_system& sys) {
+  auto billing = spawn_service(
+    "billing", [w, detached, repos](caf::actor_system& sys) {
       using sub = order_processed_subscriber;
       billing_deps deps{
         repos.billing,
@@ -89,8 +98,8 @@ services spawn_services(caf::actor_system& sys, repository_factories repos,
         w->svc.users, w->settings};
       return spawn_worker(sys, detached, billing_service, std::move(deps));
     });
-  auto orders = sys.spawn(
-    supervisor, "orders", [w, detached, repos](caf::actor_system& sys) {
+  auto orders = spawn_service(
+    "orders", [w, detached, repos](caf::actor_system& sys) {
       using sub = order_created_subscriber;
       orders_deps deps{repos.orders,
                        w->opts.catalog,
@@ -100,8 +109,8 @@ services spawn_services(caf::actor_system& sys, repository_factories repos,
                        w->settings};
       return spawn_worker(sys, detached, orders_service, std::move(deps));
     });
-  auto notifications = sys.spawn(
-    supervisor, "notifications", [w, detached, repos](caf::actor_system& sys) {
+  auto notifications = spawn_service(
+    "notifications", [w, detached, repos](caf::actor_system& sys) {
       notifications_deps deps{repos.notifications, w->svc.users, w->settings};
       return spawn_worker(sys, detached, notifications_service,
                           std::move(deps));
@@ -110,14 +119,22 @@ services spawn_services(caf::actor_system& sys, repository_factories repos,
   w->svc.billing = caf::actor_cast<billing_actor>(billing);
   w->svc.orders = caf::actor_cast<orders_actor>(orders);
   w->svc.notifications = caf::actor_cast<notifications_actor>(notifications);
-  for (auto& sup : {users, billing, orders, notifications})
-    caf::anon_send(sup, atom::start_v);
+  std::map<std::string, caf::actor> handles{{"users", users},
+                                            {"billing", billing},
+                                            {"orders", orders},
+                                            {"notifications", notifications}};
+  std::vector<std::string> local{place.local.begin(), place.local.end()};
+  w->svc.directory = sys.spawn(node_directory, handles, local);
+  for (auto& name : place.local)
+    caf::anon_send(handles[name], atom::start_v);
   return w->svc;
 }
 
 void stop_services(const services& svc) {
   for (auto& sup : svc.supervisors())
     caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
+  if (svc.directory)
+    caf::anon_send_exit(svc.directory, caf::exit_reason::user_shutdown);
 }
 
 } // namespace shop

@@ -15,6 +15,7 @@
 #include <caf/fwd.hpp>
 
 #include "actors/interfaces.hpp"
+#include "actors/placement.hpp"
 #include "actors/settings.hpp"
 #include "storage/repositories.hpp"
 
@@ -37,6 +38,8 @@ struct service_options {
   std::chrono::milliseconds idempotency_retention = std::chrono::hours(24);
   /// Deliberate bugs for tests (see fault_injection); all off by default.
   fault_injection faults;
+  /// Which services run here and where the others are; default: all here.
+  placement place;
   /// Test hook: replaces the handle through which `publisher` delivers
   /// `topic` events to `subscriber` (simulations put a proxy there that
   /// delays, duplicates, reorders or drops deliveries). Empty: direct.
@@ -45,19 +48,25 @@ struct service_options {
     wrap_subscriber;
 };
 
-/// Handles of the running services. Each handle is the service's supervisor,
-/// which stays the same across restarts of the worker behind it.
+/// Handles of the services. Each handle is the service's supervisor when
+/// the service runs on this node, else a proxy for the node that runs it
+/// (actors/remote.hpp); either stays the same across restarts of what is
+/// behind it.
 struct services {
   users_actor users;
   billing_actor billing;
   orders_actor orders;
   notifications_actor notifications;
+  /// The node directory (actors/remote.hpp): publish it on the node port;
+  /// the HTTP front asks it for the cluster's state.
+  caf::actor directory;
 
-  /// Every supervisor, for shutting the system down.
+  /// The four service handles (supervisors and proxies).
   std::vector<caf::actor> supervisors() const;
 };
 
-/// Spawns and wires all services.
+/// Spawns and wires the services: supervisors for those `opts.place` runs
+/// here, proxies for the others, and the node directory.
 services spawn_services(caf::actor_system& sys, repository_factories repos,
                         service_options opts);
 

@@ -207,6 +207,23 @@ struct create_order {
   std::string idempotency_key;
 };
 
+// -- cluster ------------------------------------------------------------------
+
+/// Where one service runs, as a node sees it (GET /cluster).
+struct service_status {
+  /// "users", "billing", "orders" or "notifications".
+  std::string service;
+  /// Whether this node runs it.
+  bool local = false;
+  /// "local", or the peer's host:port from the configuration.
+  std::string location;
+  /// The CAF node id of the process running it; empty while unreachable.
+  std::string node;
+  /// Whether a request to it can be served now: a local service whose
+  /// worker runs, or a peer that is connected.
+  bool reachable = false;
+};
+
 // -- inspection (serialization for CAF messages) -----------------------------
 
 template <class Inspector>
@@ -293,6 +310,12 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, create_order& x) {
   return f(caf::meta::type_name("create_order"), x.user, x.item, x.quantity,
            x.idempotency_key);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, service_status& x) {
+  return f(caf::meta::type_name("service_status"), x.service, x.local,
+           x.location, x.node, x.reachable);
 }
 
 } // namespace shop

@@ -5,11 +5,13 @@
 #include <iostream>
 #include <limits>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string_view>
 #include <vector>
 
 #include <caf/config_value.hpp>
+#include <caf/io/middleman.hpp>
 #include <caf/error.hpp>
 #include <caf/pec.hpp>
 #include <caf/settings.hpp>
@@ -99,6 +101,49 @@ const std::vector<option_spec>& specs() {
        c.workers = static_cast<size_t>(v);
      },
      [](const config& c) { return std::to_string(c.workers); }},
+    {"services", "ACTORSHOP_SERVICES", "<list>",
+     "Services this node runs, comma-separated (users,billing,orders,"
+     "notifications); empty: none (an HTTP front only)",
+     false, 0, 0,
+     [](config& c, const std::string& s, int64_t) { c.services = s; },
+     [](const config& c) { return c.services; }},
+    {"http", "ACTORSHOP_HTTP", "<on|off>", "Whether this node serves HTTP",
+     false, 1, 0,
+     [](config& c, const std::string& s, int64_t) { c.http = s == "on"; },
+     [](const config& c) { return std::string{c.http ? "on" : "off"}; }},
+    {"node-host", "ACTORSHOP_NODE_HOST", "<address>",
+     "Address the node port listens on", false, 1, 0,
+     [](config& c, const std::string& s, int64_t) { c.node_host = s; },
+     [](const config& c) { return c.node_host; }},
+    {"node-port", "ACTORSHOP_NODE_PORT", "<0..65535>",
+     "CAF port other nodes connect to; 0: none", true, 0, 65535,
+     [](config& c, const std::string&, int64_t v) {
+       c.node_port = static_cast<uint16_t>(v);
+     },
+     [](const config& c) { return std::to_string(c.node_port); }},
+    {"peers", "ACTORSHOP_PEERS", "<list>",
+     "Where the services this node does not run live: "
+     "users=host:port,billing=host:port and so on",
+     false, 0, 0, [](config& c, const std::string& s, int64_t) { c.peers = s; },
+     [](const config& c) { return c.peers; }},
+    {"users-db-url", "ACTORSHOP_USERS_DB_URL", "<url>",
+     "Database of Users; empty: --db-url", false, 0, 0,
+     [](config& c, const std::string& s, int64_t) { c.users_db_url = s; },
+     [](const config& c) { return c.users_db_url; }},
+    {"billing-db-url", "ACTORSHOP_BILLING_DB_URL", "<url>",
+     "Database of Billing; empty: --db-url", false, 0, 0,
+     [](config& c, const std::string& s, int64_t) { c.billing_db_url = s; },
+     [](const config& c) { return c.billing_db_url; }},
+    {"orders-db-url", "ACTORSHOP_ORDERS_DB_URL", "<url>",
+     "Database of Orders; empty: --db-url", false, 0, 0,
+     [](config& c, const std::string& s, int64_t) { c.orders_db_url = s; },
+     [](const config& c) { return c.orders_db_url; }},
+    {"notifications-db-url", "ACTORSHOP_NOTIFICATIONS_DB_URL", "<url>",
+     "Database of Notifications; empty: --db-url", false, 0, 0,
+     [](config& c, const std::string& s, int64_t) {
+       c.notifications_db_url = s;
+     },
+     [](const config& c) { return c.notifications_db_url; }},
   };
   return result;
 }
@@ -114,6 +159,21 @@ const option_spec* find_spec(std::string_view name) {
   return nullptr;
 }
 
+/// Checks the text options that have a syntax of their own.
+std::string check_text(std::string_view name, const std::string& text) {
+  if (name == "http" && text != "on" && text != "off")
+    return "must be on or off";
+  if (name == "services") {
+    std::set<std::string> ignored;
+    return parse_services(text, ignored);
+  }
+  if (name == "peers") {
+    std::map<std::string, node_address> ignored;
+    return parse_peers(text, ignored);
+  }
+  return {};
+}
+
 /// Checks `text` against `spec`; returns the reason it is invalid, or an
 /// empty string (and the integer in `value`).
 std::string check(const option_spec& spec, const std::string& text,
@@ -122,7 +182,7 @@ std::string check(const option_spec& spec, const std::string& text,
   if (!spec.integer) {
     if (spec.min > 0 && text.empty())
       return "must not be empty";
-    return {};
+    return check_text(spec.name, text);
   }
   auto reason = "must be an integer from " + std::to_string(spec.min) + " to "
                 + std::to_string(spec.max);
@@ -314,7 +374,18 @@ config::config() {
          "hours an Idempotency-Key is remembered "
          "(ACTORSHOP_IDEMPOTENCY_RETENTION_HOURS)")
     .add(workers, "workers",
-         "CAF scheduler threads, 0 = one per core (ACTORSHOP_WORKERS)");
+         "CAF scheduler threads, 0 = one per core (ACTORSHOP_WORKERS)")
+    .add(services, "services", "services this node runs (ACTORSHOP_SERVICES)")
+    .add(node_host, "node-host", "node port address (ACTORSHOP_NODE_HOST)")
+    .add(node_port, "node-port", "CAF node port (ACTORSHOP_NODE_PORT)")
+    .add(peers, "peers", "service=host:port,... (ACTORSHOP_PEERS)")
+    .add(users_db_url, "users-db-url", "Users' database")
+    .add(billing_db_url, "billing-db-url", "Billing's database")
+    .add(orders_db_url, "orders-db-url", "Orders' database")
+    .add(notifications_db_url, "notifications-db-url",
+         "Notifications' database");
+  // The services of a cluster talk through CAF's own distribution layer.
+  load<caf::io::middleman>();
   add_message_types<caf::id_block::shop>();
   add_error_category(caf::atom("shop"), [](uint8_t code, caf::atom_value,
                                            const caf::message& ctx) {
@@ -384,7 +455,28 @@ std::string load_config(config& cfg, int argc, char** argv, bool& help_shown) {
       spec->assign(cfg, value.text, value.value);
   if (cfg.workers > 0)
     cfg.set("scheduler.max-threads", static_cast<int64_t>(cfg.workers));
+  // Both already validated; together they must place every service.
+  parse_services(cfg.services, cfg.place.local);
+  parse_peers(cfg.peers, cfg.place.peers);
+  if (auto err = check_placement(cfg.place); !err.empty())
+    return err;
+  if (!cfg.http && cfg.place.local.empty())
+    return "this node runs no service and no HTTP front: set --services or "
+           "--http=on";
   return {};
+}
+
+const std::string& config::db_url_for(const std::string& service) const {
+  const std::string* own = nullptr;
+  if (service == "users")
+    own = &users_db_url;
+  else if (service == "billing")
+    own = &billing_db_url;
+  else if (service == "orders")
+    own = &orders_db_url;
+  else if (service == "notifications")
+    own = &notifications_db_url;
+  return own != nullptr && !own->empty() ? *own : db_url;
 }
 
 } // namespace shop

@@ -11,6 +11,8 @@
 
 #include <caf/actor_system_config.hpp>
 
+#include "actors/placement.hpp"
+
 namespace shop {
 
 class config : public caf::actor_system_config {
@@ -37,6 +39,35 @@ public:
   /// Threads of CAF's scheduler for the cooperative actors
   /// (ACTORSHOP_WORKERS, --workers); 0 keeps CAF's default.
   size_t workers = 0;
+
+  // -- cluster (docs/deploy.md) ------------------------------------------------
+
+  /// The services this node runs, comma-separated (ACTORSHOP_SERVICES,
+  /// --services); default all four. Parsed into `place.local`.
+  std::string services = "users,billing,orders,notifications";
+  /// Whether this node serves HTTP (ACTORSHOP_HTTP, --http=on|off).
+  bool http = true;
+  /// Address the node's CAF port listens on (ACTORSHOP_NODE_HOST,
+  /// --node-host).
+  std::string node_host = "127.0.0.1";
+  /// CAF middleman port other nodes connect to (ACTORSHOP_NODE_PORT,
+  /// --node-port); 0: this node serves no other node.
+  uint16_t node_port = 0;
+  /// Where the services this node does not run live:
+  /// "users=host:port,..." (ACTORSHOP_PEERS, --peers). Parsed into
+  /// `place.peers`.
+  std::string peers;
+  /// Per-service databases (ACTORSHOP_USERS_DB_URL, --users-db-url, ...);
+  /// empty: db_url.
+  std::string users_db_url;
+  std::string billing_db_url;
+  std::string orders_db_url;
+  std::string notifications_db_url;
+  /// Derived from services and peers by load_config.
+  placement place;
+
+  /// The database URL `service` uses: its own, else db_url.
+  const std::string& db_url_for(const std::string& service) const;
 };
 
 /// Parses the environment, the config file and the command line into `cfg`.

@@ -140,6 +140,28 @@ std::string notifications_json(const std::vector<notification>& xs) {
   return w.take();
 }
 
+std::string cluster_json(const std::string& node,
+                         const std::vector<service_status>& xs) {
+  json_writer w;
+  w.begin_object().field("node", node);
+  w.key("services").begin_array();
+  for (auto& x : xs)
+    if (x.local)
+      w.value(x.service);
+  w.end_array();
+  w.key("cluster").begin_array();
+  for (auto& x : xs)
+    w.begin_object()
+      .field("service", x.service)
+      .field("local", x.local)
+      .field("location", x.location)
+      .field("node", x.node)
+      .field("reachable", x.reachable)
+      .end_object();
+  w.end_array().end_object();
+  return w.take();
+}
+
 std::string health_json() {
   return R"({"status":"ok"})";
 }

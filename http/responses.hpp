@@ -38,6 +38,11 @@ std::string order_json(const order& x);
 /// "subject","body","sentAt"}].
 std::string notifications_json(const std::vector<notification>& xs);
 
+/// GET /cluster: {"node","services":[local names],
+/// "cluster":[{"service","local","location","node","reachable"}]}.
+std::string cluster_json(const std::string& node,
+                         const std::vector<service_status>& xs);
+
 /// GET /health: {"status":"ok"}.
 std::string health_json();
 

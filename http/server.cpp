@@ -323,6 +323,16 @@ void get_all_sent_messages(const exchange_ptr& x) {
     atom::list_v, *filter);
 }
 
+void get_cluster(const exchange_ptr& x) {
+  auto node = caf::to_string(x->state().sys.node());
+  ask(
+    x, x->state().svc.directory,
+    [x, node](std::vector<service_status>& xs) {
+      x->reply(200, cluster_json(node, xs));
+    },
+    atom::status_v);
+}
+
 // -- routing ------------------------------------------------------------------
 
 struct route {
@@ -337,6 +347,7 @@ const std::vector<route>& routes() {
   using restinio::http_method_post;
   static const std::vector<route> table{
     {"/health", http_method_get(), get_health},
+    {"/cluster", http_method_get(), get_cluster},
     {"/register", http_method_post(), post_register},
     {"/getUserInfo", http_method_get(), get_user_info},
     {"/createAccount", http_method_post(), post_create_account},

@@ -179,7 +179,10 @@ private:
 /// One run of the actorshop binary; killed in the destructor if still alive.
 class actorshop_process {
 public:
-  actorshop_process(const std::string& db_url, uint16_t port) : port_(port) {
+  /// `extra` options follow the defaults (and win over them).
+  actorshop_process(const std::string& db_url, uint16_t port,
+                    const std::vector<std::string>& extra = {})
+    : port_(port) {
     auto binary = required_env("ACTORSHOP_BINARY");
     auto source = required_env("ACTORSHOP_SOURCE_DIR");
     static std::atomic<int> counter{0};
@@ -198,6 +201,7 @@ public:
       "--http-threads=2",
       "--catalog=" + source + "/config/catalog.csv",
     };
+    args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;
     for (auto& a : args)
       argv.push_back(a.data());

@@ -25,6 +25,11 @@ const char* const variables[] = {
   "ACTORSHOP_HTTP_THREADS", "ACTORSHOP_DB_URL",
   "ACTORSHOP_CATALOG",      "ACTORSHOP_REQUEST_TIMEOUT_MS",
   "ACTORSHOP_WORKERS",      "ACTORSHOP_CONFIG_FILE",
+  "ACTORSHOP_SERVICES",     "ACTORSHOP_HTTP",
+  "ACTORSHOP_NODE_HOST",    "ACTORSHOP_NODE_PORT",
+  "ACTORSHOP_PEERS",        "ACTORSHOP_USERS_DB_URL",
+  "ACTORSHOP_BILLING_DB_URL", "ACTORSHOP_ORDERS_DB_URL",
+  "ACTORSHOP_NOTIFICATIONS_DB_URL",
 };
 
 /// Runs each test in an empty temporary directory (the default config file
@@ -299,7 +304,9 @@ BOOST_AUTO_TEST_CASE(help_lists_every_option) {
   auto text = out.str();
   for (auto name :
        {"--http-host", "--http-port", "--http-threads", "--db-url", "--catalog",
-        "--request-timeout-ms", "--workers", "--config-file"})
+        "--request-timeout-ms", "--workers", "--config-file", "--services",
+        "--http", "--node-host", "--node-port", "--peers", "--users-db-url",
+        "--billing-db-url", "--orders-db-url", "--notifications-db-url"})
     BOOST_TEST(contains(text, name), name);
   for (auto name : variables)
     BOOST_TEST(contains(text, name), name);
@@ -326,6 +333,66 @@ BOOST_AUTO_TEST_CASE(caf_options_pass_through) {
     caf::actor_system sys{cfg};
     BOOST_TEST(sys.scheduler().num_workers() == 3u);
   }
+}
+
+BOOST_AUTO_TEST_CASE(a_single_process_runs_everything) {
+  shop::config cfg;
+  BOOST_TEST(load(cfg, {"--db-url=host=/tmp dbname=x"}) == "");
+  BOOST_TEST(cfg.place.local.size() == 4u);
+  BOOST_TEST(cfg.place.peers.empty());
+  BOOST_TEST(cfg.http);
+  BOOST_TEST(cfg.node_port == 0);
+  for (auto name : {"users", "billing", "orders", "notifications"})
+    BOOST_TEST(cfg.db_url_for(name) == "host=/tmp dbname=x");
+}
+
+BOOST_AUTO_TEST_CASE(cluster_placement) {
+  write("actorshop.ini",
+        "[global]\npeers = \"users=10.0.0.1:4001,billing=10.0.0.2:4002,"
+        "orders=10.0.0.2:4002,notifications=[::1]:4004\"\n");
+  shop::config cfg;
+  ::setenv("ACTORSHOP_NODE_PORT", "4001", 1);
+  BOOST_TEST(load(cfg, {"--services=users", "--http=off",
+                        "--billing-db-url=dbname=b"})
+             == "");
+  ::unsetenv("ACTORSHOP_NODE_PORT");
+  BOOST_TEST(cfg.node_port == 4001);
+  BOOST_TEST(!cfg.http);
+  BOOST_TEST(cfg.place.runs("users"));
+  BOOST_TEST(!cfg.place.runs("billing"));
+  BOOST_TEST(cfg.place.peers.at("billing").host == "10.0.0.2");
+  BOOST_TEST(cfg.place.peers.at("billing").port == 4002);
+  BOOST_TEST(cfg.place.peers.at("notifications").host == "::1");
+  BOOST_TEST(cfg.place.peers.at("notifications").to_string() == "[::1]:4004");
+  BOOST_TEST(cfg.db_url_for("billing") == "dbname=b");
+  BOOST_TEST(cfg.db_url_for("orders") == "");
+  // An HTTP front only: no service at all.
+  shop::config front;
+  BOOST_TEST(load(front, {"--services="}) == "");
+  BOOST_TEST(front.place.local.empty());
+}
+
+BOOST_AUTO_TEST_CASE(invalid_cluster_options) {
+  auto err = failure({"--services=users,shipping"});
+  BOOST_TEST(contains(err, "unknown service 'shipping'"), err);
+  err = failure({"--services=users,users"});
+  BOOST_TEST(contains(err, "listed twice"), err);
+  err = failure({"--http=maybe"});
+  BOOST_TEST(contains(err, "must be on or off"), err);
+  err = failure({"--peers=billing=host"});
+  BOOST_TEST(contains(err, "is not host:port"), err);
+  err = failure({"--peers=billing=host:70000"});
+  BOOST_TEST(contains(err, "is not host:port"), err);
+  err = failure({"--peers=billing"});
+  BOOST_TEST(contains(err, "not service=host:port"), err);
+  err = failure({"--node-port=65536"});
+  BOOST_TEST(contains(err, "--node-port"), err);
+  // Every service this node does not run needs a peer.
+  err = failure({"--services=users,orders", "--peers=billing=h:1"});
+  BOOST_TEST(contains(err, "does not run notifications"), err);
+  err = failure({"--services=", "--http=off", "--peers=users=h:1,billing=h:1,"
+                 "orders=h:1,notifications=h:1"});
+  BOOST_TEST(contains(err, "no service and no HTTP"), err);
 }
 
 BOOST_AUTO_TEST_CASE(renders_shop_errors) {

@@ -82,6 +82,10 @@ bool operator==(const create_order& a, const create_order& b) {
   return std::tie(a.user, a.item, a.quantity, a.idempotency_key)
          == std::tie(b.user, b.item, b.quantity, b.idempotency_key);
 }
+bool operator==(const service_status& a, const service_status& b) {
+  return std::tie(a.service, a.local, a.location, a.node, a.reachable)
+         == std::tie(b.service, b.local, b.location, b.node, b.reachable);
+}
 
 } // namespace shop
 
@@ -169,6 +173,12 @@ BOOST_AUTO_TEST_CASE(commands_and_replies) {
   check(payment{7, m(1), "key-3"});
   check(payment_outcome{7, payment_result::paid, m(199)});
   check(create_order{7, 2, 1000, "key-4"});
+}
+
+BOOST_AUTO_TEST_CASE(cluster) {
+  check(service_status{"billing", false, "10.0.0.2:4002", "node-id", true});
+  check(std::vector<service_status>{{"users", true, "local", "n", true},
+                                    {"orders", false, "h:1", "", false}});
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,51 @@
+#pragma once
+
+// Which services a node runs itself and where it finds the others. Plain
+// data, parsed from the configuration (--services, --peers) and handed to
+// spawn_services; no CAF header, so config code can use it cheaply.
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace shop {
+
+/// A peer node's CAF middleman address.
+struct node_address {
+  std::string host;
+  uint16_t port = 0;
+
+  /// "host:port" (IPv6 hosts in brackets).
+  std::string to_string() const;
+};
+
+/// The four service names, in the order the system lists them.
+const std::vector<std::string>& service_names();
+
+struct placement {
+  /// Services this node runs. Default: all of them (a single process).
+  std::set<std::string> local{service_names().begin(), service_names().end()};
+  /// Where each service this node does NOT run lives.
+  std::map<std::string, node_address> peers;
+
+  bool runs(const std::string& service) const {
+    return local.count(service) > 0;
+  }
+};
+
+/// Parses "users,billing" (names from service_names(), no duplicates; an
+/// empty text is no service at all). Returns an error message or "".
+std::string parse_services(const std::string& text, std::set<std::string>& out);
+
+/// Parses "users=host:port,billing=[::1]:4002". Returns an error message or
+/// "".
+std::string parse_peers(const std::string& text,
+                        std::map<std::string, node_address>& out);
+
+/// Checks that every service `p` does not run has a peer. Returns an error
+/// message or "".
+std::string check_placement(const placement& p);
+
+} // namespace shop

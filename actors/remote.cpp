@@ -1,0 +1,196 @@
+#include "actors/remote.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <set>
+
+#include <caf/actor_cast.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/io/middleman_actor.hpp>
+#include <caf/message_view.hpp>
+#include <caf/result.hpp>
+
+#include "actors/errors.hpp"
+#include "actors/log.hpp"
+#include "actors/messages.hpp"
+
+namespace shop {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+using remote_ptr = caf::stateful_actor<remote_state>*;
+
+constexpr caf::timespan first_backoff = 50ms;
+constexpr caf::timespan max_backoff = 2s;
+/// Bounds one connection attempt (TCP connect plus CAF's handshake plus
+/// the directory's answer); a peer that does not answer in time is retried.
+constexpr caf::timespan connect_timeout = 10s;
+
+void connect(remote_ptr self);
+
+void retry_later(remote_ptr self, const caf::error& err) {
+  auto& st = self->state;
+  st.connecting = false;
+  st.backoff = std::clamp<caf::timespan>(st.backoff * 2, first_backoff,
+                                         max_backoff);
+  // The first failure is worth a line; a peer that stays away would flood
+  // the log, so later ones are debug.
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(st.backoff)
+              .count();
+  if (st.backoff == first_backoff)
+    log::warning(st.service, "peer {} unreachable ({}), retrying every {} ms "
+                 "and more", st.peer.to_string(), self->system().render(err),
+                 ms);
+  else
+    log::debug(st.service, "peer {} unreachable ({}), retrying in {} ms",
+               st.peer.to_string(), self->system().render(err), ms);
+  self->delayed_send(self, st.backoff, atom::restart_v);
+}
+
+void connected(remote_ptr self, caf::node_id node, caf::actor hdl) {
+  auto& st = self->state;
+  st.connecting = false;
+  st.backoff = caf::timespan{0};
+  st.remote = std::move(hdl);
+  st.node = std::move(node);
+  ++st.connections;
+  self->monitor(st.remote);
+  log::info(st.service, "connected to peer {} (node {})", st.peer.to_string(),
+            caf::to_string(st.node));
+}
+
+/// Asks the middleman for the peer's directory, then the directory for the
+/// service. Never blocks this actor: both are requests.
+void connect(remote_ptr self) {
+  auto& st = self->state;
+  if (st.connecting || st.remote)
+    return;
+  st.connecting = true;
+  auto mm = self->system().middleman().actor_handle();
+  self
+    ->request(mm, connect_timeout, caf::connect_atom_v, st.peer.host,
+              st.peer.port)
+    .then(
+      [self](caf::node_id& node, caf::strong_actor_ptr& dir,
+             std::set<std::string>&) {
+        if (!dir) {
+          retry_later(self, caf::make_error(errc::service_unavailable,
+                                            "no directory published"));
+          return;
+        }
+        auto directory = caf::actor_cast<caf::actor>(std::move(dir));
+        self
+          ->request(directory, connect_timeout, atom::get_v,
+                    self->state.service)
+          .then(
+            [self, node](caf::actor& hdl) mutable {
+              if (!hdl) {
+                retry_later(self,
+                            caf::make_error(errc::service_unavailable,
+                                            "the peer returned no handle"));
+                return;
+              }
+              connected(self, std::move(node), std::move(hdl));
+            },
+            [self](caf::error& err) { retry_later(self, err); });
+      },
+      [self](caf::error& err) { retry_later(self, err); });
+}
+
+service_status status_of(remote_ptr self) {
+  auto& st = self->state;
+  service_status result;
+  result.service = st.service;
+  result.local = false;
+  result.location = st.peer.to_string();
+  if (st.remote) {
+    result.node = caf::to_string(st.node);
+    result.reachable = true;
+  }
+  return result;
+}
+
+} // namespace
+
+caf::behavior remote_service(caf::stateful_actor<remote_state>* self,
+                             std::string service, node_address peer) {
+  self->state.service = std::move(service);
+  self->state.peer = std::move(peer);
+  self->set_down_handler([self](caf::down_msg& msg) {
+    auto& st = self->state;
+    if (msg.source != st.remote.address())
+      return;
+    log::warning(st.service, "lost peer {} ({}), reconnecting",
+                 st.peer.to_string(), self->system().render(msg.reason));
+    st.remote = nullptr;
+    st.node = caf::node_id{};
+    // Reconnect after a short pause: a node that just died refuses at once.
+    st.backoff = caf::timespan{0};
+    retry_later(self, msg.reason);
+  });
+  self->set_default_handler(
+    [self](caf::scheduled_actor*,
+           caf::message_view& xs) -> caf::result<caf::message> {
+      auto& st = self->state;
+      if (!st.remote)
+        return caf::make_error(errc::service_unavailable,
+                               st.service + " is unreachable (peer "
+                                 + st.peer.to_string() + ")");
+      return self->delegate(st.remote, xs.move_content_to_message());
+    });
+  connect(self);
+  return {
+    [self](atom::restart) { connect(self); },
+    [self](atom::status) { return status_of(self); },
+  };
+}
+
+caf::behavior node_directory(caf::stateful_actor<directory_state>* self,
+                             std::map<std::string, caf::actor> services,
+                             std::vector<std::string> local) {
+  self->state.services = std::move(services);
+  self->state.local = std::move(local);
+  return {
+    [self](atom::get, const std::string& name) -> caf::result<caf::actor> {
+      auto& st = self->state;
+      if (std::find(st.local.begin(), st.local.end(), name) == st.local.end())
+        return caf::make_error(errc::service_unavailable,
+                               name + " does not run on this node");
+      return st.services[name];
+    },
+    [self](atom::status) -> caf::result<std::vector<service_status>> {
+      auto& st = self->state;
+      auto rp = self->make_response_promise<std::vector<service_status>>();
+      auto names = service_names();
+      auto result = std::make_shared<std::vector<service_status>>(names.size());
+      auto remaining = std::make_shared<size_t>(names.size());
+      for (size_t i = 0; i < names.size(); ++i) {
+        auto& name = names[i];
+        bool is_local = std::find(st.local.begin(), st.local.end(), name)
+                        != st.local.end();
+        (*result)[i].service = name;
+        (*result)[i].local = is_local;
+        (*result)[i].location = is_local ? "local" : "?";
+        auto done = [rp, result, remaining]() mutable {
+          if (--*remaining == 0)
+            rp.deliver(std::move(*result));
+        };
+        self->request(st.services[name], std::chrono::seconds(2), atom::status_v)
+          .then(
+            [result, i, done](service_status& x) mutable {
+              (*result)[i] = std::move(x);
+              done();
+            },
+            [done](caf::error&) mutable { done(); });
+      }
+      return rp;
+    },
+  };
+}
+
+} // namespace shop
