@@ -234,6 +234,7 @@ BOOST_AUTO_TEST_CASE(two_fronts_survive_node_kills_and_a_rolling_restart) {
     60s);
   BOOST_TEST(waiting, "no order was decided while notifications was down");
   c.start_service("notifications");
+  c.wait_until_connected_to("notifications", 2);
   // A rolling restart of the orders node under load: a clean stop
   // (pending batches committed, exit code 0), then the same configuration
   // again. Its clients get 503s meanwhile and retry.
