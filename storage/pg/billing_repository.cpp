@@ -66,11 +66,8 @@ public:
 
   std::vector<account> load_accounts() override {
     auto res = conn().exec(load_accounts_sql);
-    std::vector<account> accounts;
-    accounts.reserve(res.rows());
-    for (int row = 0; row < res.rows(); ++row)
-      accounts.push_back(account{res.int64(row, 0), res.cents(row, 1)});
-    return accounts;
+    return res.map_rows(
+      [&](int row) { return account{res.int64(row, 0), res.cents(row, 1)}; });
   }
 
   int64_t max_ledger_id() override {

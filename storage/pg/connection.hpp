@@ -123,6 +123,16 @@ public:
     return money::from_cents(int64(row, col));
   }
 
+  /// One value per row: `f(row)` for row 0, 1, ...
+  template <class F>
+  auto map_rows(F f) const {
+    std::vector<decltype(f(0))> xs;
+    xs.reserve(static_cast<size_t>(rows()));
+    for (int row = 0; row < rows(); ++row)
+      xs.push_back(f(row));
+    return xs;
+  }
+
 private:
   struct deleter {
     void operator()(PGresult* res) const noexcept {

@@ -75,11 +75,7 @@ public:
 
   std::vector<user_id> load_known_users() override {
     auto res = conn().exec(load_known_users_sql);
-    std::vector<user_id> users;
-    users.reserve(res.rows());
-    for (int row = 0; row < res.rows(); ++row)
-      users.push_back(res.int64(row, 0));
-    return users;
+    return res.map_rows([&](int row) { return res.int64(row, 0); });
   }
 
   std::vector<order> load_pending() override {

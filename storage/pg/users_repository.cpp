@@ -22,12 +22,9 @@ public:
 
   std::vector<user> load_users() override {
     auto res = conn().exec(load_users_sql);
-    std::vector<user> users;
-    users.reserve(res.rows());
-    for (int row = 0; row < res.rows(); ++row)
-      users.push_back(user{res.int64(row, 0), res.text(row, 1),
-                           res.text(row, 2)});
-    return users;
+    return res.map_rows([&](int row) {
+      return user{res.int64(row, 0), res.text(row, 1), res.text(row, 2)};
+    });
   }
 
   void commit(const users_changes& changes) override {
