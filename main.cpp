@@ -8,10 +8,14 @@
 #include <chrono>
 #include <exception>
 #include <iostream>
+#include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 
 #include <pthread.h>
 
@@ -19,6 +23,7 @@
 #include <caf/io/middleman.hpp>
 
 #include "actors/catalog.hpp"
+#include "actors/log.hpp"
 #include "actors/system.hpp"
 #include "config/config.hpp"
 #include "http/server.hpp"
@@ -28,6 +33,10 @@ namespace {
 
 constexpr int exit_bad_config = 2;
 constexpr int exit_cannot_start = 1;
+
+/// How long the actor system's own teardown may take after every service
+/// stopped (see the end of main).
+constexpr auto teardown_grace = std::chrono::seconds(5);
 
 /// The repositories of the services this node runs, each on its database.
 /// The others stay empty: their proxies never call a factory.
@@ -123,7 +132,8 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGINT);
   if (!cfg.http)
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  caf::actor_system sys{cfg};
+  std::optional<caf::actor_system> system;
+  auto& sys = system.emplace(cfg);
   auto svc = shop::spawn_services(sys, std::move(repos), std::move(opts));
   int rc = 0;
   if (cfg.node_port != 0) {
@@ -162,5 +172,24 @@ int main(int argc, char** argv) {
   // Let every service commit what it has pending, then wait for all actors.
   shop::stop_services(svc);
   sys.await_all_actors_done();
+  // Every service actor is done: everything accepted is committed. What is
+  // left is CAF's own teardown, which can wait for a detached worker that
+  // something in CAF 0.17 still references (seen when a worker quits with
+  // requests in flight to a remote node: the references are released after
+  // a few seconds while the node is still up, but ~actor_system stops the
+  // middleman and the clock first and then waits forever). A stop must be
+  // bounded, and leaving now loses nothing: give the teardown a grace
+  // period, then exit with the same code.
+  std::thread{[rc] {
+    std::this_thread::sleep_for(teardown_grace);
+    shop::log::warning("main", "CAF teardown still busy after {} s; every "
+                       "service had stopped and committed: exiting",
+                       std::chrono::duration_cast<std::chrono::seconds>(
+                         teardown_grace)
+                         .count());
+    std::fflush(stdout);
+    std::_Exit(rc);
+  }}.detach();
+  system.reset();
   return rc;
 }

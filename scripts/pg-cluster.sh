@@ -20,7 +20,8 @@
 # errors go to stderr; stdout carries only what callers parse.
 #
 # Environment: ACTORSHOP_PG_BIN (directory of initdb/pg_ctl),
-# ACTORSHOP_PG_PORT (port of the persistent cluster's socket, default 54329).
+# ACTORSHOP_PG_PORT (port of the persistent cluster's socket, default 54329),
+# ACTORSHOP_PG_DURABLE=1 (a temp cluster with durable commits).
 
 set -euo pipefail
 
@@ -125,8 +126,13 @@ check_socket_path() {
 
 # -- throwaway test cluster ----------------------------------------------------
 
-# Throwaway data: durability off for speed.
-TEMP_OPTIONS="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+# Throwaway data: durability off for speed, unless ACTORSHOP_PG_DURABLE=1
+# (the benchmark measures with durable commits, PostgreSQL's defaults).
+if [[ "${ACTORSHOP_PG_DURABLE:-0}" == 1 ]]; then
+  TEMP_OPTIONS=""
+else
+  TEMP_OPTIONS="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+fi
 
 # The directory of the temp cluster recorded in STATE, or die.
 temp_dir() {

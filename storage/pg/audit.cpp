@@ -297,6 +297,14 @@ FROM orders.orders ORDER BY id)";
 constexpr const char* users_sql = R"(
 SELECT id, email, name FROM users.users ORDER BY id)";
 
+constexpr const char* order_timings_sql = R"(
+SELECT o.id, (extract(epoch FROM o.created_at) * 1000)::bigint,
+       CASE WHEN o.status = 'pending' THEN 0
+            ELSE (extract(epoch FROM o.updated_at) * 1000)::bigint END,
+       coalesce((extract(epoch FROM m.sent_at) * 1000)::bigint, 0)
+FROM orders.orders o LEFT JOIN notifications.messages m ON m.order_id = o.id
+WHERE o.id >= $1 ORDER BY o.id)";
+
 } // namespace
 
 bool operator==(const audit_counts& x, const audit_counts& y) {
@@ -386,6 +394,16 @@ std::vector<user> audit_users(const std::string& conninfo) {
     result.push_back(user{res.int64(row, 0), res.text(row, 1),
                           res.text(row, 2)});
   return result;
+}
+
+std::vector<order_timing> audit_order_timings(const std::string& conninfo,
+                                              int64_t first_order) {
+  connection conn{conninfo};
+  auto res = conn.exec(order_timings_sql, first_order);
+  return res.map_rows([&](int row) {
+    return order_timing{res.int64(row, 0), res.int64(row, 1),
+                        res.int64(row, 2), res.int64(row, 3)};
+  });
 }
 
 } // namespace shop::pg

@@ -102,4 +102,17 @@ std::vector<order> audit_orders(const std::string& conninfo);
 /// Every user, ordered by id.
 std::vector<user> audit_users(const std::string& conninfo);
 
+/// When an order was accepted, decided and notified (Unix ms; 0 while it
+/// has not been), for the benchmark's end-to-end figures.
+struct order_timing {
+  int64_t order = 0;
+  unix_ms created = 0;
+  unix_ms decided = 0;
+  unix_ms notified = 0;
+};
+
+/// The timings of every order with an id >= `first_order`, ordered by id.
+std::vector<order_timing> audit_order_timings(const std::string& conninfo,
+                                              int64_t first_order = 0);
+
 } // namespace shop::pg

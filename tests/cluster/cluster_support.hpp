@@ -151,31 +151,6 @@ public:
                                      << fronts_[i]->log());
   }
 
-  /// Waits until every other service node has connected to `service`'s node
-  /// at least `times` times (in its log). A rolling restart starts from a
-  /// healthy cluster: a node stopped while its middleman is still connecting
-  /// to a peer can hang in CAF 0.17's shutdown (known issue, see
-  /// docs/deploy.md).
-  void wait_until_connected_to(const std::string& service, size_t times) {
-    auto needle = "connected to peer 127.0.0.1:"
-                  + std::to_string(node_ports_.at(service)) + " (";
-    for (auto& [name, proc] : services_) {
-      if (name == service)
-        continue;
-      auto connections = [&] {
-        auto text = proc->log();
-        size_t n = 0;
-        for (auto pos = text.find(needle); pos != std::string::npos;
-             pos = text.find(needle, pos + 1))
-          ++n;
-        return n;
-      };
-      bool ok = eventually([&] { return connections() >= times; });
-      BOOST_TEST_REQUIRE(ok, name << " node did not reconnect to " << service
-                                  << "; log:\n" << proc->log());
-    }
-  }
-
   /// Every node's log, for failure messages.
   std::string logs() const {
     std::string result;

@@ -159,6 +159,33 @@ inline client_view view_of(const workload& w, const load_driver& d) {
 /// - the API reports each balance as the ledger sums it, each order's status
 ///   as stored, and exactly one message per order;
 /// - one Idempotency-Key is stored per keyed request that succeeded.
+/// GET through the API for a cross-check: a 503 (a service restarting, a
+/// request timing out on a starved machine) says nothing about the data,
+/// so it is retried for a while; any other answer is returned as it is.
+inline http_response read_through_api(http_client& api,
+                                      const std::string& target) {
+  auto resp = api.get(target);
+  eventually([&] {
+    if (resp.status != 503)
+      return true;
+    resp = api.get(target);
+    return resp.status != 503;
+  });
+  return resp;
+}
+
+/// Collects the first few mismatches of a cross-check, for its message.
+struct mismatches {
+  std::string text;
+  size_t count = 0;
+
+  void add(const std::string& what, const http_response& resp) {
+    if (++count <= 5)
+      text += "\n  " + what + ": " + std::to_string(resp.status) + " "
+              + resp.body;
+  }
+};
+
 inline void cross_check(const std::string& conninfo, client_view view,
                         http_client& api, figures& f,
                         const pg::audit_report& report) {
@@ -216,28 +243,46 @@ inline void cross_check(const std::string& conninfo, client_view view,
              == static_cast<int64_t>(view.keyed_successes));
   // Through the API: balances, statuses, one message per order.
   size_t balances_ok = 0;
+  mismatches wrong_balances;
   for (auto& [user, email] : view.users) {
-    auto resp = api.get("/myBalance?userId=" + std::to_string(user));
-    balances_ok += resp.status == 200
-                   && money_of(json::parse(resp.body)["balance"]).cents()
-                        == ledger_balance[user];
+    auto target = "/myBalance?userId=" + std::to_string(user);
+    auto resp = read_through_api(api, target);
+    bool ok = resp.status == 200
+              && money_of(json::parse(resp.body)["balance"]).cents()
+                   == ledger_balance[user];
+    balances_ok += ok;
+    if (!ok)
+      wrong_balances.add(target + " (ledger "
+                           + std::to_string(ledger_balance[user]) + ")",
+                         resp);
   }
-  BOOST_TEST(balances_ok == view.users.size());
+  BOOST_TEST(balances_ok == view.users.size(), wrong_balances.text);
   cross(f, balances_ok == view.users.size());
   size_t statuses_ok = 0;
   size_t messages_ok = 0;
+  mismatches wrong_statuses;
+  mismatches wrong_messages;
   for (auto& o : orders) {
     auto id = std::to_string(o.id);
-    auto resp = api.get("/getOrder?orderId=" + id);
-    statuses_ok += resp.status == 200
-                   && json::parse(resp.body).value("status", "")
-                        == to_string(o.status);
-    auto msgs = api.get("/getAllSentMessages?orderId=" + id);
-    messages_ok += msgs.status == 200 && json::parse(msgs.body).size() == 1;
+    auto target = "/getOrder?orderId=" + id;
+    auto resp = read_through_api(api, target);
+    bool ok = resp.status == 200
+              && json::parse(resp.body).value("status", "")
+                   == to_string(o.status);
+    statuses_ok += ok;
+    if (!ok)
+      wrong_statuses.add(target + " (stored " + to_string(o.status) + ")",
+                         resp);
+    target = "/getAllSentMessages?orderId=" + id;
+    auto msgs = read_through_api(api, target);
+    ok = msgs.status == 200 && json::parse(msgs.body).size() == 1;
+    messages_ok += ok;
+    if (!ok)
+      wrong_messages.add(target, msgs);
   }
-  BOOST_TEST(statuses_ok == orders.size());
+  BOOST_TEST(statuses_ok == orders.size(), wrong_statuses.text);
   cross(f, statuses_ok == orders.size());
-  BOOST_TEST(messages_ok == orders.size());
+  BOOST_TEST(messages_ok == orders.size(), wrong_messages.text);
   cross(f, messages_ok == orders.size());
   f.users = users.size();
   f.orders = orders.size();

@@ -289,7 +289,7 @@ public:
     bool gone = eventually([&] { return exited(); });
     BOOST_TEST_REQUIRE(gone, "actorshop did not exit after signal "
                                << signo << "; log:\n"
-                               << log());
+                               << log() << stacks());
     return exit_code();
   }
 
@@ -303,6 +303,24 @@ public:
   }
 
 private:
+  /// Every thread's stack of the (stuck) process, when gdb is installed:
+  /// a hang is diagnosed from the failure message alone.
+  std::string stacks() const {
+    if (pid_ <= 0 || std::system("command -v gdb >/dev/null 2>&1") != 0)
+      return {};
+    auto out = log_path_;
+    out += ".stacks";
+    auto cmd = "gdb -p " + std::to_string(pid_)
+               + " -batch -ex 'thread apply all bt' >" + out.string()
+               + " 2>&1";
+    if (std::system(cmd.c_str()) != 0)
+      return {};
+    std::ifstream in{out};
+    std::stringstream ss;
+    ss << "\nstacks (gdb):\n" << in.rdbuf();
+    return ss.str();
+  }
+
   std::string describe_status() const {
     if (WIFSIGNALED(status_))
       return "signal " + std::to_string(WTERMSIG(status_));

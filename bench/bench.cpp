@@ -1,0 +1,410 @@
+// actorshop-bench: the load and the measurements of scripts/bench.sh.
+//
+//   actorshop-bench get --port=P [--path=/] [--connections=C] [--seconds=S]
+//       Closed-loop GETs (the hello-world baseline); prints "per_s <n>".
+//   actorshop-bench run --port=P --db-url=URL --pid=PID [--users=N]
+//       [--connections=C] [--seconds=S] [--hello-per-s=X]
+//       [--pgbench-per-s=Y] [--out=FILE]
+//       The whole order flow against a running actorshop (process PID on
+//       database URL): registers N users, deposits, places orders at the
+//       highest rate it sustains and then at half of it, reads balances,
+//       waits for every order to be final and notified, audits the
+//       database, prints a table and writes the figures as JSON. Exits 1
+//       when an invariant does not hold.
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <unistd.h>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include "bench/http_load.hpp"
+#include "storage/pg/audit.hpp"
+
+namespace {
+
+using namespace shop::bench;
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+// -- options ------------------------------------------------------------------
+
+struct options {
+  std::string mode;
+  uint16_t port = 8080;
+  std::string path = "/";
+  std::string db_url;
+  long pid = 0;
+  size_t users = 1000;
+  size_t connections = 64;
+  double seconds = 10;
+  double hello_per_s = 0;
+  double pgbench_per_s = 0;
+  std::string out;
+  uint64_t seed = 42;
+};
+
+bool parse(int argc, char** argv, options& o) {
+  if (argc < 2)
+    return false;
+  o.mode = argv[1];
+  for (int i = 2; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto eq = arg.find('=');
+    if (arg.rfind("--", 0) != 0 || eq == std::string::npos)
+      return false;
+    auto key = arg.substr(2, eq - 2);
+    auto val = arg.substr(eq + 1);
+    if (key == "port")
+      o.port = static_cast<uint16_t>(std::stoul(val));
+    else if (key == "path")
+      o.path = val;
+    else if (key == "db-url")
+      o.db_url = val;
+    else if (key == "pid")
+      o.pid = std::stol(val);
+    else if (key == "users")
+      o.users = std::stoul(val);
+    else if (key == "connections")
+      o.connections = std::stoul(val);
+    else if (key == "seconds")
+      o.seconds = std::stod(val);
+    else if (key == "hello-per-s")
+      o.hello_per_s = std::stod(val);
+    else if (key == "pgbench-per-s")
+      o.pgbench_per_s = std::stod(val);
+    else if (key == "out")
+      o.out = val;
+    else if (key == "seed")
+      o.seed = std::stoull(val);
+    else
+      return false;
+  }
+  return o.mode == "get" || (o.mode == "run" && !o.db_url.empty() && o.pid > 0);
+}
+
+load_options load_for(const options& o, size_t connections = 0) {
+  load_options lo;
+  lo.port = o.port;
+  lo.connections = connections != 0 ? connections : o.connections;
+  lo.duration = std::chrono::milliseconds(
+    static_cast<int64_t>(o.seconds * 1000));
+  return lo;
+}
+
+// -- the measured process -----------------------------------------------------
+
+/// Peak resident set (VmHWM) of `pid` in MB.
+double peak_rss_mb(long pid) {
+  std::ifstream in{"/proc/" + std::to_string(pid) + "/status"};
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmHWM:", 0) == 0)
+      return std::stod(line.substr(6)) / 1024.0;
+  return 0;
+}
+
+/// User plus system CPU seconds `pid` used so far.
+double cpu_seconds(long pid) {
+  std::ifstream in{"/proc/" + std::to_string(pid) + "/stat"};
+  std::string text((std::istreambuf_iterator<char>(in)),
+                   std::istreambuf_iterator<char>());
+  // Fields after the command name, which is in parentheses.
+  std::istringstream rest{text.substr(text.rfind(')') + 2)};
+  std::vector<std::string> fields;
+  std::string f;
+  while (rest >> f)
+    fields.push_back(f);
+  // utime and stime are fields 14 and 15 of the whole line: 12 and 13 here.
+  if (fields.size() < 14)
+    return 0;
+  auto ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  return (std::stod(fields[11]) + std::stod(fields[12])) / ticks;
+}
+
+// -- phases -------------------------------------------------------------------
+
+void progress(const std::string& text) {
+  std::cerr << "bench: " << text << std::endl;
+}
+
+/// Registers `n` users and deposits 1,000.00 to each; returns their ids.
+std::vector<int64_t> setup_users(const options& o, const std::string& tag) {
+  std::vector<int64_t> ids(o.users, 0);
+  auto lo = load_for(o);
+  lo.duration = std::chrono::hours(1);
+  lo.max_requests = o.users;
+  auto reg = run_load(
+    lo,
+    [&](size_t i) {
+      json body{{"email", fmt::format("u{}-{}@bench.example", i, tag)},
+                {"name", fmt::format("Bench user {}", i)}};
+      return request{"POST", "/register", body.dump()};
+    },
+    [&](size_t i, const answer& a) {
+      if (a.status == 201)
+        ids[i] = json::parse(a.body).value("userId", int64_t{0});
+    });
+  progress(fmt::format("registered {} users ({:.0f}/s)", reg.ok, reg.per_s()));
+  auto dep = run_load(
+    lo,
+    [&](size_t i) {
+      json body{{"userId", ids[i]}, {"sum", "1000.00"}};
+      return request{"POST", "/deposit", body.dump()};
+    },
+    [](size_t, const answer&) {});
+  progress(fmt::format("deposited to {} users ({:.0f}/s)", dep.ok,
+                       dep.per_s()));
+  if (reg.ok != o.users || dep.ok != o.users)
+    throw std::runtime_error("setup failed: not every user registered and "
+                             "deposited");
+  return ids;
+}
+
+/// Orders of random catalog items (the Laptop and the Headphones are too
+/// expensive for most users after a while: those orders are rejected).
+struct order_phase {
+  load_result load;
+  int64_t first_order = INT64_MAX;
+  int64_t last_order = 0;
+};
+
+order_phase place_orders(const options& o, const std::vector<int64_t>& users,
+                         double rate, uint64_t seed) {
+  std::mt19937_64 rng{seed};
+  std::uniform_int_distribution<size_t> pick_user(0, users.size() - 1);
+  std::uniform_int_distribution<int> pick_item(1, 6);
+  order_phase phase;
+  auto lo = load_for(o);
+  lo.rate = rate;
+  phase.load = run_load(
+    lo,
+    [&](size_t) {
+      json body{{"userId", users[pick_user(rng)]},
+                {"itemId", pick_item(rng)},
+                {"quantity", 1}};
+      return request{"POST", "/createOrder", body.dump()};
+    },
+    [&](size_t, const answer& a) {
+      if (a.status != 201)
+        return;
+      auto id = json::parse(a.body).value("orderId", int64_t{0});
+      phase.first_order = std::min(phase.first_order, id);
+      phase.last_order = std::max(phase.last_order, id);
+    });
+  return phase;
+}
+
+/// Waits until every order from `first` on is notified; returns their
+/// timings.
+std::vector<shop::pg::order_timing>
+wait_until_complete(const options& o, int64_t first, size_t expected) {
+  auto deadline = clock_type::now() + 300s;
+  for (;;) {
+    auto timings = shop::pg::audit_order_timings(o.db_url, first);
+    size_t done = 0;
+    for (auto& t : timings)
+      done += t.notified != 0;
+    if (done >= expected && done == timings.size())
+      return timings;
+    if (clock_type::now() > deadline)
+      throw std::runtime_error(fmt::format(
+        "only {} of {} orders completed after 300 s", done, expected));
+    std::this_thread::sleep_for(100ms);
+  }
+}
+
+struct completion {
+  double per_s = 0;
+  latencies end_to_end;
+};
+
+completion completion_of(const std::vector<shop::pg::order_timing>& ts) {
+  completion c;
+  if (ts.empty())
+    return c;
+  auto first = ts.front().created;
+  auto last = ts.front().notified;
+  for (auto& t : ts) {
+    first = std::min(first, t.created);
+    last = std::max(last, t.notified);
+    c.end_to_end.add_ms(t.notified - t.created);
+  }
+  auto span = std::max<int64_t>(last - first, 1);
+  c.per_s = static_cast<double>(ts.size()) * 1000.0
+            / static_cast<double>(span);
+  return c;
+}
+
+std::string ratio(double x, double base) {
+  return base > 0 ? fmt::format("{:.2f}x", x / base) : "-";
+}
+
+int run(const options& o) {
+  auto tag = std::to_string(std::chrono::system_clock::now()
+                              .time_since_epoch()
+                              .count());
+  progress(fmt::format("{} users, {} connections, {:.0f} s per phase",
+                       o.users, o.connections, o.seconds));
+  auto users = setup_users(o, tag);
+  // At the highest rate: closed loop.
+  auto cpu0 = cpu_seconds(o.pid);
+  progress("orders at the highest rate...");
+  auto max = place_orders(o, users, 0, o.seed);
+  progress(fmt::format("  accepted {} orders ({:.0f}/s, {} errors), waiting "
+                       "for them to complete",
+                       max.load.ok, max.load.per_s(),
+                       max.load.answered - max.load.ok));
+  auto max_timings = wait_until_complete(o, max.first_order, max.load.ok);
+  auto max_done = completion_of(max_timings);
+  progress(fmt::format("  completed: {:.0f}/s", max_done.per_s));
+  // At half of it: open loop.
+  auto half_rate = max.load.per_s() / 2;
+  progress(fmt::format("orders at half that rate ({:.0f}/s)...", half_rate));
+  auto half = place_orders(o, users, half_rate, o.seed + 1);
+  auto half_timings = wait_until_complete(o, half.first_order, half.load.ok);
+  auto half_done = completion_of(half_timings);
+  auto cpu1 = cpu_seconds(o.pid);
+  auto orders_placed = static_cast<double>(max.load.ok + half.load.ok);
+  // Balance reads: closed loop.
+  progress("balance reads...");
+  std::mt19937_64 rng{o.seed + 2};
+  std::uniform_int_distribution<size_t> pick_user(0, users.size() - 1);
+  size_t bad_reads = 0;
+  auto reads = run_load(
+    load_for(o),
+    [&](size_t) {
+      return request{"GET", fmt::format("/myBalance?userId={}",
+                                        users[pick_user(rng)]),
+                     ""};
+    },
+    [&](size_t, const answer& a) { bad_reads += a.status != 200; });
+  auto rss = peak_rss_mb(o.pid);
+  // Invariants.
+  progress("auditing the database...");
+  auto report = shop::pg::audit_database(o.db_url);
+  bool ok = report.ok() && bad_reads == 0
+            && max.load.ok == max.load.answered
+            && half.load.ok == half.load.answered;
+  // Figures.
+  json fig;
+  fig["create_order_per_s"] = max.load.per_s();
+  fig["completed_orders_per_s"] = max_done.per_s;
+  fig["balance_reads_per_s"] = reads.per_s();
+  fig["create_order_p50_ms_at_max"] = max.load.latency.quantile_ms(0.5);
+  fig["create_order_p99_ms_at_max"] = max.load.latency.quantile_ms(0.99);
+  fig["create_order_p999_ms_at_max"] = max.load.latency.quantile_ms(0.999);
+  fig["create_order_p50_ms_at_half"] = half.load.latency.quantile_ms(0.5);
+  fig["create_order_p99_ms_at_half"] = half.load.latency.quantile_ms(0.99);
+  fig["create_order_p999_ms_at_half"] = half.load.latency.quantile_ms(0.999);
+  fig["end_to_end_p50_ms_at_max"] = max_done.end_to_end.quantile_ms(0.5);
+  fig["end_to_end_p99_ms_at_max"] = max_done.end_to_end.quantile_ms(0.99);
+  fig["end_to_end_p50_ms_at_half"] = half_done.end_to_end.quantile_ms(0.5);
+  fig["end_to_end_p99_ms_at_half"] = half_done.end_to_end.quantile_ms(0.99);
+  fig["peak_rss_mb"] = rss;
+  fig["cpu_s_per_1000_orders"] = orders_placed > 0
+                                   ? (cpu1 - cpu0) * 1000.0 / orders_placed
+                                   : 0.0;
+  fig["hello_world_per_s"] = o.hello_per_s;
+  fig["pgbench_insert_per_s"] = o.pgbench_per_s;
+  fig["users"] = o.users;
+  fig["connections"] = o.connections;
+  fig["orders"] = max.load.ok + half.load.ok;
+  fig["invariants_ok"] = ok ? 1 : 0;
+  // The table.
+  auto row = [](const std::string& name, const std::string& value,
+                const std::string& vs) {
+    std::cout << fmt::format("  {:<44} {:>12}  {}\n", name, value, vs);
+  };
+  auto num = [](double x) { return fmt::format("{:.0f}", x); };
+  std::cout << "\nactorshop bench: " << o.users << " users, "
+            << o.connections << " connections, " << o.seconds
+            << " s per phase\n";
+  row("createOrder accepted /s (max)", num(max.load.per_s()), "");
+  row("orders completed /s (end to end)", num(max_done.per_s),
+      ratio(max_done.per_s, o.pgbench_per_s) + " of pgbench insert");
+  row("GET /myBalance /s", num(reads.per_s()),
+      ratio(reads.per_s(), o.hello_per_s) + " of hello-world");
+  row("createOrder p50/p99/p99.9 at max",
+      fmt::format("{:.1f}/{:.1f}/{:.1f} ms", max.load.latency.quantile_ms(0.5),
+                  max.load.latency.quantile_ms(0.99),
+                  max.load.latency.quantile_ms(0.999)),
+      "");
+  row(fmt::format("createOrder p50/p99/p99.9 at half ({:.0f}/s)", half_rate),
+      fmt::format("{:.1f}/{:.1f}/{:.1f} ms",
+                  half.load.latency.quantile_ms(0.5),
+                  half.load.latency.quantile_ms(0.99),
+                  half.load.latency.quantile_ms(0.999)),
+      "");
+  row("end to end p50/p99 at max",
+      fmt::format("{:.0f}/{:.0f} ms", max_done.end_to_end.quantile_ms(0.5),
+                  max_done.end_to_end.quantile_ms(0.99)),
+      "");
+  row("end to end p50/p99 at half",
+      fmt::format("{:.0f}/{:.0f} ms", half_done.end_to_end.quantile_ms(0.5),
+                  half_done.end_to_end.quantile_ms(0.99)),
+      "");
+  row("peak RSS", fmt::format("{:.0f} MB", rss), "");
+  row("CPU seconds per 1,000 orders",
+      fmt::format("{:.2f}", fig["cpu_s_per_1000_orders"].get<double>()), "");
+  row("baseline: RESTinio hello-world /s", num(o.hello_per_s), "");
+  row("baseline: pgbench single-row insert /s", num(o.pgbench_per_s), "");
+  std::cout << "  invariants: " << (ok ? "hold" : "BROKEN") << " ("
+            << report.passed() << "/" << report.checks.size()
+            << " audit checks, " << bad_reads << " failed reads)\n";
+  if (!report.ok())
+    std::cout << shop::pg::to_string(report) << "\n";
+  if (!o.out.empty()) {
+    std::ofstream out{o.out};
+    out << fig.dump(2) << '\n';
+    progress("figures written to " + o.out);
+  }
+  return ok ? 0 : 1;
+}
+
+int get(const options& o) {
+  auto lo = load_for(o);
+  auto path = o.path;
+  size_t bad = 0;
+  auto res = run_load(
+    lo, [&](size_t) { return request{"GET", path, ""}; },
+    [&](size_t, const answer& a) { bad += a.status != 200; });
+  std::cout << fmt::format("per_s {:.0f}\n", res.per_s());
+  std::cerr << fmt::format("bench: GET {}: {} answers in {:.1f} s, {} not 200, "
+                           "p50 {:.2f} ms, p99 {:.2f} ms\n",
+                           path, res.answered, res.seconds, bad,
+                           res.latency.quantile_ms(0.5),
+                           res.latency.quantile_ms(0.99));
+  return bad == 0 ? 0 : 1;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  options o;
+  try {
+    if (!parse(argc, argv, o)) {
+      std::cerr << "usage: actorshop-bench get --port=P [--path=/] "
+                   "[--connections=C] [--seconds=S]\n"
+                   "       actorshop-bench run --port=P --db-url=URL "
+                   "--pid=PID [--users=N] [--connections=C] [--seconds=S] "
+                   "[--hello-per-s=X] [--pgbench-per-s=Y] [--out=FILE]\n";
+      return 2;
+    }
+    return o.mode == "get" ? get(o) : run(o);
+  } catch (const std::exception& e) {
+    std::cerr << "actorshop-bench: " << e.what() << '\n';
+    return 1;
+  }
+}

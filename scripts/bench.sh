@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# The benchmark of the whole order flow (docs/performance.md):
+#   scripts/bench.sh [--quick] [--users=N] [--connections=C] [--seconds=S]
+# Installs what is missing, builds in Release, starts a fresh private
+# PostgreSQL with durable commits, measures the baselines (pgbench with a
+# single-row INSERT at 8 clients; a RESTinio hello-world with one I/O
+# thread), then starts actorshop on an empty database and runs the load
+# (bench/bench.cpp): users, deposits, orders at the highest sustained rate
+# and at half of it, balance reads. Prints a table, writes
+# bench/results/<date>.json and fails when an invariant does not hold.
+# --quick: 200 users, 3 s per phase (well under a minute once built).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+users=1000
+connections=64
+seconds=10
+for arg in "$@"; do
+  case "$arg" in
+    --quick) users=200; seconds=3 ;;
+    --users=*) users="${arg#--users=}" ;;
+    --connections=*) connections="${arg#--connections=}" ;;
+    --seconds=*) seconds="${arg#--seconds=}" ;;
+    *) echo "usage: scripts/bench.sh [--quick] [--users=N] [--connections=C] [--seconds=S]" >&2
+       exit 2 ;;
+  esac
+done
+
+say() {
+  echo "bench: $*" >&2
+}
+
+scripts/install-deps.sh
+scripts/build.sh Release
+
+work=$(mktemp -d /tmp/actorshop-bench.XXXXXX)
+pids=()
+# shellcheck disable=SC2317  # invoked by the EXIT trap
+cleanup() {
+  for pid in "${pids[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  scripts/pg-cluster.sh stop-temp "$work/pg" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# A free TCP port on 127.0.0.1.
+free_port() {
+  local port
+  while :; do
+    port=$((20000 + RANDOM % 20000))
+    (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
+  done
+}
+
+# Waits until LOG (a process' output) contains TEXT, or fails.
+wait_for_line() {
+  local log=$1 text=$2 pid=$3
+  for _ in $(seq 1 600); do
+    grep -q "$text" "$log" 2>/dev/null && return 0
+    kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; say "process exited"; exit 1; }
+    sleep 0.05
+  done
+  cat "$log" >&2
+  say "timed out waiting for '$text'"
+  exit 1
+}
+
+say "fresh PostgreSQL with durable commits..."
+ACTORSHOP_PG_DURABLE=1 scripts/pg-cluster.sh start-temp "$work/pg" 2>/dev/null
+url=$(cat "$work/pg/url")
+pg_host=$(sed -n 's/.*host=\([^ ]*\).*/\1/p' <<<"$url")
+pg_port=$(sed -n 's/.*port=\([0-9]*\).*/\1/p' <<<"$url")
+psql -q "$url" -c "CREATE DATABASE actorshop_bench" -c "CREATE DATABASE pgbench_baseline"
+psql -q "${url/dbname=postgres/dbname=pgbench_baseline}" \
+  -c "CREATE TABLE inserts (id bigserial PRIMARY KEY, v integer NOT NULL)"
+
+say "baseline: pgbench, single-row INSERT transactions, 8 clients, ${seconds} s..."
+echo "INSERT INTO inserts (v) VALUES (1);" >"$work/insert.sql"
+pgbench_bin=/usr/lib/postgresql/15/bin/pgbench
+[[ -x "$pgbench_bin" ]] || pgbench_bin=pgbench
+"$pgbench_bin" -n -c 8 -j 2 -T "$seconds" -f "$work/insert.sql" \
+  -h "$pg_host" -p "$pg_port" -U postgres pgbench_baseline >"$work/pgbench.txt" 2>&1 ||
+  { cat "$work/pgbench.txt" >&2; exit 1; }
+pgbench_per_s=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$work/pgbench.txt" | head -n 1)
+say "  pgbench: $pgbench_per_s transactions/s"
+
+say "baseline: RESTinio hello-world, one I/O thread, ${connections} connections, ${seconds} s..."
+hello_port=$(free_port)
+build/bench/actorshop-hello "$hello_port" >"$work/hello.log" 2>&1 &
+pids+=($!)
+wait_for_line "$work/hello.log" "listening" "${pids[-1]}"
+hello_per_s=$(build/bench/actorshop-bench get --port="$hello_port" \
+  --connections="$connections" --seconds="$seconds" | sed -n 's/^per_s //p')
+kill -TERM "${pids[-1]}" && wait "${pids[-1]}" 2>/dev/null || true
+unset 'pids[-1]'
+say "  hello-world: $hello_per_s requests/s"
+
+say "starting actorshop on an empty database..."
+port=$(free_port)
+db_url="${url/dbname=postgres/dbname=actorshop_bench}"
+build/actorshop --db-url="$db_url" --http-host=127.0.0.1 --http-port="$port" \
+  --catalog=config/catalog.csv >"$work/actorshop.log" 2>&1 &
+pids+=($!)
+actorshop_pid=${pids[-1]}
+wait_for_line "$work/actorshop.log" "actorshop listening" "$actorshop_pid"
+
+mkdir -p bench/results
+out="bench/results/$(date +%F).json"
+status=0
+build/bench/actorshop-bench run --port="$port" --db-url="$db_url" \
+  --pid="$actorshop_pid" --users="$users" --connections="$connections" \
+  --seconds="$seconds" --hello-per-s="$hello_per_s" \
+  --pgbench-per-s="$pgbench_per_s" --out="$out" || status=$?
+if [[ $status -ne 0 ]]; then
+  say "FAILED (exit $status); actorshop's log:"
+  tail -n 50 "$work/actorshop.log" >&2
+fi
+exit $status
