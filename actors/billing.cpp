@@ -15,6 +15,7 @@ void load(billing_worker self) {
   for (auto& acc : st.repo->load_accounts())
     st.balances.emplace(acc.user, acc.balance);
   st.next_ledger_id = st.repo->max_ledger_id() + 1;
+  st.decided_through = st.repo->max_decided_order();
   auto snap = st.repo->load_reliability();
   st.inbox = snap.inbox;
   start_relay(self, order_processed_topic, snap);
@@ -126,15 +127,20 @@ caf::expected<payment_outcome> stage_payment(billing_worker self,
 /// with nothing charged; the decision leaves as ORDER_PROCESSED.
 void charge_order(billing_worker self, const order_created& e) {
   auto& st = self->state;
-  // Orders numbers orders and publishes each once, so a second
-  // ORDER_CREATED for a decided order is a bug upstream: keep the decision.
+  // Orders numbers orders in the order it publishes them, each once, so an
+  // ORDER_CREATED at or below the last decided order is a repeat (a bug
+  // upstream): keep the decision. No lookup per order: the watermark is
+  // enough, and only a repeat reads storage, for the log.
   if (st.deps.settings.faults.skip_dedup) {
     // Deliberately broken (tests only): no check for an earlier charge.
-  } else if (auto done = st.repo->find_charge(e.order)) {
+  } else if (e.order <= st.decided_through) {
+    auto done = st.repo->find_charge(e.order);
     log::warning(st.name, "order {} was already decided ({}); ignored",
-                 e.order, to_string(done->result));
+                 e.order,
+                 done ? to_string(done->result) : "not found: out of order");
     return;
   }
+  st.decided_through = std::max(st.decided_through, e.order);
   // The account opens on first touch: Orders vouches for the user.
   if (!has_account(self, e.user))
     stage_open(self, e.user);

@@ -36,6 +36,8 @@ struct billing_state {
   /// Every account's balance: the authoritative copy once committed.
   std::unordered_map<user_id, money> balances;
   int64_t next_ledger_id = 1;
+  /// Every order up to this id is decided (see max_decided_order).
+  order_id decided_through = 0;
   billing_deps deps;
 
   static inline const char* name = "billing";

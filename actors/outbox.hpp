@@ -80,6 +80,9 @@ public:
     }
     first_seq_ = backlog_.empty() ? last_seq_ + 1 : backlog_.front().seq;
     committed_seq_ = last_seq_;
+    // Events every subscriber acknowledged may still be stored (their prune
+    // did not commit before a crash): the first prune deletes from the start.
+    pruned_through_ = 0;
     // A subscriber added after events were pruned cannot get them anymore.
     for (auto& sub : subs_)
       if (sub.acked < first_seq_ - 1) {
@@ -195,6 +198,10 @@ private:
       return;
     while (!backlog_.empty() && backlog_.front().seq <= low)
       backlog_.pop_front();
+    // Several prunes in one batch: the first one's lower bound holds.
+    if (changes.prune_outbox_through == 0)
+      changes.prune_outbox_after = pruned_through_;
+    pruned_through_ = low;
     first_seq_ = low + 1;
     changes.prune_outbox_through = low;
   }
@@ -207,6 +214,9 @@ private:
   int64_t committed_seq_ = 0;
   /// Largest allocated seq (committed or staged).
   int64_t last_seq_ = 0;
+  /// Nothing at or below this seq is stored any more (as far as this
+  /// incarnation knows): the lower bound of the next prune.
+  int64_t pruned_through_ = 0;
 };
 
 /// Stages `e` in the publisher's open batch with the next seq; once the batch

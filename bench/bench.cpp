@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -47,6 +48,8 @@ struct options {
   std::string db_url;
   long pid = 0;
   size_t users = 1000;
+  /// Orders of the phase at the highest rate; 0: as many as `seconds` allow.
+  size_t orders = 0;
   size_t connections = 64;
   double seconds = 10;
   double hello_per_s = 0;
@@ -76,6 +79,8 @@ bool parse(int argc, char** argv, options& o) {
       o.pid = std::stol(val);
     else if (key == "users")
       o.users = std::stoul(val);
+    else if (key == "orders")
+      o.orders = std::stoul(val);
     else if (key == "connections")
       o.connections = std::stoul(val);
     else if (key == "seconds")
@@ -100,6 +105,7 @@ load_options load_for(const options& o, size_t connections = 0) {
   lo.connections = connections != 0 ? connections : o.connections;
   lo.duration = std::chrono::milliseconds(
     static_cast<int64_t>(o.seconds * 1000));
+  lo.progress = true;
   return lo;
 }
 
@@ -131,6 +137,21 @@ double cpu_seconds(long pid) {
     return 0;
   auto ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
   return (std::stod(fields[11]) + std::stod(fields[12])) / ticks;
+}
+
+/// CPU seconds used so far by every PostgreSQL server process.
+double postgres_cpu_seconds() {
+  double total = 0;
+  for (auto& entry : std::filesystem::directory_iterator{"/proc"}) {
+    auto name = entry.path().filename().string();
+    if (name.empty() || name[0] < '0' || name[0] > '9')
+      continue;
+    std::ifstream comm{entry.path() / "comm"};
+    std::string cmd;
+    if (std::getline(comm, cmd) && cmd == "postgres")
+      total += cpu_seconds(std::stol(name));
+  }
+  return total;
 }
 
 // -- phases -------------------------------------------------------------------
@@ -188,6 +209,10 @@ order_phase place_orders(const options& o, const std::vector<int64_t>& users,
   order_phase phase;
   auto lo = load_for(o);
   lo.rate = rate;
+  if (rate == 0 && o.orders != 0) {
+    lo.duration = std::chrono::hours(24);
+    lo.max_requests = o.orders;
+  }
   phase.load = run_load(
     lo,
     [&](size_t) {
@@ -212,16 +237,20 @@ std::vector<shop::pg::order_timing>
 wait_until_complete(const options& o, int64_t first, size_t expected) {
   auto deadline = clock_type::now() + 300s;
   for (;;) {
-    auto timings = shop::pg::audit_order_timings(o.db_url, first);
-    size_t done = 0;
-    for (auto& t : timings)
-      done += t.notified != 0;
-    if (done >= expected && done == timings.size())
-      return timings;
+    auto done = static_cast<size_t>(
+      shop::pg::audit_notified_orders(o.db_url, first));
+    if (done >= expected) {
+      auto timings = shop::pg::audit_order_timings(o.db_url, first);
+      size_t notified = 0;
+      for (auto& t : timings)
+        notified += t.notified != 0;
+      if (notified == timings.size())
+        return timings;
+    }
     if (clock_type::now() > deadline)
       throw std::runtime_error(fmt::format(
         "only {} of {} orders completed after 300 s", done, expected));
-    std::this_thread::sleep_for(100ms);
+    std::this_thread::sleep_for(50ms);
   }
 }
 
@@ -260,6 +289,8 @@ int run(const options& o) {
   auto users = setup_users(o, tag);
   // At the highest rate: closed loop.
   auto cpu0 = cpu_seconds(o.pid);
+  auto pg_cpu0 = postgres_cpu_seconds();
+  auto self_cpu0 = cpu_seconds(getpid());
   progress("orders at the highest rate...");
   auto max = place_orders(o, users, 0, o.seed);
   progress(fmt::format("  accepted {} orders ({:.0f}/s, {} errors), waiting "
@@ -276,6 +307,8 @@ int run(const options& o) {
   auto half_timings = wait_until_complete(o, half.first_order, half.load.ok);
   auto half_done = completion_of(half_timings);
   auto cpu1 = cpu_seconds(o.pid);
+  auto pg_cpu1 = postgres_cpu_seconds();
+  auto self_cpu1 = cpu_seconds(getpid());
   auto orders_placed = static_cast<double>(max.load.ok + half.load.ok);
   // Balance reads: closed loop.
   progress("balance reads...");
@@ -316,6 +349,11 @@ int run(const options& o) {
   fig["cpu_s_per_1000_orders"] = orders_placed > 0
                                    ? (cpu1 - cpu0) * 1000.0 / orders_placed
                                    : 0.0;
+  auto per_1000 = [&](double cpu) {
+    return orders_placed > 0 ? cpu * 1000.0 / orders_placed : 0.0;
+  };
+  fig["postgres_cpu_s_per_1000_orders"] = per_1000(pg_cpu1 - pg_cpu0);
+  fig["load_client_cpu_s_per_1000_orders"] = per_1000(self_cpu1 - self_cpu0);
   fig["hello_world_per_s"] = o.hello_per_s;
   fig["pgbench_insert_per_s"] = o.pgbench_per_s;
   fig["users"] = o.users;
@@ -356,8 +394,15 @@ int run(const options& o) {
                   half_done.end_to_end.quantile_ms(0.99)),
       "");
   row("peak RSS", fmt::format("{:.0f} MB", rss), "");
-  row("CPU seconds per 1,000 orders",
+  row("actorshop's CPU seconds per 1,000 orders",
       fmt::format("{:.2f}", fig["cpu_s_per_1000_orders"].get<double>()), "");
+  row("  PostgreSQL's CPU seconds per 1,000 orders",
+      fmt::format("{:.2f}", fig["postgres_cpu_s_per_1000_orders"].get<double>()),
+      "");
+  row("  the load client's CPU seconds per 1,000",
+      fmt::format("{:.2f}",
+                  fig["load_client_cpu_s_per_1000_orders"].get<double>()),
+      "");
   row("baseline: RESTinio hello-world /s", num(o.hello_per_s), "");
   row("baseline: pgbench single-row insert /s", num(o.pgbench_per_s), "");
   std::cout << "  invariants: " << (ok ? "hold" : "BROKEN") << " ("

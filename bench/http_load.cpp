@@ -1,5 +1,6 @@
 #include "bench/http_load.hpp"
 
+#include <cstdio>
 #include <deque>
 #include <memory>
 #include <string_view>
@@ -31,7 +32,8 @@ public:
       next_(std::move(next)),
       done_(std::move(done)),
       endpoint_(asio::ip::make_address(opts.host), opts.port),
-      tick_(io_) {
+      tick_(io_),
+      report_(io_) {
   }
 
   load_result run() {
@@ -43,6 +45,8 @@ public:
     }
     if (opts_.rate > 0)
       schedule_tick();
+    if (opts_.progress)
+      schedule_report(0);
     io_.run();
     result_.seconds = std::chrono::duration<double>(last_answer_ - start_)
                         .count();
@@ -238,6 +242,17 @@ private:
     });
   }
 
+  void schedule_report(size_t answered_before) {
+    report_.expires_after(std::chrono::seconds(1));
+    report_.async_wait([this, answered_before](const asio::error_code& ec) {
+      if (ec)
+        return;
+      std::fprintf(stderr, "bench:   %zu answered (%zu/s)\n",
+                   result_.answered, result_.answered - answered_before);
+      schedule_report(result_.answered);
+    });
+  }
+
   /// Stops once nothing is due, waiting or in flight.
   void maybe_finish() {
     if (sending() || !backlog_.empty())
@@ -250,6 +265,7 @@ private:
       c->sock.close(ignored);
     }
     tick_.cancel();
+    report_.cancel();
     io_.stop();
   }
 
@@ -259,6 +275,7 @@ private:
   asio::io_context io_;
   tcp::endpoint endpoint_;
   asio::steady_timer tick_;
+  asio::steady_timer report_;
   std::vector<std::unique_ptr<conn>> conns_;
   std::deque<std::pair<size_t, clock_type::time_point>> backlog_;
   size_t next_index_ = 0;

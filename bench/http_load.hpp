@@ -74,6 +74,8 @@ struct load_options {
   std::chrono::milliseconds duration{10000};
   /// 0 = no limit.
   size_t max_requests = 0;
+  /// Prints answered requests and the rate to stderr every second.
+  bool progress = false;
 };
 
 struct load_result {

@@ -51,8 +51,12 @@ struct reliability_changes {
   std::vector<outbox_record> outbox;
   /// Subscriber name -> last seq it acknowledged (upserted; never lowered).
   std::map<std::string, int64_t> cursors;
-  /// Deletes outbox events with seq <= this (0: none); every subscriber has
-  /// acknowledged them.
+  /// Deletes outbox events with prune_outbox_after < seq <=
+  /// prune_outbox_through (through 0: none); every subscriber has
+  /// acknowledged them. `after` is the previous prune point: nothing older
+  /// is stored, and the bound keeps PostgreSQL's index scan from walking
+  /// every deleted entry autovacuum has not removed yet.
+  int64_t prune_outbox_after = 0;
   int64_t prune_outbox_through = 0;
   /// Topic -> last seq applied by this consumer (upserted).
   std::map<std::string, int64_t> inbox;
@@ -148,6 +152,11 @@ public:
   /// charge is not an event: its `seq` is not stored and comes back as 0 (the
   /// ORDER_PROCESSED event itself, with its seq, lives in the outbox).
   virtual std::optional<order_processed> find_charge(order_id id) = 0;
+
+  /// The largest order id Billing decided, 0 if none. Orders numbers its
+  /// orders in the order it publishes them, so every order up to this one
+  /// is decided: Billing recognises a repeated order without a lookup.
+  virtual order_id max_decided_order() = 0;
 
   /// The ledger of one account, oldest first.
   virtual std::vector<ledger_entry> ledger(user_id user) = 0;

@@ -152,6 +152,12 @@ public:
     });
   }
 
+  order_id max_decided_order() override {
+    return read([](tables& t) -> order_id {
+      return t.charges.empty() ? 0 : t.charges.rbegin()->first;
+    });
+  }
+
   std::vector<ledger_entry> ledger(user_id user) override {
     return read([user](tables& t) {
       std::vector<ledger_entry> result;

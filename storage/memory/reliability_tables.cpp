@@ -22,7 +22,7 @@ bool survives_purge(const idempotency_record& x,
 
 /// Whether the event `seq` survives the prune of `changes`.
 bool survives_prune(int64_t seq, const reliability_changes& changes) {
-  return changes.prune_outbox_through == 0
+  return changes.prune_outbox_through == 0 || seq <= changes.prune_outbox_after
          || seq > changes.prune_outbox_through;
 }
 
@@ -77,7 +77,7 @@ void apply(reliability_tables& t, const reliability_changes& changes) {
       i = survives_purge(i->second, changes) ? std::next(i)
                                              : t.idempotency.erase(i);
   if (changes.prune_outbox_through != 0)
-    t.outbox.erase(t.outbox.begin(),
+    t.outbox.erase(t.outbox.upper_bound(changes.prune_outbox_after),
                    t.outbox.upper_bound(changes.prune_outbox_through));
   for (auto& x : changes.outbox) {
     t.outbox.emplace(x.seq, x);

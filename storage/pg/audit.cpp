@@ -297,6 +297,9 @@ FROM orders.orders ORDER BY id)";
 constexpr const char* users_sql = R"(
 SELECT id, email, name FROM users.users ORDER BY id)";
 
+constexpr const char* notified_orders_sql = R"(
+SELECT count(*) FROM notifications.messages WHERE order_id >= $1::bigint)";
+
 constexpr const char* order_timings_sql = R"(
 SELECT o.id, (extract(epoch FROM o.created_at) * 1000)::bigint,
        CASE WHEN o.status = 'pending' THEN 0
@@ -394,6 +397,12 @@ std::vector<user> audit_users(const std::string& conninfo) {
     result.push_back(user{res.int64(row, 0), res.text(row, 1),
                           res.text(row, 2)});
   return result;
+}
+
+int64_t audit_notified_orders(const std::string& conninfo,
+                              int64_t first_order) {
+  connection conn{conninfo};
+  return conn.exec(notified_orders_sql, first_order).int64(0, 0);
 }
 
 std::vector<order_timing> audit_order_timings(const std::string& conninfo,

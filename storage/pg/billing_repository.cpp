@@ -17,6 +17,9 @@ constexpr const char* find_charge_sql = R"(
 SELECT order_id, user_id, sum, result FROM billing.order_charges
 WHERE order_id = $1::bigint)";
 
+constexpr const char* max_decided_order_sql = R"(
+SELECT coalesce(max(order_id), 0) FROM billing.order_charges)";
+
 constexpr const char* ledger_sql = R"(
 SELECT id, user_id, amount, kind, coalesce(order_id, 0), balance_after,
        (extract(epoch FROM at) * 1000)::bigint
@@ -75,6 +78,10 @@ public:
   }
 
   // The charge's seq is not stored: it comes back as 0 (see the interface).
+  order_id max_decided_order() override {
+    return conn().exec(max_decided_order_sql).int64(0, 0);
+  }
+
   std::optional<order_processed> find_charge(order_id id) override {
     auto res = conn().exec(find_charge_sql, id);
     if (res.rows() == 0)

@@ -42,9 +42,10 @@ constexpr const char* purge_idempotency_sql = R"(
 DELETE FROM {schema}.idempotency_keys
 WHERE at < to_timestamp($1::bigint / 1000.0))";
 
-// $1 last seq every subscriber acknowledged.
+// $1 the previous prune point, $2 the last seq every subscriber
+// acknowledged.
 constexpr const char* prune_outbox_sql = R"(
-DELETE FROM {schema}.outbox WHERE seq <= $1::bigint)";
+DELETE FROM {schema}.outbox WHERE seq > $1::bigint AND seq <= $2::bigint)";
 
 // $1 seqs, $2 topics, $3 payloads (hex), $4 times. Also raises the
 // high-water mark, in the same statement.
@@ -148,7 +149,8 @@ void reliability::apply(connection& conn,
   if (changes.purge_idempotency_before != 0)
     conn.exec(purge_idempotency_sql_.c_str(), changes.purge_idempotency_before);
   if (changes.prune_outbox_through != 0)
-    conn.exec(prune_outbox_sql_.c_str(), changes.prune_outbox_through);
+    conn.exec(prune_outbox_sql_.c_str(), changes.prune_outbox_after,
+              changes.prune_outbox_through);
   if (!changes.outbox.empty())
     insert_outbox(conn, changes.outbox);
   if (!changes.cursors.empty())

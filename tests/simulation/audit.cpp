@@ -120,6 +120,10 @@ public:
     return call([&] { return inner_->find_charge(id); });
   }
 
+  order_id max_decided_order() override {
+    return call([&] { return inner_->max_decided_order(); });
+  }
+
   std::vector<ledger_entry> ledger(user_id user) override {
     return call([&] { return inner_->ledger(user); });
   }

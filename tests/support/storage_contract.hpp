@@ -323,6 +323,7 @@ inline void billing_balance_follows_last_entry(const repository_factories& f) {
 inline void billing_find_charge(const repository_factories& f) {
   auto repo = f.billing();
   BOOST_TEST(!repo->find_charge(10).has_value());
+  BOOST_TEST(repo->max_decided_order() == 0);
   billing_changes changes;
   changes.opened = {account{1, cents(0)}};
   changes.entries = {entry(1, 1, 1000, ledger_kind::deposit, 1000),
@@ -337,6 +338,7 @@ inline void billing_find_charge(const repository_factories& f) {
   BOOST_TEST(reopened->find_charge(10)->seq == 0);
   BOOST_TEST(reopened->find_charge(11)->seq == 0);
   BOOST_TEST(!reopened->find_charge(12).has_value());
+  BOOST_TEST(reopened->max_decided_order() == 11);
   // One decision per order.
   billing_changes again;
   again.charges = {charge(10, 1, 700, payment_result::not_enough_money)};

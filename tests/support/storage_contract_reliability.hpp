@@ -261,6 +261,16 @@ inline void reliability_prune_and_reload(const repository_factories& f) {
     BOOST_TEST(loaded.max_outbox_seq == 6);
     BOOST_TEST(describe(loaded.cursors)
                == describe(std::map<std::string, int64_t>{{"a", 5}, {"b", 5}}));
+    // A prune with a lower bound deletes only (after, through].
+    reliability_changes more;
+    more.outbox = {event(7), event(8)};
+    view.commit(more);
+    reliability_changes ranged;
+    ranged.prune_outbox_after = 6;
+    ranged.prune_outbox_through = 7;
+    view.commit(ranged);
+    loaded = open().repo->load_reliability();
+    BOOST_TEST(describe(seqs_of(loaded.outbox)) == "[6, 8]");
   });
 }
 
