@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark of the whole order flow (docs/performance.md):
 #   scripts/bench.sh [--quick] [--users=N] [--orders=N] [--connections=C]
-#                    [--seconds=S]
+#                    [--seconds=S] [--out=FILE]
 # Installs what is missing, builds in Release, starts a fresh private
 # PostgreSQL with durable commits, measures the baselines (pgbench with a
 # single-row INSERT at 8 clients; a RESTinio hello-world with one I/O
@@ -22,6 +22,7 @@ users=1000
 orders=0
 connections=64
 seconds=10
+out="bench/results/$(date +%F).json"
 for arg in "$@"; do
   case "$arg" in
     --quick) users=200; seconds=3 ;;
@@ -29,7 +30,8 @@ for arg in "$@"; do
     --orders=*) orders="${arg#--orders=}" ;;
     --connections=*) connections="${arg#--connections=}" ;;
     --seconds=*) seconds="${arg#--seconds=}" ;;
-    *) echo "usage: scripts/bench.sh [--quick] [--users=N] [--orders=N] [--connections=C] [--seconds=S]" >&2
+    --out=*) out="${arg#--out=}" ;;
+    *) echo "usage: scripts/bench.sh [--quick] [--users=N] [--orders=N] [--connections=C] [--seconds=S] [--out=FILE]" >&2
        exit 2 ;;
   esac
 done
@@ -125,8 +127,7 @@ pids+=($!)
 actorshop_pid=${pids[-1]}
 wait_for_line "$work/actorshop.log" "actorshop listening" "$actorshop_pid"
 
-mkdir -p bench/results
-out="bench/results/$(date +%F).json"
+mkdir -p "$(dirname "$out")"
 status=0
 build/bench/actorshop-bench run --port="$port" --db-url="$db_url" \
   --pid="$actorshop_pid" --users="$users" --orders="$orders" \

@@ -167,6 +167,10 @@ connection::connection(const std::string& conninfo) {
     throw storage_error(storage_error::kind::connection_lost, "",
                         "storage: cannot connect to PostgreSQL: "
                           + trimmed(PQerrorMessage(conn_.get())));
+  // Statements are prepared once (exec_params) but still planned for their
+  // arguments: a generic plan cannot know how many rows an unnest() of a
+  // batch yields and picks a sequential scan for the batched UPDATE.
+  exec_script("SET plan_cache_mode = force_custom_plan");
 }
 
 result connection::exec_params(const char* sql,
@@ -175,9 +179,19 @@ result connection::exec_params(const char* sql,
   values.reserve(params.size());
   for (auto& x : params)
     values.push_back(x ? x->c_str() : nullptr);
-  auto* res = PQexecParams(conn_.get(), sql, static_cast<int>(values.size()),
-                           nullptr, values.data(), nullptr, nullptr, 0);
+  auto n = static_cast<int>(values.size());
+  auto& name = prepared(sql, n);
+  auto* res = PQexecPrepared(conn_.get(), name.c_str(), n, values.data(),
+                             nullptr, nullptr, 0);
   return check(res, sql);
+}
+
+const std::string& connection::prepared(const char* sql, int params) {
+  if (auto i = prepared_.find(sql); i != prepared_.end())
+    return i->second;
+  auto name = "actorshop_" + std::to_string(prepared_.size());
+  check(PQprepare(conn_.get(), name.c_str(), sql, params, nullptr), sql);
+  return prepared_.emplace(sql, std::move(name)).first->second;
 }
 
 void connection::exec_script(const char* sql) {

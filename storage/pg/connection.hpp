@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <libpq-fe.h>
@@ -160,7 +161,10 @@ public:
     return exec_params(sql, std::vector<param>{to_param(xs)...});
   }
 
-  /// Runs one statement with out-of-line parameters.
+  /// Runs one statement with out-of-line parameters. Each distinct
+  /// statement is prepared on its first use on this connection and executed
+  /// as a prepared statement from then on: PostgreSQL parses and plans it
+  /// once per connection instead of once per call.
   result exec_params(const char* sql, const std::vector<param>& params);
 
   /// Runs a parameterless script that may hold several statements (the
@@ -200,6 +204,9 @@ private:
 
   void rollback_noexcept() noexcept;
 
+  /// The name of `sql`'s prepared statement; prepares it on first use.
+  const std::string& prepared(const char* sql, int params);
+
   struct deleter {
     void operator()(PGconn* conn) const noexcept {
       PQfinish(conn);
@@ -207,6 +214,9 @@ private:
   };
 
   std::unique_ptr<PGconn, deleter> conn_;
+  /// Statement text -> prepared statement name (not transactional: a
+  /// prepared statement outlives a rolled back transaction).
+  std::unordered_map<std::string, std::string> prepared_;
 };
 
 // -- schemas ------------------------------------------------------------------

@@ -10,7 +10,8 @@ namespace {
 constexpr const char* load_known_users_sql = R"(
 SELECT user_id FROM orders.known_users ORDER BY user_id)";
 
-// Uses the partial index on pending orders.
+// A scan: at most a few orders are pending, and no index on status keeps
+// their update HOT (see storage/sql/orders.sql).
 constexpr const char* load_pending_sql = R"(
 SELECT id, user_id, item_id, quantity, sum, status,
        (extract(epoch FROM created_at) * 1000)::bigint,
