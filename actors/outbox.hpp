@@ -52,7 +52,7 @@ public:
   /// Topic name used in the outbox and in consumers' inbox marks.
   const char* topic = "";
   /// Events in flight per subscriber (pipelining).
-  size_t window = 64;
+  size_t window = 256;
   caf::timespan timeout = std::chrono::seconds(5);
 
   void add_subscriber(std::string name, handle_type handle) {

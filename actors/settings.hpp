@@ -21,7 +21,7 @@ struct fault_injection {
 struct worker_settings {
   caf::timespan peer_timeout = std::chrono::seconds(5);
   /// Events in flight per subscriber.
-  size_t relay_window = 64;
+  size_t relay_window = 256;
   std::chrono::milliseconds idempotency_retention = std::chrono::hours(24);
   fault_injection faults;
 };

@@ -33,7 +33,7 @@ struct service_options {
   /// resends later).
   caf::timespan peer_timeout = std::chrono::seconds(5);
   /// Unacknowledged events a publisher keeps in flight per subscriber.
-  size_t relay_window = 64;
+  size_t relay_window = 256;
   /// How long Idempotency-Keys are remembered.
   std::chrono::milliseconds idempotency_retention = std::chrono::hours(24);
   /// Deliberate bugs for tests (see fault_injection); all off by default.
