@@ -15,6 +15,7 @@
 #include <caf/error.hpp>
 
 #include "actors/errors.hpp"
+#include "actors/metrics.hpp"
 #include "actors/unit_of_work.hpp"
 
 namespace shop {
@@ -63,6 +64,12 @@ caf::result<void> consume(Self* self, const char* topic, const Event& e,
     case delivery::duplicate:
       log::debug(self->state.name, "duplicate {} #{} ignored", topic, e.seq);
       ++self->state.duplicates;
+      metrics::registry::global()
+        .get_counter("actorshop_events_duplicates_total",
+                     "Redelivered events recognised and ignored, by "
+                     "consuming service and topic.",
+                     {{"service", self->state.name}, {"topic", topic}})
+        .inc();
       return ack_after_commit(self, [] {});
     case delivery::gap:
       return out_of_order(topic, e.seq);

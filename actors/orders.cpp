@@ -124,6 +124,10 @@ void finish_order(orders_worker self, const order_processed& e) {
                                                  : order_status::rejected;
   st.uow.changes().updated.push_back(order_update{e.order, status, now_ms()});
   st.pending.erase(i);
+  auto& outcomes = metrics::registry::global().get_counter(
+    "actorshop_orders_total", "Orders decided, by outcome (committed).",
+    {{"outcome", to_string(status)}});
+  st.uow.then([&outcomes] { outcomes.inc(); }, nullptr);
 }
 
 } // namespace

@@ -25,6 +25,7 @@
 #include "actors/codec.hpp"
 #include "actors/log.hpp"
 #include "actors/messages.hpp"
+#include "actors/metrics.hpp"
 #include "actors/unit_of_work.hpp"
 #include "storage/repositories.hpp"
 
@@ -62,6 +63,34 @@ public:
     subs_.push_back(std::move(sub));
   }
 
+  /// Publishes this relay's backlog as metrics of `service`: its size, and
+  /// the age of its oldest event (computed when the metrics are read).
+  void bind_metrics(const std::string& service) {
+    auto& r = metrics::registry::global();
+    metrics::labels tags{{"service", service}, {"topic", topic}};
+    backlog_gauge_ = &r.get_gauge(
+      "actorshop_outbox_backlog",
+      "Events committed but not yet acknowledged by every subscriber, by "
+      "publishing service and topic.",
+      tags);
+    oldest_gauge_ = &r.get_gauge(
+      "actorshop_outbox_oldest_event_timestamp_seconds",
+      "Commit time of the oldest event not yet acknowledged by every "
+      "subscriber (0 when there is none).",
+      tags);
+    auto& age = r.get_gauge(
+      "actorshop_outbox_oldest_event_age_seconds",
+      "Age of the oldest event not yet acknowledged by every subscriber (0 "
+      "when there is none).",
+      tags);
+    auto* oldest = oldest_gauge_;
+    r.on_collect(service + "/" + topic, [oldest, &age] {
+      auto t = oldest->value();
+      age.set(t > 0 ? static_cast<double>(now_ms()) / 1000.0 - t : 0.0);
+    });
+    publish_metrics();
+  }
+
   /// Restores cursors and the unacknowledged events after a (re)start.
   void restore(const reliability_snapshot& snap) {
     last_seq_ = snap.max_outbox_seq;
@@ -71,18 +100,21 @@ public:
       sub.sent = sub.acked;
     }
     backlog_.clear();
+    times_.clear();
     for (auto& rec : snap.outbox) {
       Event e;
       if (!decode(rec.payload, e))
         throw std::runtime_error("undecodable outbox event " + rec.topic + " #"
                                  + std::to_string(rec.seq));
       backlog_.push_back(std::move(e));
+      times_.push_back(rec.at);
     }
     first_seq_ = backlog_.empty() ? last_seq_ + 1 : backlog_.front().seq;
     committed_seq_ = last_seq_;
     // Events every subscriber acknowledged may still be stored (their prune
     // did not commit before a crash): the first prune deletes from the start.
     pruned_through_ = 0;
+    publish_metrics();
     // A subscriber added after events were pruned cannot get them anymore.
     for (auto& sub : subs_)
       if (sub.acked < first_seq_ - 1) {
@@ -112,6 +144,8 @@ public:
       first_seq_ = e.seq;
     committed_seq_ = e.seq;
     backlog_.push_back(std::move(e));
+    times_.push_back(now_ms());
+    publish_metrics();
   }
 
   /// Sends what the windows allow.
@@ -196,8 +230,11 @@ private:
       low = std::min(low, sub.acked);
     if (low < first_seq_)
       return;
-    while (!backlog_.empty() && backlog_.front().seq <= low)
+    while (!backlog_.empty() && backlog_.front().seq <= low) {
       backlog_.pop_front();
+      times_.pop_front();
+    }
+    publish_metrics();
     // Several prunes in one batch: the first one's lower bound holds.
     if (changes.prune_outbox_through == 0)
       changes.prune_outbox_after = pruned_through_;
@@ -206,8 +243,20 @@ private:
     changes.prune_outbox_through = low;
   }
 
+  void publish_metrics() noexcept {
+    if (backlog_gauge_ == nullptr)
+      return;
+    backlog_gauge_->set(static_cast<double>(backlog_.size()));
+    oldest_gauge_->set(
+      times_.empty() ? 0.0 : static_cast<double>(times_.front()) / 1000.0);
+  }
+
   std::vector<subscriber> subs_;
   std::deque<Event> backlog_;
+  /// Commit time of each event in backlog_.
+  std::deque<unix_ms> times_;
+  metrics::gauge* backlog_gauge_ = nullptr;
+  metrics::gauge* oldest_gauge_ = nullptr;
   /// Seq of backlog_.front() (or the next one when empty).
   int64_t first_seq_ = 1;
   /// Largest committed seq.

@@ -15,8 +15,10 @@
 //   unit_of_work<Changes> uow;
 // and its actor handles `atom::flush` by calling `flush(self)`.
 
+#include <chrono>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,6 +32,7 @@
 #include "actors/errors.hpp"
 #include "actors/log.hpp"
 #include "actors/messages.hpp"
+#include "actors/metrics.hpp"
 #include "storage/errors.hpp"
 
 namespace shop {
@@ -58,6 +61,38 @@ public:
   /// Registers what to do once the batch committed or failed.
   void then(on_commit_fn on_commit, on_failure_fn on_failure) {
     waiters_.push_back({std::move(on_commit), std::move(on_failure)});
+  }
+
+  /// The service's commit metrics, registered on first use.
+  struct commit_metrics {
+    metrics::histogram& latency;
+    metrics::counter& commits;
+    metrics::counter& waiters;
+    metrics::gauge& mailbox;
+  };
+
+  commit_metrics& stats(const std::string& service) {
+    if (!stats_) {
+      auto& r = metrics::registry::global();
+      metrics::labels tags{{"service", service}};
+      stats_ = std::make_unique<commit_metrics>(commit_metrics{
+        r.get_histogram("actorshop_db_commit_duration_seconds",
+                        "Time to commit one batch (one transaction), by "
+                        "service.",
+                        tags),
+        r.get_counter("actorshop_db_commits_total",
+                      "Batches committed (one transaction each), by service.",
+                      tags),
+        r.get_counter("actorshop_batched_operations_total",
+                      "Requests and events that waited for a commit, by "
+                      "service; divided by the commits, the batch size.",
+                      tags),
+        r.get_gauge("actorshop_mailbox_depth",
+                    "Messages waiting in the service worker's mailbox when "
+                    "its last batch committed, by service.",
+                    tags)});
+    }
+    return *stats_;
   }
 
   /// Runs every on_commit, in registration order, and resets the batch.
@@ -90,6 +125,7 @@ private:
 
   Changes changes_;
   std::vector<waiter> waiters_;
+  std::unique_ptr<commit_metrics> stats_;
 };
 
 // -- helpers for service actors ------------------------------------------------
@@ -120,8 +156,15 @@ void flush(Self* self) {
   if (st.uow.empty())
     return;
   try {
-    if (!st.uow.changes().empty())
+    if (!st.uow.changes().empty()) {
+      auto& stats = st.uow.stats(st.name);
+      auto t0 = std::chrono::steady_clock::now();
       st.repo->commit(st.uow.changes());
+      stats.latency.observe(metrics::seconds_since(t0));
+      stats.commits.inc();
+      stats.waiters.inc(st.uow.size());
+      stats.mailbox.set(static_cast<double>(self->mailbox().size()));
+    }
   } catch (const std::exception& e) {
     fail_service(self, e.what());
     return;

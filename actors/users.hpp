@@ -66,6 +66,7 @@ void start_relay(Self* self, const char* topic,
   for (auto& [name, handle] : st.deps.subscribers)
     relay.add_subscriber(name, handle);
   relay.restore(snap);
+  relay.bind_metrics(st.name);
   relay.pump(self);
 }
 

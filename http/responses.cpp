@@ -162,6 +162,29 @@ std::string cluster_json(const std::string& node,
   return w.take();
 }
 
+std::string ready_json(bool ready, const std::vector<service_status>& xs) {
+  json_writer w;
+  w.begin_object().field("status", ready ? "ready" : "not_ready");
+  w.key("services").begin_array();
+  for (auto& x : xs)
+    w.begin_object()
+      .field("service", x.service)
+      .field("reachable", x.reachable)
+      .field("location", x.location)
+      .end_object();
+  w.end_array();
+  w.key("problems").begin_array();
+  for (auto& x : xs)
+    if (!x.reachable)
+      w.value(x.service + " is unreachable ("
+              + (x.local ? std::string{"its worker is not running: storage "
+                                       "unavailable or restarting"}
+                         : "peer " + x.location + " not connected")
+              + ")");
+  w.end_array().end_object();
+  return w.take();
+}
+
 std::string health_json() {
   return R"({"status":"ok"})";
 }

@@ -43,6 +43,10 @@ std::string notifications_json(const std::vector<notification>& xs);
 std::string cluster_json(const std::string& node,
                          const std::vector<service_status>& xs);
 
+/// GET /ready: {"status":"ready"|"not_ready","services":[{"service",
+/// "reachable","location"}],"problems":["<service> is unreachable (...)"]}.
+std::string ready_json(bool ready, const std::vector<service_status>& xs);
+
 /// GET /health: {"status":"ok"}.
 std::string health_json();
 

@@ -5,11 +5,15 @@
 // the server's lifecycle. Parsing, response bodies and error mapping live in
 // light files of their own (request_parsing, responses, errors).
 
+#include <algorithm>
+#include <array>
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <exception>
 #include <memory>
 #include <optional>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -20,11 +24,14 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
+#include <fmt/format.h>
 #include <restinio/all.hpp>
 
 #include "actors/log.hpp"
+#include "actors/metrics.hpp"
 #include "actors/messages.hpp"
 #include "http/errors.hpp"
+#include "http/metrics_text.hpp"
 #include "http/request_parsing.hpp"
 #include "http/responses.hpp"
 
@@ -51,6 +58,49 @@ struct server_state {
   /// Set on SIGINT/SIGTERM: new requests get 503 from then on.
   std::atomic<bool> stopping{false};
 };
+
+// -- metrics ------------------------------------------------------------------
+
+/// The request metrics of one route: a latency histogram and a counter per
+/// status code, created on first use and then found without a lock.
+class route_metrics {
+public:
+  explicit route_metrics(std::string route)
+    : route_(std::move(route)),
+      latency_(metrics::registry::global().get_histogram(
+        "actorshop_http_request_duration_seconds",
+        "Time from receiving an HTTP request to handing its response to the "
+        "server, by route.",
+        {{"route", route_}})) {
+  }
+
+  void record(uint16_t status, double seconds) {
+    latency_.observe(seconds);
+    auto& slot = by_status_[status < by_status_.size() ? status : 0];
+    auto* c = slot.load(std::memory_order_acquire);
+    if (c == nullptr) {
+      // Racing threads get the same counter from the registry.
+      c = &metrics::registry::global().get_counter(
+        "actorshop_http_requests_total",
+        "HTTP requests answered, by route and status code.",
+        {{"route", route_}, {"status", std::to_string(status)}});
+      slot.store(c, std::memory_order_release);
+    }
+    c->inc();
+  }
+
+private:
+  std::string route_;
+  metrics::histogram& latency_;
+  std::array<std::atomic<metrics::counter*>, 600> by_status_{};
+};
+
+/// Metrics of every route, indexed like routes(); the last one counts the
+/// requests no route matched.
+std::vector<std::unique_ptr<route_metrics>>& all_route_metrics();
+
+/// Index of the catch-all entry of all_route_metrics().
+size_t unmatched_route();
 
 const char* reason_phrase(uint16_t status) noexcept {
   switch (status) {
@@ -85,8 +135,15 @@ const char* reason_phrase(uint16_t status) noexcept {
 class exchange {
 public:
   exchange(server_state& st, restinio::request_handle_t req)
-    : st_(st), req_(std::move(req)) {
+    : st_(st),
+      req_(std::move(req)),
+      started_(std::chrono::steady_clock::now()),
+      route_(unmatched_route()) {
     ++st_.exchanges;
+    auto given = header_values("X-Request-Id");
+    request_id_ = given.size() == 1 && is_request_id(given.front())
+                    ? std::string{given.front()}
+                    : new_request_id();
   }
 
   exchange(const exchange&) = delete;
@@ -132,18 +189,33 @@ public:
     return {q.data(), q.size()};
   }
 
+  /// The request's correlation id: the client's X-Request-Id when it sent
+  /// a usable one, else a new one. Echoed in the response.
+  const std::string& request_id() const noexcept {
+    return request_id_;
+  }
+
+  /// The route (index into routes()) the request matched, for its metrics.
+  void matched(size_t route) noexcept {
+    route_ = route;
+  }
+
   /// Sends the response. Safe from any thread, though not from two at once
   /// (an exchange belongs to one actor at a time); later calls are ignored.
   void reply(uint16_t status, std::string json_body,
-             const char* allow = nullptr) {
+             const char* allow = nullptr,
+             const char* content_type = "application/json") {
     auto req = std::move(req_);
     if (!req)
       return;
+    all_route_metrics()[route_]->record(
+      status, metrics::seconds_since(started_));
     auto* st = &st_;
     auto resp = req->create_response(
       restinio::http_status_line_t{restinio::http_status_code_t{status},
                                    reason_phrase(status)});
-    resp.append_header(restinio::http_field::content_type, "application/json")
+    resp.append_header(restinio::http_field::content_type, content_type)
+      .append_header("X-Request-Id", request_id_)
       .set_body(std::move(json_body));
     if (allow != nullptr)
       resp.append_header(restinio::http_field::allow, allow);
@@ -157,14 +229,33 @@ public:
   /// Answers with an error body.
   void fail(const api_error& err, const char* allow = nullptr) {
     if (err.status >= 500)
-      log::warning(component, "answering {} {}: {}", err.status, err.code,
-                   err.message);
+      log::warning(component, "answering {} {}: {} (request {})", err.status,
+                   err.code, err.message, request_id_);
     reply(err.status, to_json(err), allow);
   }
 
 private:
+  /// 1 to 128 printable ASCII characters without spaces: safe to echo and
+  /// to log.
+  static bool is_request_id(std::string_view x) noexcept {
+    if (x.empty() || x.size() > 128)
+      return false;
+    for (auto c : x)
+      if (c < 0x21 || c > 0x7e)
+        return false;
+    return true;
+  }
+
+  static std::string new_request_id() {
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    return fmt::format("{:016x}", rng());
+  }
+
   server_state& st_;
   restinio::request_handle_t req_;
+  std::chrono::steady_clock::time_point started_;
+  size_t route_;
+  std::string request_id_;
 };
 
 using exchange_ptr = std::shared_ptr<exchange>;
@@ -219,6 +310,24 @@ auto keyed_command(const exchange_ptr& x, Parse parse)
 
 void get_health(const exchange_ptr& x) {
   x->reply(200, health_json());
+}
+
+void get_metrics(const exchange_ptr& x) {
+  x->reply(200, to_prometheus(metrics::registry::global().collect()), nullptr,
+           prometheus_content_type);
+}
+
+/// Ready when every service answers on this node: a local one whose worker
+/// runs (its storage loaded), a remote one whose node is connected.
+void get_ready(const exchange_ptr& x) {
+  ask(
+    x, x->state().svc.directory,
+    [x](std::vector<service_status>& xs) {
+      bool ready = std::all_of(xs.begin(), xs.end(),
+                               [](auto& s) { return s.reachable; });
+      x->reply(ready ? 200 : 503, ready_json(ready, xs));
+    },
+    atom::status_v);
 }
 
 void post_register(const exchange_ptr& x) {
@@ -351,6 +460,8 @@ const std::vector<route>& routes() {
   using restinio::http_method_post;
   static const std::vector<route> table{
     {"/health", http_method_get(), get_health},
+    {"/ready", http_method_get(), get_ready},
+    {"/metrics", http_method_get(), get_metrics},
     {"/cluster", http_method_get(), get_cluster},
     {"/register", http_method_post(), post_register},
     {"/getUserInfo", http_method_get(), get_user_info},
@@ -366,6 +477,21 @@ const std::vector<route>& routes() {
   return table;
 }
 
+std::vector<std::unique_ptr<route_metrics>>& all_route_metrics() {
+  static std::vector<std::unique_ptr<route_metrics>> all = [] {
+    std::vector<std::unique_ptr<route_metrics>> xs;
+    for (auto& r : routes())
+      xs.push_back(std::make_unique<route_metrics>(std::string{r.path}));
+    xs.push_back(std::make_unique<route_metrics>("unmatched"));
+    return xs;
+  }();
+  return all;
+}
+
+size_t unmatched_route() {
+  return routes().size();
+}
+
 /// Finds the handler for the request, or answers 404/405/413/503 itself.
 void dispatch(const exchange_ptr& x, const restinio::request_t& req) {
   auto& st = x->state();
@@ -376,9 +502,12 @@ void dispatch(const exchange_ptr& x, const restinio::request_t& req) {
   if (req.body().size() > st.opts.max_body_bytes)
     return x->fail(body_too_large(st.opts.max_body_bytes));
   std::string allow;
-  for (const auto& r : routes()) {
+  auto& table = routes();
+  for (size_t i = 0; i < table.size(); ++i) {
+    auto& r = table[i];
     if (r.path != path)
       continue;
+    x->matched(i);
     if (r.method == req.header().method())
       return r.handler(x);
     if (!allow.empty())

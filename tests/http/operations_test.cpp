@@ -1,0 +1,114 @@
+// The operations endpoints on the real binary: GET /ready says whether every
+// service can serve, GET /metrics exposes Prometheus metrics that move with
+// traffic, and every response carries the request's X-Request-Id.
+
+#include <boost/test/unit_test.hpp>
+
+#include <map>
+#include <sstream>
+#include <string>
+
+#include "server_fixture.hpp"
+
+using namespace shop::test;
+
+namespace {
+
+/// The value of the sample `series` (name with its labels, exactly as
+/// exposed) in a scrape, or -1 when it is absent.
+double sample(const std::string& scrape, const std::string& series) {
+  std::istringstream in{scrape};
+  std::string line;
+  while (std::getline(in, line))
+    if (line.size() > series.size() && line.compare(0, series.size(), series) == 0
+        && line[series.size()] == ' ')
+      return std::stod(line.substr(series.size() + 1));
+  return -1;
+}
+
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(http_operations, server_fixture)
+
+BOOST_AUTO_TEST_CASE(ready_lists_every_service) {
+  auto resp = client.get("/ready");
+  auto body = call(resp, 200);
+  BOOST_TEST(body["status"] == "ready");
+  BOOST_TEST(body["services"].size() == 4u);
+  for (auto& s : body["services"])
+    BOOST_TEST(s["reachable"] == true, s.dump());
+  BOOST_TEST(body["problems"].empty());
+}
+
+BOOST_AUTO_TEST_CASE(request_ids_are_echoed_or_made) {
+  auto given = client.request("GET", "/health", "", "",
+                              {{"X-Request-Id", "trace-42.a_b"}});
+  BOOST_TEST(given.header("x-request-id") == "trace-42.a_b");
+  // Without one, or with one that is unsafe to echo, the server makes one:
+  // a different one per request.
+  auto a = client.get("/health");
+  auto b = client.get("/health");
+  BOOST_TEST(a.header("x-request-id").size() == 16u);
+  BOOST_TEST(a.header("x-request-id") != b.header("x-request-id"));
+  auto bad = client.request("GET", "/health", "", "",
+                            {{"X-Request-Id", std::string(200, 'x')}});
+  BOOST_TEST(bad.header("x-request-id").size() == 16u);
+  // Errors carry it too.
+  auto err = client.request("GET", "/nowhere", "", "",
+                            {{"X-Request-Id", "err-1"}});
+  BOOST_TEST(err.status == 404);
+  BOOST_TEST(err.header("x-request-id") == "err-1");
+}
+
+BOOST_AUTO_TEST_CASE(metrics_move_with_traffic) {
+  auto before = client.get("/metrics");
+  BOOST_TEST_REQUIRE(before.status == 200);
+  BOOST_TEST(before.header("content-type").rfind("text/plain; version=0.0.4", 0)
+             == 0);
+  auto registered
+    = R"(actorshop_http_requests_total{route="/register",status="201"})";
+  auto paid = R"(actorshop_orders_total{outcome="paid"})";
+  auto rejected = R"(actorshop_orders_total{outcome="rejected"})";
+  auto zero_if_absent = [](double x) { return x < 0 ? 0.0 : x; };
+  auto registered0 = zero_if_absent(sample(before.body, registered));
+  auto paid0 = zero_if_absent(sample(before.body, paid));
+  auto rejected0 = zero_if_absent(sample(before.body, rejected));
+  // Traffic: two users, a deposit, a paid order, a rejected one, a 404.
+  auto alice = register_user("m1@example.com", "M1");
+  register_user("m2@example.com", "M2");
+  deposit(alice, "100");
+  auto ok = create_order(alice, 3);      // Book, 25
+  auto too_much = create_order(alice, 1); // Laptop, 1500
+  settled_order(ok["orderId"]);
+  settled_order(too_much["orderId"]);
+  client.get("/nowhere");
+  std::string after;
+  bool moved = eventually([&] {
+    after = client.get("/metrics").body;
+    return sample(after, paid) >= paid0 + 1
+           && sample(after, rejected) >= rejected0 + 1;
+  });
+  BOOST_TEST(moved, after);
+  BOOST_TEST(sample(after, registered) == registered0 + 2);
+  BOOST_TEST(sample(after, paid) == paid0 + 1);
+  BOOST_TEST(sample(after, rejected) == rejected0 + 1);
+  BOOST_TEST(sample(after,
+                    R"(actorshop_http_requests_total{route="unmatched",status="404"})")
+             >= 1);
+  // Latency histograms, commits, the outbox and the process.
+  BOOST_TEST(sample(after,
+                    R"(actorshop_http_request_duration_seconds_count{route="/createOrder"})")
+             >= 2);
+  BOOST_TEST(sample(after,
+                    R"(actorshop_http_request_duration_seconds_bucket{route="/createOrder",le="+Inf"})")
+             >= 2);
+  BOOST_TEST(sample(after, R"(actorshop_db_commits_total{service="billing"})")
+             >= 1);
+  BOOST_TEST(sample(after,
+                    R"(actorshop_outbox_backlog{service="orders",topic="order_created"})")
+             >= 0);
+  BOOST_TEST(sample(after, "process_resident_memory_bytes") > 0);
+  BOOST_TEST(sample(after, "process_cpu_seconds_total") > 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
