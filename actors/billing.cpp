@@ -160,6 +160,7 @@ billing_actor::behavior_type billing_service(billing_worker self,
                                              billing_deps deps) {
   start_service(self, std::move(deps), load);
   return {
+    [self](atom::ping) { return ping_storage(self); },
     [self](atom::open, user_id user) -> caf::result<account, bool> {
       if (has_account(self, user)) {
         if (self->state.uow.empty())

@@ -31,6 +31,8 @@ using order_processed_subscriber
 
 /// Users: registration and user info; publishes USER_CREATED.
 using users_actor = caf::typed_actor<
+  // Checks that the service's storage answers: true, or service_unavailable.
+  caf::replies_to<atom::ping>::with<bool>,
   // Registers a user; fails with email_taken or invalid_argument.
   caf::replies_to<register_user>::with<user>,
   // Looks up a user; fails with user_not_found.
@@ -43,6 +45,8 @@ using users_actor = caf::typed_actor<
 /// Billing: one account per user, deposits, payments and order charges;
 /// consumes USER_CREATED and ORDER_CREATED, publishes ORDER_PROCESSED.
 using billing_actor = caf::typed_actor<
+  // Checks that the service's storage answers: true, or service_unavailable.
+  caf::replies_to<atom::ping>::with<bool>,
   // Opens an account (idempotent); the bool says whether it is new.
   caf::replies_to<atom::open, user_id>::with<account, bool>,
   // Returns the account; fails with account_not_found.
@@ -59,6 +63,8 @@ using billing_actor = caf::typed_actor<
 /// Orders: the catalog and the orders; consumes USER_CREATED and
 /// ORDER_PROCESSED, publishes ORDER_CREATED.
 using orders_actor = caf::typed_actor<
+  // Checks that the service's storage answers: true, or service_unavailable.
+  caf::replies_to<atom::ping>::with<bool>,
   // The catalog, sorted by item id.
   caf::replies_to<atom::list>::with<std::vector<item>>,
   // Places an order; fails with user_not_found, item_not_found,
@@ -72,6 +78,8 @@ using orders_actor = caf::typed_actor<
 /// Notifications: stores an "email" for every processed order; consumes
 /// USER_CREATED (for addresses) and ORDER_PROCESSED.
 using notifications_actor = caf::typed_actor<
+  // Checks that the service's storage answers: true, or service_unavailable.
+  caf::replies_to<atom::ping>::with<bool>,
   // Sent messages matching the filter, newest first.
   caf::replies_to<atom::list, notification_filter>::with<
     std::vector<notification>>,

@@ -28,6 +28,7 @@ CAF_ADD_ATOM(shop, shop::atom, ledger, "ledger")
 CAF_ADD_ATOM(shop, shop::atom, retry, "retry")
 CAF_ADD_ATOM(shop, shop::atom, worker, "worker")
 CAF_ADD_ATOM(shop, shop::atom, status, "status")
+CAF_ADD_ATOM(shop, shop::atom, ping, "ping")
 
 // -- type IDs -----------------------------------------------------------------
 

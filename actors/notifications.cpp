@@ -103,6 +103,7 @@ notifications_actor::behavior_type
 notifications_service(notifications_worker self, notifications_deps deps) {
   start_service(self, std::move(deps), load);
   return {
+    [self](atom::ping) { return ping_storage(self); },
     [self](atom::list, notification_filter filter)
       -> caf::result<std::vector<notification>> {
       return read_after_commit<std::vector<notification>>(

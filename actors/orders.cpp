@@ -136,6 +136,7 @@ orders_actor::behavior_type orders_service(orders_worker self,
                                            orders_deps deps) {
   start_service(self, std::move(deps), load);
   return {
+    [self](atom::ping) { return ping_storage(self); },
     [self](atom::list) -> std::vector<item> {
       std::vector<item> result;
       for (auto& [id, x] : self->state.catalog)

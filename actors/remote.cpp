@@ -102,17 +102,33 @@ void connect(remote_ptr self) {
       [self](caf::error& err) { retry_later(self, err); });
 }
 
-service_status status_of(remote_ptr self) {
+/// The service's status as its own node sees it (worker running, storage
+/// answering), seen from here: unreachable while the peer is not connected.
+caf::result<service_status> status_of(remote_ptr self) {
   auto& st = self->state;
   service_status result;
   result.service = st.service;
   result.local = false;
   result.location = st.peer.to_string();
-  if (st.remote) {
-    result.node = caf::to_string(st.node);
-    result.reachable = true;
+  if (!st.remote) {
+    result.problem = "peer " + result.location + " not connected";
+    return result;
   }
-  return result;
+  result.node = caf::to_string(st.node);
+  auto rp = self->make_response_promise<service_status>();
+  self->request(st.remote, std::chrono::seconds(2), atom::status_v)
+    .then(
+      [rp, result](service_status& there) mutable {
+        result.reachable = there.reachable;
+        result.problem = there.problem;
+        rp.deliver(std::move(result));
+      },
+      [self, rp, result](caf::error& err) mutable {
+        result.problem = "peer " + result.location + ": "
+                         + self->system().render(err);
+        rp.deliver(std::move(result));
+      });
+  return rp;
 }
 
 } // namespace

@@ -93,15 +93,30 @@ caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self,
     // The current worker (invalid while restarting): for tests and
     // operations that need to reach or stop it directly.
     [self](atom::worker) { return self->state.worker; },
-    // Where the service runs and whether it can serve now (GET /cluster).
-    [self](atom::status) {
+    // Where the service runs and whether it can serve now (GET /cluster,
+    // GET /ready): its worker runs and its storage answers a ping.
+    [self](atom::status) -> caf::result<service_status> {
       service_status result;
       result.service = self->state.service;
       result.local = true;
       result.location = "local";
       result.node = caf::to_string(self->system().node());
-      result.reachable = static_cast<bool>(self->state.worker);
-      return result;
+      if (!self->state.worker) {
+        result.problem = "its worker is not running (restarting)";
+        return result;
+      }
+      auto rp = self->make_response_promise<service_status>();
+      self->request(self->state.worker, std::chrono::seconds(2), atom::ping_v)
+        .then(
+          [rp, result](bool) mutable {
+            result.reachable = true;
+            rp.deliver(std::move(result));
+          },
+          [self, rp, result](caf::error& err) mutable {
+            result.problem = self->system().render(err);
+            rp.deliver(std::move(result));
+          });
+      return rp;
     },
   };
 }

@@ -220,8 +220,11 @@ struct service_status {
   /// The CAF node id of the process running it; empty while unreachable.
   std::string node;
   /// Whether a request to it can be served now: a local service whose
-  /// worker runs, or a peer that is connected.
+  /// worker runs and whose storage answers, or a connected peer whose
+  /// service does.
   bool reachable = false;
+  /// Why it is not reachable (empty when it is).
+  std::string problem;
 };
 
 // -- inspection (serialization for CAF messages) -----------------------------
@@ -315,7 +318,7 @@ typename Inspector::result_type inspect(Inspector& f, create_order& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, service_status& x) {
   return f(caf::meta::type_name("service_status"), x.service, x.local,
-           x.location, x.node, x.reachable);
+           x.location, x.node, x.reachable, x.problem);
 }
 
 } // namespace shop

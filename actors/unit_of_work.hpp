@@ -172,6 +172,19 @@ void flush(Self* self) {
   st.uow.committed();
 }
 
+/// Answers atom::ping (GET /ready): whether the service's storage answers
+/// now. A failed ping only reports; a failed commit is what fails a service.
+template <class Self>
+caf::result<bool> ping_storage(Self* self) {
+  try {
+    self->state.repo->ping();
+    return true;
+  } catch (const std::exception& e) {
+    return caf::make_error(errc::service_unavailable,
+                           std::string{"storage unreachable: "} + e.what());
+  }
+}
+
 /// Runs `f` (a storage read) and turns an exception into a failed service.
 template <class T, class Self, class F>
 caf::result<T> guarded(Self* self, F f) {

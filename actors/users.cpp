@@ -46,6 +46,7 @@ caf::expected<user> stage_registration(users_worker self,
 users_actor::behavior_type users_service(users_worker self, users_deps deps) {
   start_service(self, std::move(deps), load);
   return {
+    [self](atom::ping) { return ping_storage(self); },
     [self](const register_user& cmd) -> caf::result<user> {
       return reply_with(self, execute_command<user>(
                                 self, "register", cmd,

@@ -176,11 +176,8 @@ std::string ready_json(bool ready, const std::vector<service_status>& xs) {
   w.key("problems").begin_array();
   for (auto& x : xs)
     if (!x.reachable)
-      w.value(x.service + " is unreachable ("
-              + (x.local ? std::string{"its worker is not running: storage "
-                                       "unavailable or restarting"}
-                         : "peer " + x.location + " not connected")
-              + ")");
+      w.value(x.service + " is unreachable"
+              + (x.problem.empty() ? std::string{} : ": " + x.problem));
   w.end_array().end_object();
   return w.take();
 }

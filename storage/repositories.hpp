@@ -96,6 +96,10 @@ public:
   /// The record stored for (scope, key), if any.
   virtual std::optional<idempotency_record>
   find_idempotency(const std::string& scope, const std::string& key) = 0;
+
+  /// Checks that storage answers (GET /ready); throws storage_error when it
+  /// does not.
+  virtual void ping() = 0;
 };
 
 // -- Users --------------------------------------------------------------------

@@ -79,6 +79,10 @@ public:
     return reliability_.find_idempotency(conn_, scope, key);
   }
 
+  void ping() override {
+    conn_.exec("SELECT 1");
+  }
+
 protected:
   connection& conn() noexcept {
     return conn_;

@@ -139,6 +139,19 @@ BOOST_AUTO_TEST_CASE(requests_fail_fast_while_postgres_is_down_and_recover) {
                               << worst.count() << " ms");
   BOOST_TEST(!proc->exited(), "actorshop died during the outage; log:\n"
                                 << proc->log());
+  // The readiness probe says so, with the reason.
+  http_response ready;
+  bool not_ready = eventually([&] {
+    ready = client.get("/ready");
+    return ready.status == 503;
+  });
+  BOOST_TEST(not_ready, "GET /ready during the outage: " << ready.status << " "
+                                                          << ready.body);
+  if (not_ready) {
+    auto body = json::parse(ready.body);
+    BOOST_TEST(body["status"] == "not_ready");
+    BOOST_TEST(!body["problems"].empty(), ready.body);
+  }
 
   // -- recovery, without restarting the server ---------------------------------
   pg.resume();
@@ -154,6 +167,12 @@ BOOST_AUTO_TEST_CASE(requests_fail_fast_while_postgres_is_down_and_recover) {
   BOOST_TEST_REQUIRE(recovered, "no successful write within 30 s after "
                                 "PostgreSQL came back; log:\n"
                                   << proc->log());
+  bool ready_again = eventually([&] {
+    ready = client.get("/ready");
+    return ready.status == 200;
+  });
+  BOOST_TEST(ready_again, "GET /ready after the outage: " << ready.status
+                                                           << " " << ready.body);
   BOOST_TEST(!proc->exited());
   load.join();
   // Every probe was refused; a client retries each with its key, and each

@@ -32,6 +32,10 @@ public:
     return call([&] { return inner_->find_idempotency(scope, key); });
   }
 
+  void ping() override {
+    call([&] { inner_->ping(); });
+  }
+
 protected:
   /// Forwards a read, counting injected failures.
   template <class F>

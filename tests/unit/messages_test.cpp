@@ -83,8 +83,10 @@ bool operator==(const create_order& a, const create_order& b) {
          == std::tie(b.user, b.item, b.quantity, b.idempotency_key);
 }
 bool operator==(const service_status& a, const service_status& b) {
-  return std::tie(a.service, a.local, a.location, a.node, a.reachable)
-         == std::tie(b.service, b.local, b.location, b.node, b.reachable);
+  return std::tie(a.service, a.local, a.location, a.node, a.reachable,
+                  a.problem)
+         == std::tie(b.service, b.local, b.location, b.node, b.reachable,
+                     b.problem);
 }
 
 } // namespace shop
@@ -177,8 +179,9 @@ BOOST_AUTO_TEST_CASE(commands_and_replies) {
 
 BOOST_AUTO_TEST_CASE(cluster) {
   check(service_status{"billing", false, "10.0.0.2:4002", "node-id", true});
-  check(std::vector<service_status>{{"users", true, "local", "n", true},
-                                    {"orders", false, "h:1", "", false}});
+  check(std::vector<service_status>{
+    {"users", true, "local", "n", true, ""},
+    {"orders", false, "h:1", "", false, "peer h:1 not connected"}});
 }
 
 BOOST_AUTO_TEST_SUITE_END()
