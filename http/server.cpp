@@ -312,6 +312,16 @@ void get_health(const exchange_ptr& x) {
   x->reply(200, health_json());
 }
 
+void get_openapi(const exchange_ptr& x) {
+  x->reply(200, contract_document("openapi.yaml"), nullptr,
+           "application/yaml");
+}
+
+void get_asyncapi(const exchange_ptr& x) {
+  x->reply(200, contract_document("asyncapi.yaml"), nullptr,
+           "application/yaml");
+}
+
 void get_metrics(const exchange_ptr& x) {
   x->reply(200, to_prometheus(metrics::registry::global().collect()), nullptr,
            prometheus_content_type);
@@ -462,6 +472,8 @@ const std::vector<route>& routes() {
     {"/health", http_method_get(), get_health},
     {"/ready", http_method_get(), get_ready},
     {"/metrics", http_method_get(), get_metrics},
+    {"/openapi.yaml", http_method_get(), get_openapi},
+    {"/asyncapi.yaml", http_method_get(), get_asyncapi},
     {"/cluster", http_method_get(), get_cluster},
     {"/register", http_method_post(), post_register},
     {"/getUserInfo", http_method_get(), get_user_info},
@@ -476,6 +488,17 @@ const std::vector<route>& routes() {
   };
   return table;
 }
+
+} // namespace
+
+std::vector<std::pair<std::string, std::string>> route_list() {
+  std::vector<std::pair<std::string, std::string>> result;
+  for (auto& r : routes())
+    result.emplace_back(r.method.c_str(), std::string{r.path});
+  return result;
+}
+
+namespace {
 
 std::vector<std::unique_ptr<route_metrics>>& all_route_metrics() {
   static std::vector<std::unique_ptr<route_metrics>> all = [] {

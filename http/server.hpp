@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <caf/fwd.hpp>
 
@@ -26,6 +28,14 @@ struct server_options {
   /// Larger bodies get 413.
   size_t max_body_bytes = 64 * 1024;
 };
+
+/// Every endpoint as (method, path), in the order of the route table: the
+/// contract test compares them with docs/openapi.yaml.
+std::vector<std::pair<std::string, std::string>> route_list();
+
+/// The text of a contract the server serves ("openapi.yaml",
+/// "asyncapi.yaml"), embedded at build time from docs/; nullptr for others.
+const char* contract_document(const char* name) noexcept;
 
 /// Serves HTTP until SIGINT or SIGTERM, then closes the listening socket,
 /// finishes (answers) the requests in flight and returns. `on_ready` runs once

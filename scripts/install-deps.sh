@@ -10,6 +10,8 @@ packages=(
   # libraries
   libcaf-dev librestinio-dev libasio-dev libfmt-dev libpq-dev
   nlohmann-json3-dev libboost-test-dev
+  # tests only: reading the YAML contracts (docs/openapi.yaml, asyncapi.yaml)
+  libyaml-cpp-dev
   # the database server: run.sh and the tests start private clusters
   postgresql
 )
