@@ -91,6 +91,15 @@ int main(int argc, char** argv) {
   }
   if (help_shown)
     return 0;
+  {
+    // Both validated by load_config.
+    shop::log::level lvl = shop::log::level::info;
+    shop::log::parse_level(cfg.log_level, lvl);
+    shop::log::set_level(lvl);
+    shop::log::format fmt = shop::log::format::text;
+    shop::log::parse_format(cfg.log_format, fmt);
+    shop::log::set_format(fmt);
+  }
   for (auto& name : cfg.place.local) {
     if (cfg.db_url_for(name).empty()) {
       std::cerr << "actorshop: no database configured for " << name

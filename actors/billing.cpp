@@ -145,12 +145,15 @@ void charge_order(billing_worker self, const order_created& e) {
   if (!has_account(self, e.user))
     stage_open(self, e.user);
   order_processed done{0, e.order, e.user, e.sum,
-                       payment_result::not_enough_money};
+                       payment_result::not_enough_money, e.correlation};
   if (e.sum.is_positive() && st.balances[e.user] >= e.sum) {
     done.result = payment_result::paid;
     stage_movement(self, e.user, -e.sum, ledger_kind::order_charge, e.order);
   }
   st.uow.changes().charges.push_back(done);
+  log::debug(st.name, "order {} decided: {} user={} sum={} request={}",
+             e.order, to_string(done.result), e.user, to_string(e.sum),
+             e.correlation);
   stage_event(self, done);
 }
 

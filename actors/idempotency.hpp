@@ -69,6 +69,7 @@ caf::expected<Reply> execute_command(Self* self, const char* scope,
   auto& keys = st.keys;
   auto canonical = cmd;
   canonical.idempotency_key.clear();
+  canonical.correlation.clear();
   auto request = encode(canonical);
   auto id = std::make_pair(std::string{scope}, cmd.idempotency_key);
   if (auto i = keys.staged.find(id); i != keys.staged.end())

@@ -11,6 +11,39 @@ namespace shop::log {
 namespace {
 
 std::atomic<int> min_level{static_cast<int>(level::info)};
+std::atomic<int> line_format{static_cast<int>(format::text)};
+
+const char* logfmt_level(level lvl) noexcept {
+  switch (lvl) {
+    case level::debug:
+      return "debug";
+    case level::info:
+      return "info";
+    case level::warning:
+      return "warning";
+    case level::error:
+      return "error";
+    default:
+      return "off";
+  }
+}
+
+/// `text` as a logfmt value: quoted, with backslashes, quotes and line
+/// breaks escaped.
+std::string quoted(std::string_view text) {
+  std::string out = "\"";
+  for (auto c : text) {
+    if (c == '"' || c == '\\')
+      out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  out += '"';
+  return out;
+}
 
 const char* level_name(level lvl) noexcept {
   switch (lvl) {
@@ -37,6 +70,20 @@ level current_level() noexcept {
   return static_cast<level>(min_level.load());
 }
 
+void set_format(format f) noexcept {
+  line_format = static_cast<int>(f);
+}
+
+bool parse_format(std::string_view text, format& out) noexcept {
+  if (text == "text")
+    out = format::text;
+  else if (text == "logfmt")
+    out = format::logfmt;
+  else
+    return false;
+  return true;
+}
+
 bool parse_level(std::string_view text, level& out) noexcept {
   constexpr std::pair<std::string_view, level> names[] = {
     {"debug", level::debug},     {"info", level::info},
@@ -61,8 +108,12 @@ void write(level lvl, std::string_view component, std::string_view text) {
   char stamp[32];
   std::strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
   // One fwrite per line: stdio locks the stream, so lines never interleave.
-  auto line = fmt::format("{}.{:03}Z {} [{}] {}\n", stamp, ms, level_name(lvl),
-                          component, text);
+  auto line
+    = static_cast<format>(line_format.load()) == format::logfmt
+        ? fmt::format("time={}.{:03}Z level={} service={} msg={}\n", stamp, ms,
+                      logfmt_level(lvl), component, quoted(text))
+        : fmt::format("{}.{:03}Z {} [{}] {}\n", stamp, ms, level_name(lvl),
+                      component, text);
   std::fwrite(line.data(), 1, line.size(), stderr);
 }
 

@@ -20,6 +20,16 @@ level current_level() noexcept;
 /// Parses "debug", "info", "warning", "error" or "off".
 bool parse_level(std::string_view text, level& out) noexcept;
 
+/// text: `2026-12-01T10:00:00.123Z INFO [orders] message`;
+/// logfmt: `time=2026-12-01T10:00:00.123Z level=info service=orders
+/// msg="message"` (one key=value line per event, for log pipelines).
+enum class format { text, logfmt };
+
+void set_format(format f) noexcept;
+
+/// Parses "text" or "logfmt".
+bool parse_format(std::string_view text, format& out) noexcept;
+
 /// Writes one line: time, level, component, text.
 void write(level lvl, std::string_view component, std::string_view text);
 

@@ -60,6 +60,8 @@ void stage_message(notifications_worker self, const user& to,
   auto n = compose_notification(to, e);
   n.id = st.next_id++;
   n.sent_at = now_ms();
+  log::debug(st.name, "message {} for order {} to {} request={}", n.id,
+             e.order, to.email, e.correlation);
   st.uow.changes().sent.push_back(std::move(n));
 }
 

@@ -58,7 +58,10 @@ caf::expected<order> stage_order(orders_worker self, const create_order& cmd) {
           *sum,         order_status::pending, now, now};
   st.pending.emplace(o.id, o);
   st.uow.changes().created.push_back(o);
-  stage_event(self, order_created{0, o.id, o.user, o.item, o.quantity, o.sum});
+  stage_event(self, order_created{0, o.id, o.user, o.item, o.quantity, o.sum,
+                                  cmd.correlation});
+  log::debug(st.name, "order {} created user={} sum={} request={}", o.id,
+             o.user, to_string(o.sum), cmd.correlation);
   return o;
 }
 
@@ -124,6 +127,8 @@ void finish_order(orders_worker self, const order_processed& e) {
                                                  : order_status::rejected;
   st.uow.changes().updated.push_back(order_update{e.order, status, now_ms()});
   st.pending.erase(i);
+  log::debug(st.name, "order {} is {} request={}", e.order, to_string(status),
+             e.correlation);
   auto& outcomes = metrics::registry::global().get_counter(
     "actorshop_orders_total", "Orders decided, by outcome (committed).",
     {{"outcome", to_string(status)}});

@@ -143,6 +143,8 @@ struct user_created {
   user_id user = 0;
   std::string email;
   std::string name;
+  /// The X-Request-Id of the HTTP request that caused it (logs only).
+  std::string correlation;
 };
 
 /// ORDER_CREATED: published by Orders after an order is committed.
@@ -153,6 +155,8 @@ struct order_created {
   item_id item = 0;
   int32_t quantity = 1;
   money sum;
+  /// The X-Request-Id of the HTTP request that caused it (logs only).
+  std::string correlation;
 };
 
 /// ORDER_PROCESSED: published by Billing once it decided an order's charge.
@@ -162,6 +166,8 @@ struct order_processed {
   user_id user = 0;
   money sum;
   payment_result result = payment_result::paid;
+  /// The correlation of the ORDER_CREATED it answers (logs only).
+  std::string correlation;
 };
 
 // -- commands (requests to services) ------------------------------------------
@@ -176,6 +182,9 @@ struct register_user {
   std::string email;
   std::string name;
   std::string idempotency_key;
+  /// The request's X-Request-Id, carried into the events it causes; not
+  /// part of the request an Idempotency-Key stands for.
+  std::string correlation;
 };
 
 /// POST /deposit: adds `sum` to the user's account.
@@ -183,6 +192,8 @@ struct deposit {
   user_id user = 0;
   money sum;
   std::string idempotency_key;
+  /// The request's X-Request-Id (see register_user).
+  std::string correlation;
 };
 
 /// POST /payment: takes `sum` if the balance covers it.
@@ -190,6 +201,8 @@ struct payment {
   user_id user = 0;
   money sum;
   std::string idempotency_key;
+  /// The request's X-Request-Id (see register_user).
+  std::string correlation;
 };
 
 /// The answer to a payment.
@@ -205,6 +218,8 @@ struct create_order {
   item_id item = 0;
   int32_t quantity = 1;
   std::string idempotency_key;
+  /// The request's X-Request-Id (see register_user).
+  std::string correlation;
 };
 
 // -- cluster ------------------------------------------------------------------
@@ -270,37 +285,38 @@ typename Inspector::result_type inspect(Inspector& f, notification_filter& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, user_created& x) {
-  return f(caf::meta::type_name("user_created"), x.seq, x.user, x.email, x.name);
+  return f(caf::meta::type_name("user_created"), x.seq, x.user, x.email, x.name,
+           x.correlation);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, order_created& x) {
   return f(caf::meta::type_name("order_created"), x.seq, x.order, x.user, x.item,
-           x.quantity, x.sum);
+           x.quantity, x.sum, x.correlation);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, order_processed& x) {
   return f(caf::meta::type_name("order_processed"), x.seq, x.order, x.user, x.sum,
-           x.result);
+           x.result, x.correlation);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, register_user& x) {
   return f(caf::meta::type_name("register_user"), x.email, x.name,
-           x.idempotency_key);
+           x.idempotency_key, x.correlation);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, deposit& x) {
   return f(caf::meta::type_name("deposit"), x.user, x.sum,
-           x.idempotency_key);
+           x.idempotency_key, x.correlation);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, payment& x) {
   return f(caf::meta::type_name("payment"), x.user, x.sum,
-           x.idempotency_key);
+           x.idempotency_key, x.correlation);
 }
 
 template <class Inspector>
@@ -312,7 +328,7 @@ typename Inspector::result_type inspect(Inspector& f, payment_outcome& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, create_order& x) {
   return f(caf::meta::type_name("create_order"), x.user, x.item, x.quantity,
-           x.idempotency_key);
+           x.idempotency_key, x.correlation);
 }
 
 template <class Inspector>

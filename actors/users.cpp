@@ -37,7 +37,8 @@ caf::expected<user> stage_registration(users_worker self,
   st.by_email.emplace(std::move(key), u.id);
   st.by_id.emplace(u.id, u);
   st.uow.changes().created.push_back(u);
-  stage_event(self, user_created{0, u.id, u.email, u.name});
+  stage_event(self, user_created{0, u.id, u.email, u.name, cmd.correlation});
+  log::debug(st.name, "user {} registered request={}", u.id, cmd.correlation);
   return u;
 }
 

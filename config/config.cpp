@@ -17,6 +17,7 @@
 #include <caf/settings.hpp>
 
 #include "actors/errors.hpp"
+#include "actors/log.hpp"
 #include "actors/messages.hpp"
 
 // Why this file resolves actorshop's own options itself instead of leaving
@@ -111,6 +112,16 @@ const std::vector<option_spec>& specs() {
      false, 1, 0,
      [](config& c, const std::string& s, int64_t) { c.http = s == "on"; },
      [](const config& c) { return std::string{c.http ? "on" : "off"}; }},
+    {"log-level", "ACTORSHOP_LOG_LEVEL", "<level>",
+     "Lowest level logged: debug, info, warning, error or off (debug: a line "
+     "per request and per event step, with the request id)",
+     false, 1, 0,
+     [](config& c, const std::string& s, int64_t) { c.log_level = s; },
+     [](const config& c) { return c.log_level; }},
+    {"log-format", "ACTORSHOP_LOG_FORMAT", "<text|logfmt>",
+     "Log line format", false, 1, 0,
+     [](config& c, const std::string& s, int64_t) { c.log_format = s; },
+     [](const config& c) { return c.log_format; }},
     {"node-host", "ACTORSHOP_NODE_HOST", "<address>",
      "Address the node port listens on", false, 1, 0,
      [](config& c, const std::string& s, int64_t) { c.node_host = s; },
@@ -163,6 +174,16 @@ const option_spec* find_spec(std::string_view name) {
 std::string check_text(std::string_view name, const std::string& text) {
   if (name == "http" && text != "on" && text != "off")
     return "must be on or off";
+  if (name == "log-level") {
+    log::level ignored;
+    if (!log::parse_level(text, ignored))
+      return "must be debug, info, warning, error or off";
+  }
+  if (name == "log-format") {
+    log::format ignored;
+    if (!log::parse_format(text, ignored))
+      return "must be text or logfmt";
+  }
   if (name == "services") {
     std::set<std::string> ignored;
     return parse_services(text, ignored);
@@ -376,6 +397,8 @@ config::config() {
     .add(workers, "workers",
          "CAF scheduler threads, 0 = one per core (ACTORSHOP_WORKERS)")
     .add(services, "services", "services this node runs (ACTORSHOP_SERVICES)")
+    .add(log_level, "log-level", "lowest level logged (ACTORSHOP_LOG_LEVEL)")
+    .add(log_format, "log-format", "text or logfmt (ACTORSHOP_LOG_FORMAT)")
     .add(node_host, "node-host", "node port address (ACTORSHOP_NODE_HOST)")
     .add(node_port, "node-port", "CAF node port (ACTORSHOP_NODE_PORT)")
     .add(peers, "peers", "service=host:port,... (ACTORSHOP_PEERS)")

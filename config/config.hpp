@@ -47,6 +47,12 @@ public:
   std::string services = "users,billing,orders,notifications";
   /// Whether this node serves HTTP (ACTORSHOP_HTTP, --http=on|off).
   bool http = true;
+  /// Lowest level logged: debug, info, warning, error or off
+  /// (ACTORSHOP_LOG_LEVEL, --log-level). debug adds a line per request and
+  /// per event step, with the request's correlation id.
+  std::string log_level = "info";
+  /// Line format: text or logfmt (ACTORSHOP_LOG_FORMAT, --log-format).
+  std::string log_format = "text";
   /// Address the node's CAF port listens on (ACTORSHOP_NODE_HOST,
   /// --node-host).
   std::string node_host = "127.0.0.1";

@@ -208,8 +208,11 @@ public:
     auto req = std::move(req_);
     if (!req)
       return;
-    all_route_metrics()[route_]->record(
-      status, metrics::seconds_since(started_));
+    auto seconds = metrics::seconds_since(started_);
+    all_route_metrics()[route_]->record(status, seconds);
+    log::debug(component, "{} {} {} {:.2f} ms request={}",
+               req->header().method().c_str(), req->header().request_target(),
+               status, seconds * 1000, request_id_);
     auto* st = &st_;
     auto resp = req->create_response(
       restinio::http_status_line_t{restinio::http_status_code_t{status},
@@ -305,6 +308,7 @@ auto keyed_command(const exchange_ptr& x, Parse parse)
     return std::nullopt;
   }
   cmd->idempotency_key = std::move(*key);
+  cmd->correlation = x->request_id();
   return std::move(*cmd);
 }
 

@@ -112,3 +112,62 @@ BOOST_AUTO_TEST_CASE(metrics_move_with_traffic) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// One order's whole path in the logs: with --log-level=debug every step
+// logs the X-Request-Id of the request that caused it, carried in the
+// events from service to service; --log-format=logfmt makes each line
+// key=value pairs.
+BOOST_AUTO_TEST_CASE(one_order_can_be_followed_through_the_logs) {
+  test_database logs_db;
+  auto logs_port = free_port();
+  actorshop_process traced{logs_db.conninfo(), logs_port,
+                           {"--log-level=debug", "--log-format=logfmt"}};
+  traced.wait_until_healthy();
+  http_client api{"127.0.0.1", logs_port};
+  auto reg = api.request("POST", "/register",
+                         R"({"email":"trace@example.com","name":"T"})",
+                         "application/json", {{"X-Request-Id", "reg-trace-1"}});
+  BOOST_TEST_REQUIRE(reg.status == 201, reg.body);
+  auto user = json::parse(reg.body)["userId"].get<int64_t>();
+  auto dep = api.request("POST", "/deposit",
+                         json{{"userId", user}, {"sum", 100}}.dump(),
+                         "application/json", {{"X-Request-Id", "dep-trace-1"}});
+  BOOST_TEST_REQUIRE(dep.status == 200, dep.body);
+  auto created = api.request(
+    "POST", "/createOrder", json{{"userId", user}, {"itemId", 3}}.dump(),
+    "application/json", {{"X-Request-Id", "order-trace-1"}});
+  BOOST_TEST_REQUIRE(created.status == 201, created.body);
+  // The path: HTTP, Orders (created), Billing (decided), Orders (final),
+  // Notifications (message stored).
+  auto lines_with = [&](const std::string& id) {
+    std::vector<std::string> result;
+    std::istringstream in{traced.log()};
+    std::string line;
+    while (std::getline(in, line))
+      if (line.find("request=" + id) != std::string::npos)
+        result.push_back(line);
+    return result;
+  };
+  std::vector<std::string> path;
+  bool complete = eventually([&] {
+    path = lines_with("order-trace-1");
+    auto has = [&](const std::string& service, const std::string& what) {
+      for (auto& l : path)
+        if (l.find("service=" + service + " ") != std::string::npos
+            && l.find(what) != std::string::npos)
+          return true;
+      return false;
+    };
+    return has("http", "POST /createOrder 201") && has("orders", "created")
+           && has("billing", "decided: paid") && has("orders", "is paid")
+           && has("notifications", "message");
+  });
+  std::string all;
+  for (auto& l : path)
+    all += l + "\n";
+  BOOST_TEST(complete, "the order's path in the log:\n" << all);
+  for (auto& l : path)
+    BOOST_TEST(l.rfind("time=", 0) == 0, "not logfmt: " << l);
+  // The registration's event carries its own id.
+  BOOST_TEST(!lines_with("reg-trace-1").empty());
+}

@@ -29,7 +29,8 @@ const char* const variables[] = {
   "ACTORSHOP_NODE_HOST",    "ACTORSHOP_NODE_PORT",
   "ACTORSHOP_PEERS",        "ACTORSHOP_USERS_DB_URL",
   "ACTORSHOP_BILLING_DB_URL", "ACTORSHOP_ORDERS_DB_URL",
-  "ACTORSHOP_NOTIFICATIONS_DB_URL",
+  "ACTORSHOP_NOTIFICATIONS_DB_URL", "ACTORSHOP_LOG_LEVEL",
+  "ACTORSHOP_LOG_FORMAT",
 };
 
 /// Runs each test in an empty temporary directory (the default config file
@@ -370,6 +371,23 @@ BOOST_AUTO_TEST_CASE(cluster_placement) {
   shop::config front;
   BOOST_TEST(load(front, {"--services="}) == "");
   BOOST_TEST(front.place.local.empty());
+}
+
+BOOST_AUTO_TEST_CASE(log_options) {
+  shop::config cfg;
+  BOOST_TEST(load(cfg, {}) == "");
+  BOOST_TEST(cfg.log_level == "info");
+  BOOST_TEST(cfg.log_format == "text");
+  ::setenv("ACTORSHOP_LOG_LEVEL", "debug", 1);
+  shop::config env;
+  BOOST_TEST(load(env, {"--log-format=logfmt"}) == "");
+  BOOST_TEST(env.log_level == "debug");
+  BOOST_TEST(env.log_format == "logfmt");
+  ::unsetenv("ACTORSHOP_LOG_LEVEL");
+  auto err = failure({"--log-level=loud"});
+  BOOST_TEST(contains(err, "must be debug, info, warning, error or off"), err);
+  err = failure({"--log-format=json"});
+  BOOST_TEST(contains(err, "must be text or logfmt"), err);
 }
 
 BOOST_AUTO_TEST_CASE(invalid_cluster_options) {
