@@ -29,6 +29,7 @@ CAF_ADD_ATOM(shop, shop::atom, retry, "retry")
 CAF_ADD_ATOM(shop, shop::atom, worker, "worker")
 CAF_ADD_ATOM(shop, shop::atom, status, "status")
 CAF_ADD_ATOM(shop, shop::atom, ping, "ping")
+CAF_ADD_ATOM(shop, shop::atom, join, "join")
 
 // -- type IDs -----------------------------------------------------------------
 

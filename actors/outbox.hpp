@@ -19,7 +19,9 @@
 #include <string>
 #include <vector>
 
+#include <caf/actor.hpp>
 #include <caf/error.hpp>
+#include <caf/send.hpp>
 #include <caf/typed_actor.hpp>
 
 #include "actors/codec.hpp"
@@ -138,8 +140,13 @@ public:
     return subs_;
   }
 
+  /// Where committed events are also announced (best effort), if anywhere.
+  caf::actor feed;
+
   /// Called once `e` committed: it becomes deliverable.
   void committed(Event e) {
+    if (feed)
+      caf::anon_send(feed, e);
     if (backlog_.empty())
       first_seq_ = e.seq;
     committed_seq_ = e.seq;

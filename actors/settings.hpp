@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstddef>
 
+#include <caf/actor.hpp>
 #include <caf/timespan.hpp>
 
 namespace shop {
@@ -24,6 +25,9 @@ struct worker_settings {
   size_t relay_window = 256;
   std::chrono::milliseconds idempotency_retention = std::chrono::hours(24);
   fault_injection faults;
+  /// The node's live event feed (actors/feed.hpp): committed events are
+  /// announced there too, best effort; none in tests.
+  caf::actor feed;
 };
 
 } // namespace shop

@@ -8,6 +8,7 @@
 #include <caf/send.hpp>
 
 #include "actors/billing.hpp"
+#include "actors/feed.hpp"
 #include "actors/notifications.hpp"
 #include "actors/orders.hpp"
 #include "actors/remote.hpp"
@@ -66,6 +67,8 @@ services spawn_services(caf::actor_system& sys, repository_factories repos,
   w->settings.relay_window = w->opts.relay_window;
   w->settings.idempotency_retention = w->opts.idempotency_retention;
   w->settings.faults = w->opts.faults;
+  w->svc.feed = sys.spawn<caf::hidden>(event_feed);
+  w->settings.feed = w->svc.feed;
   auto detached = w->opts.detached;
   auto place = w->opts.place;
   // A supervisor for a service this node runs, a proxy for the others.
@@ -135,6 +138,8 @@ void stop_services(const services& svc) {
     caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
   if (svc.directory)
     caf::anon_send_exit(svc.directory, caf::exit_reason::user_shutdown);
+  if (svc.feed)
+    caf::anon_send_exit(svc.feed, caf::exit_reason::user_shutdown);
 }
 
 } // namespace shop

@@ -60,6 +60,9 @@ struct services {
   /// The node directory (actors/remote.hpp): publish it on the node port;
   /// the HTTP front asks it for the cluster's state.
   caf::actor directory;
+  /// The node's live event feed (actors/feed.hpp): the events of the
+  /// services this node runs, as they commit.
+  caf::actor feed;
 
   /// The four service handles (supervisors and proxies).
   std::vector<caf::actor> supervisors() const;

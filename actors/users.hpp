@@ -63,6 +63,7 @@ void start_relay(Self* self, const char* topic,
   relay.topic = topic;
   relay.window = st.deps.settings.relay_window;
   relay.timeout = st.deps.settings.peer_timeout;
+  relay.feed = st.deps.settings.feed;
   for (auto& [name, handle] : st.deps.subscribers)
     relay.add_subscriber(name, handle);
   relay.restore(snap);

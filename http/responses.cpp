@@ -182,6 +182,50 @@ std::string ready_json(bool ready, const std::vector<service_status>& xs) {
   return w.take();
 }
 
+std::string event_json(const user_created& e) {
+  json_writer w;
+  w.begin_object()
+    .field("type", "USER_CREATED")
+    .field("seq", e.seq)
+    .field("userId", e.user)
+    .field("email", e.email)
+    .field("name", e.name)
+    .field("requestId", e.correlation)
+    .end_object();
+  return w.take();
+}
+
+std::string event_json(const order_created& e) {
+  json_writer w;
+  w.begin_object()
+    .field("type", "ORDER_CREATED")
+    .field("seq", e.seq)
+    .field("orderId", e.order)
+    .field("userId", e.user)
+    .field("itemId", e.item)
+    .field("quantity", static_cast<int64_t>(e.quantity))
+    .key("sum")
+    .value(e.sum)
+    .field("requestId", e.correlation)
+    .end_object();
+  return w.take();
+}
+
+std::string event_json(const order_processed& e) {
+  json_writer w;
+  w.begin_object()
+    .field("type", "ORDER_PROCESSED")
+    .field("seq", e.seq)
+    .field("orderId", e.order)
+    .field("userId", e.user)
+    .key("sum")
+    .value(e.sum)
+    .field("result", to_string(e.result))
+    .field("requestId", e.correlation)
+    .end_object();
+  return w.take();
+}
+
 std::string health_json() {
   return R"({"status":"ok"})";
 }

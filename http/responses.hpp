@@ -47,6 +47,13 @@ std::string cluster_json(const std::string& node,
 /// "reachable","location"}],"problems":["<service> is unreachable (...)"]}.
 std::string ready_json(bool ready, const std::vector<service_status>& xs);
 
+/// One event for the live stream (GET /events), as JSON: {"type":
+/// "USER_CREATED"|"ORDER_CREATED"|"ORDER_PROCESSED", "seq", the event's
+/// fields in the API's names, "requestId"}.
+std::string event_json(const user_created& e);
+std::string event_json(const order_created& e);
+std::string event_json(const order_processed& e);
+
 /// GET /health: {"status":"ok"}.
 std::string health_json();
 

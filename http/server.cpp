@@ -12,6 +12,7 @@
 #include <csignal>
 #include <exception>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <random>
 #include <stdexcept>
@@ -24,6 +25,8 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
 #include <fmt/format.h>
 #include <restinio/all.hpp>
 
@@ -57,6 +60,10 @@ struct server_state {
   std::atomic<size_t> exchanges{0};
   /// Set on SIGINT/SIGTERM: new requests get 503 from then on.
   std::atomic<bool> stopping{false};
+  /// The live event streams (GET /events); each removes itself when it
+  /// ends, and a stop ends them all.
+  std::mutex streams_mtx;
+  std::vector<caf::actor> streams;
 };
 
 // -- metrics ------------------------------------------------------------------
@@ -195,6 +202,13 @@ public:
     return request_id_;
   }
 
+  /// Hands the request to a long-lived response (GET /events): the
+  /// exchange no longer answers it. Counts it as answered with 200.
+  restinio::request_handle_t take_for_stream() {
+    all_route_metrics()[route_]->record(200, metrics::seconds_since(started_));
+    return std::move(req_);
+  }
+
   /// The route (index into routes()) the request matched, for its metrics.
   void matched(size_t route) noexcept {
     route_ = route;
@@ -324,6 +338,88 @@ void get_openapi(const exchange_ptr& x) {
 void get_asyncapi(const exchange_ptr& x) {
   x->reply(200, contract_document("asyncapi.yaml"), nullptr,
            "application/yaml");
+}
+
+// -- the live event stream ---------------------------------------------------
+
+using stream_response = restinio::response_builder_t<restinio::chunked_output_t>;
+
+struct stream_state {
+  std::shared_ptr<stream_response> resp;
+  server_state* st = nullptr;
+
+  static inline const char* name = "event_stream";
+};
+
+/// One Server-Sent Events stream: writes every event the node's feed passes
+/// on, as `event: <TYPE>` and `data: <JSON>`. Ends when the client goes away
+/// (a failed write) or the server stops.
+caf::behavior event_stream(caf::stateful_actor<stream_state>* self,
+                           std::shared_ptr<stream_response> resp,
+                           server_state* st) {
+  self->state.resp = resp;
+  self->state.st = st;
+  auto hdl = caf::actor{self};
+  {
+    std::lock_guard<std::mutex> guard{st->streams_mtx};
+    st->streams.push_back(hdl);
+  }
+  self->attach_functor([resp, st, addr = self->address()] {
+    {
+      std::lock_guard<std::mutex> guard{st->streams_mtx};
+      auto& xs = st->streams;
+      xs.erase(std::remove_if(xs.begin(), xs.end(),
+                              [&](const caf::actor& x) {
+                                return x.address() == addr;
+                              }),
+               xs.end());
+    }
+    try {
+      resp->done();
+    } catch (...) {
+      // The connection is gone already; nothing to finish.
+    }
+    --st->unanswered;
+  });
+  auto write = [self](const char* type, std::string json) {
+    auto weak = caf::actor_cast<caf::weak_actor_ptr>(self->ctrl());
+    self->state.resp
+      ->append_chunk(fmt::format("event: {}\ndata: {}\n\n", type, json))
+      .flush([weak](const restinio::asio_ns::error_code& ec) {
+        if (ec)
+          if (auto me = caf::actor_cast<caf::actor>(weak))
+            caf::anon_send_exit(me, caf::exit_reason::user_shutdown);
+      });
+  };
+  return {
+    [write](const user_created& e) { write("USER_CREATED", event_json(e)); },
+    [write](const order_created& e) { write("ORDER_CREATED", event_json(e)); },
+    [write](const order_processed& e) {
+      write("ORDER_PROCESSED", event_json(e));
+    },
+  };
+}
+
+void get_events(const exchange_ptr& x) {
+  auto& st = x->state();
+  if (!st.svc.feed)
+    return x->fail(api_error{503, "service_unavailable",
+                             "this node has no event feed"});
+  auto req = x->take_for_stream();
+  auto resp = std::make_shared<stream_response>(
+    req->create_response<restinio::chunked_output_t>());
+  resp->append_header(restinio::http_field::content_type, "text/event-stream")
+    .append_header(restinio::http_field::cache_control, "no-cache")
+    .append_header("X-Request-Id", x->request_id())
+    .append_chunk(": the events of this node, as they commit\n\n")
+    .flush();
+  auto stream = st.sys.spawn<caf::hidden>(event_stream, resp, &st);
+  caf::anon_send(st.svc.feed, atom::join_v, stream);
+}
+
+void get_console(const exchange_ptr& x) {
+  x->reply(200, contract_document("console.html"), nullptr,
+           "text/html; charset=utf-8");
 }
 
 void get_metrics(const exchange_ptr& x) {
@@ -473,6 +569,8 @@ const std::vector<route>& routes() {
   using restinio::http_method_get;
   using restinio::http_method_post;
   static const std::vector<route> table{
+    {"/", http_method_get(), get_console},
+    {"/events", http_method_get(), get_events},
     {"/health", http_method_get(), get_health},
     {"/ready", http_method_get(), get_ready},
     {"/metrics", http_method_get(), get_metrics},
@@ -614,6 +712,12 @@ void run_server(caf::actor_system& sys, const services& svc,
       return;
     log::info(component, "signal {} received, stopping", signo);
     st.stopping = true;
+    // End the live streams: their connections would never drain.
+    {
+      std::lock_guard<std::mutex> guard{st.streams_mtx};
+      for (auto& s : st.streams)
+        caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
+    }
     // Stop accepting; open connections stay until the io_context stops.
     server.close_async([]() noexcept {}, [](std::exception_ptr) noexcept {});
     drain(drain_timer, st, ioctx,

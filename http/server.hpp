@@ -33,8 +33,9 @@ struct server_options {
 /// contract test compares them with docs/openapi.yaml.
 std::vector<std::pair<std::string, std::string>> route_list();
 
-/// The text of a contract the server serves ("openapi.yaml",
-/// "asyncapi.yaml"), embedded at build time from docs/; nullptr for others.
+/// The text of a file the server serves ("openapi.yaml", "asyncapi.yaml"
+/// from docs/, "console.html" from http/), embedded at build time; nullptr
+/// for others.
 const char* contract_document(const char* name) noexcept;
 
 /// Serves HTTP until SIGINT or SIGTERM, then closes the listening socket,

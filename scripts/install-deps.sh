@@ -14,7 +14,16 @@ packages=(
   libyaml-cpp-dev
   # the database server: run.sh and the tests start private clusters
   postgresql
+  # the browser test (ctest label browser) drives the console in Chromium
+  chromium
 )
+
+# Node.js and npm for the browser test's playwright-core. Any installation
+# will do (Debian's, or NodeSource's, which bundles npm): ask for the
+# commands, not the packages.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for pkg in "${packages[@]}"; do

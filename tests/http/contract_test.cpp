@@ -82,6 +82,8 @@ BOOST_AUTO_TEST_CASE(the_server_matches_its_openapi_document) {
         upper += static_cast<char>(std::toupper(c));
       documented.emplace(upper, path);
       ++operations;
+      if (op["x-streaming"])
+        continue; // a stream never ends: the console test reads it
       auto target = target_with_examples(path, op, doc);
       auto resp = upper == "GET" ? client.get(target)
                                  : client.post(target, example_body(op));

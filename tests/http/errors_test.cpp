@@ -202,7 +202,7 @@ BOOST_AUTO_TEST_CASE(client_mistakes_change_nothing) {
     {"PUT", "/deposit", deposit_body("5"), 405, "method_not_allowed"},
     {"DELETE", "/getOrder?orderId=1", "", 405, "method_not_allowed"},
     {"POST", "/health", "", 405, "method_not_allowed"},
-    {"GET", "/", "", 404, "not_found"},
+    {"POST", "/", "{}", 405, "method_not_allowed"},
     {"GET", "/nope", "", 404, "not_found"},
     {"GET", "/register/", "", 404, "not_found"},
     {"GET", "/ITEMS", "", 404, "not_found"},
