@@ -151,9 +151,13 @@ void charge_order(billing_worker self, const order_created& e) {
     stage_movement(self, e.user, -e.sum, ledger_kind::order_charge, e.order);
   }
   st.uow.changes().charges.push_back(done);
-  log::debug(st.name, "order {} decided: {} user={} sum={} request={}",
-             e.order, to_string(done.result), e.user, to_string(e.sum),
-             e.correlation);
+  log::debug_fields(st.name, "order decided", [&](auto write) {
+    write({{"order", std::to_string(e.order)},
+           {"result", to_string(done.result)},
+           {"user", std::to_string(e.user)},
+           {"sum", to_string(e.sum)},
+           {"request", e.correlation}});
+  });
   stage_event(self, done);
 }
 

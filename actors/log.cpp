@@ -98,7 +98,11 @@ bool parse_level(std::string_view text, level& out) noexcept {
   return false;
 }
 
-void write(level lvl, std::string_view component, std::string_view text) {
+namespace {
+
+/// One line: the message, then the already formatted fields (" k=v ...").
+void emit_line(level lvl, std::string_view component, std::string_view msg,
+               std::string_view fields) {
   using namespace std::chrono;
   auto now = system_clock::now();
   auto secs = system_clock::to_time_t(now);
@@ -107,14 +111,37 @@ void write(level lvl, std::string_view component, std::string_view text) {
   gmtime_r(&secs, &tm);
   char stamp[32];
   std::strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-  // One fwrite per line: stdio locks the stream, so lines never interleave.
   auto line
     = static_cast<format>(line_format.load()) == format::logfmt
-        ? fmt::format("time={}.{:03}Z level={} service={} msg={}\n", stamp, ms,
-                      logfmt_level(lvl), component, quoted(text))
-        : fmt::format("{}.{:03}Z {} [{}] {}\n", stamp, ms, level_name(lvl),
-                      component, text);
+        ? fmt::format("time={}.{:03}Z level={} service={} msg={}{}\n", stamp, ms,
+                      logfmt_level(lvl), component, quoted(msg), fields)
+        : fmt::format("{}.{:03}Z {} [{}] {}{}\n", stamp, ms, level_name(lvl),
+                      component, msg, fields);
+  // One fwrite per line: stdio locks the stream, so lines never interleave.
   std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+} // namespace
+
+void write_fields(level lvl, std::string_view component, std::string_view text,
+                  std::initializer_list<field> fields) {
+  if (lvl < current_level())
+    return;
+  bool logfmt = static_cast<format>(line_format.load()) == format::logfmt;
+  std::string line;
+  for (auto& [key, value] : fields) {
+    line += ' ';
+    line += key;
+    line += '=';
+    bool plain = !value.empty()
+                 && value.find_first_of(" \"=\\\n") == std::string::npos;
+    line += plain || !logfmt ? value : quoted(value);
+  }
+  emit_line(lvl, component, text, line);
+}
+
+void write(level lvl, std::string_view component, std::string_view text) {
+  emit_line(lvl, component, text, {});
 }
 
 } // namespace shop::log

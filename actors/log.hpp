@@ -4,6 +4,8 @@
 // Kept behind this small interface so structured logging (JSON lines, a
 // correlation id) can replace the format later without touching callers.
 
+#include <initializer_list>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -32,6 +34,26 @@ bool parse_format(std::string_view text, format& out) noexcept;
 
 /// Writes one line: time, level, component, text.
 void write(level lvl, std::string_view component, std::string_view text);
+
+/// A named value of a structured line.
+using field = std::pair<std::string_view, std::string>;
+
+/// Writes one line with named fields: `text k=v ...` as text, and as
+/// logfmt `msg="text" k=v ...`, each field a key of its own (route, user,
+/// order, duration_ms, request: what a log pipeline indexes).
+void write_fields(level lvl, std::string_view component, std::string_view text,
+                  std::initializer_list<field> fields);
+
+/// write_fields at debug level, when debug lines are on. The fields are
+/// built only then.
+template <class MakeFields>
+void debug_fields(std::string_view component, std::string_view text,
+                  MakeFields make) {
+  if (level::debug >= current_level())
+    make([&](std::initializer_list<field> fields) {
+      write_fields(level::debug, component, text, fields);
+    });
+}
 
 template <class... Ts>
 void emit(level lvl, std::string_view component,

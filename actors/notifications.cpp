@@ -60,8 +60,13 @@ void stage_message(notifications_worker self, const user& to,
   auto n = compose_notification(to, e);
   n.id = st.next_id++;
   n.sent_at = now_ms();
-  log::debug(st.name, "message {} for order {} to {} request={}", n.id,
-             e.order, to.email, e.correlation);
+  log::debug_fields(st.name, "message stored", [&](auto write) {
+    write({{"message", std::to_string(n.id)},
+           {"order", std::to_string(e.order)},
+           {"user", std::to_string(e.user)},
+           {"email", to.email},
+           {"request", e.correlation}});
+  });
   st.uow.changes().sent.push_back(std::move(n));
 }
 

@@ -60,8 +60,12 @@ caf::expected<order> stage_order(orders_worker self, const create_order& cmd) {
   st.uow.changes().created.push_back(o);
   stage_event(self, order_created{0, o.id, o.user, o.item, o.quantity, o.sum,
                                   cmd.correlation});
-  log::debug(st.name, "order {} created user={} sum={} request={}", o.id,
-             o.user, to_string(o.sum), cmd.correlation);
+  log::debug_fields(st.name, "order created", [&](auto write) {
+    write({{"order", std::to_string(o.id)},
+           {"user", std::to_string(o.user)},
+           {"sum", to_string(o.sum)},
+           {"request", cmd.correlation}});
+  });
   return o;
 }
 
@@ -127,8 +131,11 @@ void finish_order(orders_worker self, const order_processed& e) {
                                                  : order_status::rejected;
   st.uow.changes().updated.push_back(order_update{e.order, status, now_ms()});
   st.pending.erase(i);
-  log::debug(st.name, "order {} is {} request={}", e.order, to_string(status),
-             e.correlation);
+  log::debug_fields(st.name, "order final", [&](auto write) {
+    write({{"order", std::to_string(e.order)},
+           {"status", to_string(status)},
+           {"request", e.correlation}});
+  });
   auto& outcomes = metrics::registry::global().get_counter(
     "actorshop_orders_total", "Orders decided, by outcome (committed).",
     {{"outcome", to_string(status)}});

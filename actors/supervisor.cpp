@@ -51,6 +51,7 @@ void on_worker_down(supervisor_ptr self, const caf::down_msg& msg) {
                std::chrono::duration_cast<std::chrono::milliseconds>(st.backoff)
                  .count());
   ++st.restarts;
+  st.restarts_total->inc();
   if (st.backoff.count() == 0)
     start_worker(self);
   else
@@ -63,6 +64,17 @@ caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self,
                          std::string service, worker_factory factory) {
   self->state.service = std::move(service);
   self->state.factory = std::move(factory);
+  auto& registry = metrics::registry::global();
+  metrics::labels tags{{"service", self->state.service}};
+  self->state.messages = &registry.get_counter(
+    "actorshop_actor_messages_total",
+    "Messages (requests and events) routed to a service's worker, by "
+    "service.",
+    tags);
+  self->state.restarts_total = &registry.get_counter(
+    "actorshop_service_restarts_total",
+    "Times a service's worker was restarted after a failure, by service.",
+    tags);
   self->set_down_handler(
     [self](caf::down_msg& msg) { on_worker_down(self, msg); });
   // Stopping the supervisor stops its worker; the worker commits what it has
@@ -79,6 +91,7 @@ caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self,
       if (!st.worker)
         return caf::make_error(errc::service_unavailable,
                                st.service + " is restarting");
+      st.messages->inc();
       return self->delegate(st.worker, xs.move_content_to_message());
     });
   return {

@@ -9,6 +9,8 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/actor_clock.hpp>
 
+#include "actors/metrics.hpp"
+
 namespace shop {
 
 /// Spawns a service worker. Called on start and after every failure.
@@ -27,6 +29,10 @@ struct supervisor_state {
   caf::timespan backoff{0};
   /// How many times the worker has been restarted.
   size_t restarts = 0;
+  /// Messages routed to the service (actorshop_actor_messages_total) and
+  /// its restarts (actorshop_service_restarts_total); set at spawn.
+  metrics::counter* messages = nullptr;
+  metrics::counter* restarts_total = nullptr;
 
   static inline const char* name = "supervisor";
 };

@@ -38,7 +38,9 @@ caf::expected<user> stage_registration(users_worker self,
   st.by_id.emplace(u.id, u);
   st.uow.changes().created.push_back(u);
   stage_event(self, user_created{0, u.id, u.email, u.name, cmd.correlation});
-  log::debug(st.name, "user {} registered request={}", u.id, cmd.correlation);
+  log::debug_fields(st.name, "user registered", [&](auto write) {
+    write({{"user", std::to_string(u.id)}, {"request", cmd.correlation}});
+  });
   return u;
 }
 

@@ -224,9 +224,13 @@ public:
       return;
     auto seconds = metrics::seconds_since(started_);
     all_route_metrics()[route_]->record(status, seconds);
-    log::debug(component, "{} {} {} {:.2f} ms request={}",
-               req->header().method().c_str(), req->header().request_target(),
-               status, seconds * 1000, request_id_);
+    log::debug_fields(component, "request", [&](auto write) {
+      write({{"method", std::string{req->header().method().c_str()}},
+             {"route", std::string{req->header().request_target()}},
+             {"status", std::to_string(status)},
+             {"duration_ms", fmt::format("{:.2f}", seconds * 1000)},
+             {"request", request_id_}});
+    });
     auto* st = &st_;
     auto resp = req->create_response(
       restinio::http_status_line_t{restinio::http_status_code_t{status},

@@ -104,6 +104,8 @@ BOOST_AUTO_TEST_CASE(metrics_move_with_traffic) {
              >= 2);
   BOOST_TEST(sample(after, R"(actorshop_db_commits_total{service="billing"})")
              >= 1);
+  BOOST_TEST(sample(after, R"(actorshop_actor_messages_total{service="orders"})")
+             >= 2);
   BOOST_TEST(sample(after,
                     R"(actorshop_outbox_backlog{service="orders",topic="order_created"})")
              >= 0);
@@ -158,9 +160,10 @@ BOOST_AUTO_TEST_CASE(one_order_can_be_followed_through_the_logs) {
           return true;
       return false;
     };
-    return has("http", "POST /createOrder 201") && has("orders", "created")
-           && has("billing", "decided: paid") && has("orders", "is paid")
-           && has("notifications", "message");
+    return has("http", "route=/createOrder status=201")
+           && has("orders", "msg=\"order created\" order=1")
+           && has("billing", "result=paid") && has("orders", "status=paid")
+           && has("notifications", "msg=\"message stored\"");
   });
   std::string all;
   for (auto& l : path)
