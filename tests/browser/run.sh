@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The browser test (ctest label browser): starts actorshop on a fresh
-# database of the test PostgreSQL, installs playwright-core (npm ci, once,
-# into the build tree) and drives the console in Debian's Chromium
+# database of the test PostgreSQL, installs playwright-core (npm ci from the
+# vendored tarball, once, into the build tree) and drives the console in
+# Debian's Chromium
 # (console.test.js). Environment from ctest: ACTORSHOP_BINARY,
 # ACTORSHOP_SOURCE_DIR, ACTORSHOP_TEST_PG_STATE; ACTORSHOP_BROWSER_DIR is
 # where node_modules, the log and the screenshot go.
@@ -16,11 +17,14 @@ mkdir -p "$work"
 chromium=/usr/bin/chromium
 [[ -x "$chromium" ]] || { echo "browser test: $chromium missing (scripts/install-deps.sh installs it)" >&2; exit 1; }
 
-# playwright-core, pinned by package-lock.json, installed once per build tree.
+# playwright-core from its vendored npm tarball (pinned by package-lock.json;
+# no registry needed), installed once per build tree.
 cp "$src/tests/browser/package.json" "$src/tests/browser/package-lock.json" "$work/"
+mkdir -p "$work/vendor"
+cp "$src"/tests/browser/vendor/*.tgz "$work/vendor/"
 if [[ ! -d "$work/node_modules/playwright-core" ]] ||
    ! cmp -s "$src/tests/browser/package-lock.json" "$work/node_modules/.package-lock.json.copy"; then
-  (cd "$work" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  (cd "$work" && npm ci --offline --no-audit --no-fund --loglevel=error >/dev/null)
   cp "$src/tests/browser/package-lock.json" "$work/node_modules/.package-lock.json.copy"
 fi
 
