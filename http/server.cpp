@@ -363,11 +363,7 @@ caf::behavior event_stream(caf::stateful_actor<stream_state>* self,
                            server_state* st) {
   self->state.resp = resp;
   self->state.st = st;
-  auto hdl = caf::actor{self};
-  {
-    std::lock_guard<std::mutex> guard{st->streams_mtx};
-    st->streams.push_back(hdl);
-  }
+  // get_events registered this stream in st->streams; it leaves on exit.
   self->attach_functor([resp, st, addr = self->address()] {
     {
       std::lock_guard<std::mutex> guard{st->streams_mtx};
@@ -418,6 +414,15 @@ void get_events(const exchange_ptr& x) {
     .append_chunk(": the events of this node, as they commit\n\n")
     .flush();
   auto stream = st.sys.spawn<caf::hidden>(event_stream, resp, &st);
+  {
+    // Registered here, on the I/O thread, before any stop can look: a stop
+    // ends every stream before the server state goes away.
+    std::lock_guard<std::mutex> guard{st.streams_mtx};
+    st.streams.push_back(stream);
+  }
+  // A stop that began meanwhile (another I/O thread) may have missed it.
+  if (st.stopping)
+    caf::anon_send_exit(stream, caf::exit_reason::user_shutdown);
   caf::anon_send(st.svc.feed, atom::join_v, stream);
 }
 

@@ -113,6 +113,34 @@ BOOST_AUTO_TEST_CASE(metrics_move_with_traffic) {
   BOOST_TEST(sample(after, "process_cpu_seconds_total") > 0);
 }
 
+BOOST_AUTO_TEST_CASE(events_stream_and_a_stop_ends_the_stream) {
+  auto fd = connect_tcp("127.0.0.1", port, std::chrono::seconds(10));
+  send_all(fd.get(), "GET /events HTTP/1.1\r\nHost: x\r\n\r\n");
+  // Headers and the opening comment, then an event as it commits.
+  std::string got;
+  char buf[4096];
+  auto read_until = [&](const std::string& needle) {
+    while (got.find(needle) == std::string::npos) {
+      auto n = ::recv(fd.get(), buf, sizeof(buf), 0);
+      if (n <= 0)
+        return false;
+      got.append(buf, static_cast<size_t>(n));
+    }
+    return true;
+  };
+  BOOST_TEST_REQUIRE(read_until("the events of this node"), got);
+  BOOST_TEST(to_lower(got).find("content-type: text/event-stream")
+             != std::string::npos, got);
+  register_user("stream@example.com", "S");
+  BOOST_TEST(read_until("event: USER_CREATED\ndata: {\"type\":\"USER_CREATED\""),
+             got);
+  // A stop ends the stream and the process exits 0 (teardown checks it).
+  stop();
+  char c = 0;
+  while (::recv(fd.get(), &c, 1, 0) > 0) {
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 // One order's whole path in the logs: with --log-level=debug every step
