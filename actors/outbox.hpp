@@ -14,8 +14,10 @@
 // consumers' inbox marks (inbox.hpp) turn that into exactly-once effects.
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <deque>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -140,12 +142,14 @@ public:
     return subs_;
   }
 
-  /// Where committed events are also announced (best effort), if anywhere.
+  /// Where committed events are also announced (best effort), if anywhere,
+  /// and how many listen there (nothing is sent while nobody does).
   caf::actor feed;
+  std::shared_ptr<std::atomic<size_t>> feed_audience;
 
   /// Called once `e` committed: it becomes deliverable.
   void committed(Event e) {
-    if (feed)
+    if (feed && feed_audience && feed_audience->load() > 0)
       caf::anon_send(feed, e);
     if (backlog_.empty())
       first_seq_ = e.seq;

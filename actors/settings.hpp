@@ -3,6 +3,9 @@
 #include <chrono>
 #include <cstddef>
 
+#include <atomic>
+#include <memory>
+
 #include <caf/actor.hpp>
 #include <caf/timespan.hpp>
 
@@ -28,6 +31,8 @@ struct worker_settings {
   /// The node's live event feed (actors/feed.hpp): committed events are
   /// announced there too, best effort; none in tests.
   caf::actor feed;
+  /// Its number of listeners (actors/feed.hpp): nothing is sent without.
+  std::shared_ptr<std::atomic<size_t>> feed_audience;
 };
 
 } // namespace shop

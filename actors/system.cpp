@@ -67,7 +67,8 @@ services spawn_services(caf::actor_system& sys, repository_factories repos,
   w->settings.relay_window = w->opts.relay_window;
   w->settings.idempotency_retention = w->opts.idempotency_retention;
   w->settings.faults = w->opts.faults;
-  w->svc.feed = sys.spawn<caf::hidden>(event_feed);
+  w->settings.feed_audience = std::make_shared<std::atomic<size_t>>(0);
+  w->svc.feed = sys.spawn<caf::hidden>(event_feed, w->settings.feed_audience);
   w->settings.feed = w->svc.feed;
   auto detached = w->opts.detached;
   auto place = w->opts.place;

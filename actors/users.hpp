@@ -64,6 +64,7 @@ void start_relay(Self* self, const char* topic,
   relay.window = st.deps.settings.relay_window;
   relay.timeout = st.deps.settings.peer_timeout;
   relay.feed = st.deps.settings.feed;
+  relay.feed_audience = st.deps.settings.feed_audience;
   for (auto& [name, handle] : st.deps.subscribers)
     relay.add_subscriber(name, handle);
   relay.restore(snap);
