@@ -84,42 +84,43 @@ registry::family& registry::find(const std::string& name,
   return i->second;
 }
 
+namespace {
+
+/// The metric stored under `tags`, made on first use.
+template <class T>
+T& slot_of(std::map<labels, std::unique_ptr<T>>& slots, const labels& tags) {
+  auto& slot = slots[tags];
+  if (!slot)
+    slot = std::make_unique<T>();
+  return *slot;
+}
+
+} // namespace
+
 counter& registry::get_counter(const std::string& name,
                                const std::string& help, const labels& tags) {
   std::lock_guard<std::mutex> guard{mtx_};
-  auto& slot = find(name, help, kind::counter).counters[tags];
-  if (!slot)
-    slot = std::make_unique<counter>();
-  return *slot;
+  return slot_of(find(name, help, kind::counter).counters, tags);
 }
 
 gauge& registry::get_gauge(const std::string& name, const std::string& help,
                            const labels& tags) {
   std::lock_guard<std::mutex> guard{mtx_};
-  auto& slot = find(name, help, kind::gauge).gauges[tags];
-  if (!slot)
-    slot = std::make_unique<gauge>();
-  return *slot;
+  return slot_of(find(name, help, kind::gauge).gauges, tags);
 }
 
 histogram& registry::get_histogram(const std::string& name,
                                    const std::string& help,
                                    const labels& tags) {
   std::lock_guard<std::mutex> guard{mtx_};
-  auto& slot = find(name, help, kind::histogram).histograms[tags];
-  if (!slot)
-    slot = std::make_unique<histogram>();
-  return *slot;
+  return slot_of(find(name, help, kind::histogram).histograms, tags);
 }
 
 gauge& registry::get_float_counter(const std::string& name,
-                                  const std::string& help,
-                                  const labels& tags) {
+                                   const std::string& help,
+                                   const labels& tags) {
   std::lock_guard<std::mutex> guard{mtx_};
-  auto& slot = find(name, help, kind::counter).gauges[tags];
-  if (!slot)
-    slot = std::make_unique<gauge>();
-  return *slot;
+  return slot_of(find(name, help, kind::counter).gauges, tags);
 }
 
 void registry::on_collect(const std::string& key, std::function<void()> f) {
