@@ -34,22 +34,43 @@ db="browser_$$_$RANDOM"
 psql -q "$url" -c "CREATE DATABASE $db" >/dev/null
 db_url="${url/dbname=postgres/dbname=$db}"
 
-port=$(( 20000 + RANDOM % 20000 ))
-while (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$(( 20000 + RANDOM % 20000 )); done
-"$bin" --db-url="$db_url" --http-host=127.0.0.1 --http-port="$port" \
-  --catalog="$src/config/catalog.csv" >"$work/actorshop.log" 2>&1 &
-pid=$!
+pid=""
 cleanup() {
-  kill -TERM "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
+  if [[ -n "$pid" ]]; then
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  fi
   psql -q "$url" -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
-for _ in $(seq 1 200); do
-  grep -q "actorshop listening" "$work/actorshop.log" && break
-  kill -0 "$pid" 2>/dev/null || { cat "$work/actorshop.log" >&2; exit 1; }
-  sleep 0.05
+
+# A port the kernel just handed out (so no connection holds it), and another
+# one if actorshop still finds it taken (something grabbed it meanwhile).
+free_port() {
+  node -e 'const s = require("net").createServer();
+           s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
+}
+started=0
+for _ in 1 2 3 4 5; do
+  port=$(free_port)
+  "$bin" --db-url="$db_url" --http-host=127.0.0.1 --http-port="$port" \
+    --catalog="$src/config/catalog.csv" >"$work/actorshop.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 200); do
+    grep -q "actorshop listening" "$work/actorshop.log" && { started=1; break; }
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  [[ $started -eq 1 ]] && break
+  wait "$pid" 2>/dev/null || true
+  pid=""
+  grep -q "Address already in use" "$work/actorshop.log" || break
 done
+if [[ $started -ne 1 ]]; then
+  cat "$work/actorshop.log" >&2
+  echo "browser test: actorshop did not start" >&2
+  exit 1
+fi
 
 NODE_PATH="$work/node_modules" node "$src/tests/browser/console.test.js" \
   "http://127.0.0.1:$port/" "$chromium" "$work/console.png"
