@@ -13,19 +13,18 @@ namespace {
 std::atomic<int> min_level{static_cast<int>(level::info)};
 std::atomic<int> line_format{static_cast<int>(format::text)};
 
-const char* logfmt_level(level lvl) noexcept {
-  switch (lvl) {
-    case level::debug:
-      return "debug";
-    case level::info:
-      return "info";
-    case level::warning:
-      return "warning";
-    case level::error:
-      return "error";
-    default:
-      return "off";
-  }
+/// The level names of --log-level and of logfmt lines.
+constexpr std::pair<std::string_view, level> level_names[] = {
+  {"debug", level::debug},     {"info", level::info},
+  {"warning", level::warning}, {"error", level::error},
+  {"off", level::off},
+};
+
+std::string_view logfmt_level(level lvl) noexcept {
+  for (auto& [name, x] : level_names)
+    if (x == lvl)
+      return name;
+  return "off";
 }
 
 /// `text` as a logfmt value: quoted, with backslashes, quotes and line
@@ -85,12 +84,7 @@ bool parse_format(std::string_view text, format& out) noexcept {
 }
 
 bool parse_level(std::string_view text, level& out) noexcept {
-  constexpr std::pair<std::string_view, level> names[] = {
-    {"debug", level::debug},     {"info", level::info},
-    {"warning", level::warning}, {"error", level::error},
-    {"off", level::off},
-  };
-  for (auto& [name, lvl] : names)
+  for (auto& [name, lvl] : level_names)
     if (text == name) {
       out = lvl;
       return true;

@@ -21,20 +21,7 @@ void collect_process(gauge& rss, gauge& cpu) {
       rss.set(static_cast<double>(pages_resident)
               * static_cast<double>(sysconf(_SC_PAGESIZE)));
   }
-  std::ifstream in{"/proc/self/stat"};
-  std::string text((std::istreambuf_iterator<char>(in)),
-                   std::istreambuf_iterator<char>());
-  auto paren = text.rfind(')');
-  if (paren == std::string::npos)
-    return;
-  std::istringstream rest{text.substr(paren + 2)};
-  std::string field;
-  double ticks = 0;
-  // utime and stime: fields 14 and 15 of the line, 12 and 13 after ')'.
-  for (int i = 1; i <= 13 && rest >> field; ++i)
-    if (i >= 12)
-      ticks += std::stod(field);
-  cpu.set(ticks / static_cast<double>(sysconf(_SC_CLK_TCK)));
+  cpu.set(cpu_seconds_of(getpid()));
 }
 
 } // namespace
@@ -154,6 +141,23 @@ std::vector<family_view> registry::collect() {
     result.push_back(std::move(view));
   }
   return result;
+}
+
+double cpu_seconds_of(long pid) {
+  std::ifstream in{"/proc/" + std::to_string(pid) + "/stat"};
+  std::string text((std::istreambuf_iterator<char>(in)),
+                   std::istreambuf_iterator<char>());
+  auto paren = text.rfind(')');
+  if (paren == std::string::npos || paren + 2 > text.size())
+    return 0;
+  // utime and stime: fields 14 and 15 of the line, 12 and 13 after ')'.
+  std::istringstream rest{text.substr(paren + 2)};
+  std::string field;
+  double ticks = 0;
+  for (int i = 1; i <= 13 && rest >> field; ++i)
+    if (i >= 12)
+      ticks += std::stod(field);
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) noexcept {

@@ -144,6 +144,10 @@ private:
   std::map<std::string, std::function<void()>> hooks_;
 };
 
+/// User plus system CPU seconds process `pid` used so far (from
+/// /proc/<pid>/stat; 0 when unreadable).
+double cpu_seconds_of(long pid);
+
 /// Seconds since `start` on the steady clock, for histograms.
 double seconds_since(std::chrono::steady_clock::time_point start) noexcept;
 

@@ -107,6 +107,18 @@ caf::expected<order> find_order(orders_worker self, order_id id) {
   return caf::make_error(errc::order_not_found, "no order with this id");
 }
 
+/// actorshop_orders_total for a final status, looked up once per process.
+metrics::counter& decided(order_status status) {
+  auto make = [](order_status s) -> metrics::counter& {
+    return metrics::registry::global().get_counter(
+      "actorshop_orders_total", "Orders decided, by outcome (committed).",
+      {{"outcome", to_string(s)}});
+  };
+  static auto& paid = make(order_status::paid);
+  static auto& rejected = make(order_status::rejected);
+  return status == order_status::paid ? paid : rejected;
+}
+
 /// Applies the order's outcome: pending -> paid | rejected, once.
 void finish_order(orders_worker self, const order_processed& e) {
   auto& st = self->state;
@@ -136,9 +148,7 @@ void finish_order(orders_worker self, const order_processed& e) {
            {"status", to_string(status)},
            {"request", e.correlation}});
   });
-  auto& outcomes = metrics::registry::global().get_counter(
-    "actorshop_orders_total", "Orders decided, by outcome (committed).",
-    {{"outcome", to_string(status)}});
+  auto& outcomes = decided(status);
   st.uow.then([&outcomes] { outcomes.inc(); }, nullptr);
 }
 

@@ -20,7 +20,6 @@
 #include <iostream>
 #include <map>
 #include <random>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -31,6 +30,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bench/http_load.hpp"
+#include "actors/metrics.hpp"
 #include "storage/pg/audit.hpp"
 
 namespace {
@@ -121,24 +121,6 @@ double peak_rss_mb(long pid) {
   return 0;
 }
 
-/// User plus system CPU seconds `pid` used so far.
-double cpu_seconds(long pid) {
-  std::ifstream in{"/proc/" + std::to_string(pid) + "/stat"};
-  std::string text((std::istreambuf_iterator<char>(in)),
-                   std::istreambuf_iterator<char>());
-  // Fields after the command name, which is in parentheses.
-  std::istringstream rest{text.substr(text.rfind(')') + 2)};
-  std::vector<std::string> fields;
-  std::string f;
-  while (rest >> f)
-    fields.push_back(f);
-  // utime and stime are fields 14 and 15 of the whole line: 12 and 13 here.
-  if (fields.size() < 14)
-    return 0;
-  auto ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
-  return (std::stod(fields[11]) + std::stod(fields[12])) / ticks;
-}
-
 /// CPU seconds used so far by every PostgreSQL server process.
 double postgres_cpu_seconds() {
   double total = 0;
@@ -149,7 +131,7 @@ double postgres_cpu_seconds() {
     std::ifstream comm{entry.path() / "comm"};
     std::string cmd;
     if (std::getline(comm, cmd) && cmd == "postgres")
-      total += cpu_seconds(std::stol(name));
+      total += shop::metrics::cpu_seconds_of(std::stol(name));
   }
   return total;
 }
@@ -288,9 +270,9 @@ int run(const options& o) {
                        o.users, o.connections, o.seconds));
   auto users = setup_users(o, tag);
   // At the highest rate: closed loop.
-  auto cpu0 = cpu_seconds(o.pid);
+  auto cpu0 = shop::metrics::cpu_seconds_of(o.pid);
   auto pg_cpu0 = postgres_cpu_seconds();
-  auto self_cpu0 = cpu_seconds(getpid());
+  auto self_cpu0 = shop::metrics::cpu_seconds_of(getpid());
   progress("orders at the highest rate...");
   auto max = place_orders(o, users, 0, o.seed);
   progress(fmt::format("  accepted {} orders ({:.0f}/s, {} errors), waiting "
@@ -306,9 +288,9 @@ int run(const options& o) {
   auto half = place_orders(o, users, half_rate, o.seed + 1);
   auto half_timings = wait_until_complete(o, half.first_order, half.load.ok);
   auto half_done = completion_of(half_timings);
-  auto cpu1 = cpu_seconds(o.pid);
+  auto cpu1 = shop::metrics::cpu_seconds_of(o.pid);
   auto pg_cpu1 = postgres_cpu_seconds();
-  auto self_cpu1 = cpu_seconds(getpid());
+  auto self_cpu1 = shop::metrics::cpu_seconds_of(getpid());
   auto orders_placed = static_cast<double>(max.load.ok + half.load.ok);
   // Balance reads: closed loop.
   progress("balance reads...");

@@ -62,8 +62,8 @@ struct server_state {
   std::atomic<bool> stopping{false};
   /// The live event streams (GET /events); each removes itself when it
   /// ends, and a stop ends them all.
-  std::mutex streams_mtx;
-  std::vector<caf::actor> streams;
+  std::mutex streams_mtx{};
+  std::vector<caf::actor> streams{};
 };
 
 // -- metrics ------------------------------------------------------------------
