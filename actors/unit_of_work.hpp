@@ -130,6 +130,12 @@ private:
 
 // -- helpers for service actors ------------------------------------------------
 
+/// What a request learns when storage failed under it: that it did, and
+/// that a retry may succeed; the details go to the log only.
+inline caf::error storage_failed() {
+  return caf::make_error(errc::storage_failure, "storage failed, retry later");
+}
+
 /// Opens a batch if none is open: the flush message goes to the end of the
 /// mailbox. Call before staging changes.
 template <class Self>
@@ -143,8 +149,9 @@ void open_batch(Self* self) {
 template <class Self>
 void fail_service(Self* self, const std::string& what) {
   log::error(self->state.name, "failing, restart follows: {}", what);
-  auto err = caf::make_error(errc::service_unavailable, what);
-  self->state.uow.failed(err);
+  // The waiters learn that storage failed, not how: the text may carry SQL
+  // or a host name, and it is in the log line above.
+  self->state.uow.failed(storage_failed());
   self->quit(caf::make_error(errc::storage_failure, what));
 }
 
@@ -180,8 +187,8 @@ caf::result<bool> ping_storage(Self* self) {
     self->state.repo->ping();
     return true;
   } catch (const std::exception& e) {
-    return caf::make_error(errc::service_unavailable,
-                           std::string{"storage unreachable: "} + e.what());
+    log::warning(self->state.name, "storage ping failed: {}", e.what());
+    return caf::make_error(errc::storage_failure, "storage unreachable");
   }
 }
 
@@ -192,7 +199,7 @@ caf::result<T> guarded(Self* self, F f) {
     return f();
   } catch (const std::exception& e) {
     fail_service(self, e.what());
-    return caf::make_error(errc::service_unavailable, e.what());
+    return storage_failed();
   }
 }
 
@@ -218,7 +225,7 @@ caf::result<T> read_after_commit(Self* self, F f) {
         else
           rp.deliver(std::move(res.error()));
       } catch (const std::exception& e) {
-        rp.deliver(caf::make_error(errc::service_unavailable, e.what()));
+        rp.deliver(storage_failed());
         fail_service(self, e.what());
       }
     },
@@ -284,7 +291,7 @@ void start_service(Self* self, Deps deps, Load load) {
       } catch (...) {
       }
       log::error(self->state.name, "failing, restart follows: {}", what);
-      self->state.uow.failed(caf::make_error(errc::service_unavailable, what));
+      self->state.uow.failed(storage_failed());
       return caf::make_error(errc::storage_failure, what);
     });
   try {

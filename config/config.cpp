@@ -87,6 +87,28 @@ const std::vector<option_spec>& specs() {
        c.request_timeout_ms = static_cast<uint32_t>(v);
      },
      [](const config& c) { return std::to_string(c.request_timeout_ms); }},
+    {"http-max-target-bytes", "ACTORSHOP_HTTP_MAX_TARGET_BYTES",
+     "<256..1048576>", "Longest HTTP request target; longer ones get 414",
+     true, 256, 1048576,
+     [](config& c, const std::string&, int64_t v) {
+       c.http_max_target_bytes = static_cast<uint32_t>(v);
+     },
+     [](const config& c) { return std::to_string(c.http_max_target_bytes); }},
+    {"http-max-header-bytes", "ACTORSHOP_HTTP_MAX_HEADER_BYTES",
+     "<1024..1048576>",
+     "Largest HTTP header section (names and values); larger ones get 431",
+     true, 1024, 1048576,
+     [](config& c, const std::string&, int64_t v) {
+       c.http_max_header_bytes = static_cast<uint32_t>(v);
+     },
+     [](const config& c) { return std::to_string(c.http_max_header_bytes); }},
+    {"http-max-body-bytes", "ACTORSHOP_HTTP_MAX_BODY_BYTES",
+     "<1024..16777216>", "Largest HTTP request body; larger ones get 413",
+     true, 1024, 16777216,
+     [](config& c, const std::string&, int64_t v) {
+       c.http_max_body_bytes = static_cast<uint32_t>(v);
+     },
+     [](const config& c) { return std::to_string(c.http_max_body_bytes); }},
     {"idempotency-retention-hours", "ACTORSHOP_IDEMPOTENCY_RETENTION_HOURS",
      "<1..8760>", "Hours an Idempotency-Key is remembered", true, 1, 8760,
      [](config& c, const std::string&, int64_t v) {
@@ -391,6 +413,12 @@ config::config() {
     .add(request_timeout_ms, "request-timeout-ms",
          "how long an HTTP request waits for a service, in ms "
          "(ACTORSHOP_REQUEST_TIMEOUT_MS)")
+    .add(http_max_target_bytes, "http-max-target-bytes",
+         "longest HTTP request target (ACTORSHOP_HTTP_MAX_TARGET_BYTES)")
+    .add(http_max_header_bytes, "http-max-header-bytes",
+         "largest HTTP header section (ACTORSHOP_HTTP_MAX_HEADER_BYTES)")
+    .add(http_max_body_bytes, "http-max-body-bytes",
+         "largest HTTP request body (ACTORSHOP_HTTP_MAX_BODY_BYTES)")
     .add(idempotency_retention_hours, "idempotency-retention-hours",
          "hours an Idempotency-Key is remembered "
          "(ACTORSHOP_IDEMPOTENCY_RETENTION_HOURS)")

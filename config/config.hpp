@@ -33,6 +33,13 @@ public:
   /// How long an HTTP request waits for a service, in milliseconds
   /// (ACTORSHOP_REQUEST_TIMEOUT_MS, --request-timeout-ms).
   uint32_t request_timeout_ms = 5000;
+  /// HTTP request limits, checked as the bytes arrive: a longer request
+  /// target gets 414 (ACTORSHOP_HTTP_MAX_TARGET_BYTES), a larger header
+  /// section 431 (ACTORSHOP_HTTP_MAX_HEADER_BYTES), a larger body 413
+  /// (ACTORSHOP_HTTP_MAX_BODY_BYTES).
+  uint32_t http_max_target_bytes = 8 * 1024;
+  uint32_t http_max_header_bytes = 16 * 1024;
+  uint32_t http_max_body_bytes = 64 * 1024;
   /// How long an Idempotency-Key is remembered, in hours
   /// (ACTORSHOP_IDEMPOTENCY_RETENTION_HOURS, --idempotency-retention-hours).
   uint32_t idempotency_retention_hours = 24;

@@ -19,6 +19,12 @@ api_error make(uint16_t status, const char* code, std::string message) {
   return api_error{status, code, std::move(message)};
 }
 
+/// A 5xx: the fixed text goes to the client, the explanation to the log.
+api_error make_5xx(uint16_t status, const char* code, const char* message,
+                   std::string detail) {
+  return api_error{status, code, message, std::move(detail)};
+}
+
 /// The first string in an error's context: services put a human-readable
 /// explanation there (e.g. for invalid_argument).
 std::string context_text(const caf::error& err) {
@@ -54,11 +60,11 @@ api_error from_shop_error(errc code, const caf::error& err) {
                   with_default("the resulting amount would exceed the "
                                "maximum of 10000000000000"));
     case errc::service_unavailable:
-      return make(503, "service_unavailable",
-                  with_default("the service is unavailable, retry later"));
+      return make_5xx(503, "service_unavailable",
+                      "the service is unavailable, retry later", text);
     case errc::storage_failure:
-      return make(503, "storage_failure",
-                  with_default("storage failed, retry later"));
+      return make_5xx(503, "storage_failure", "storage failed, retry later",
+                      text);
     case errc::idempotency_key_reused:
       return make(422, "idempotency_key_reused",
                   with_default("this Idempotency-Key was used for a different "
@@ -66,14 +72,13 @@ api_error from_shop_error(errc code, const caf::error& err) {
     case errc::out_of_order:
       // Only services exchange events; a client should never see this. It
       // means "try again" like any other transient failure.
-      return make(503, "service_unavailable",
-                  with_default("the service is catching up, retry later"));
+      return make_5xx(503, "service_unavailable",
+                      "the service is catching up, retry later", text);
     case errc::none:
       break;
   }
-  return make(500, "internal_error",
-              fmt::format("unexpected service error code {}",
-                          static_cast<int>(code)));
+  return internal_error(
+    fmt::format("unexpected service error code {}", static_cast<int>(code)));
 }
 
 } // namespace
@@ -99,6 +104,33 @@ api_error invalid_header(const std::string& name, const std::string& why) {
   return make(400, "invalid_header", fmt::format("header '{}' {}", name, why));
 }
 
+api_error invalid_request(const std::string& why) {
+  return make(400, "invalid_request", fmt::format("bad request: {}", why));
+}
+
+api_error uri_too_long(size_t limit) {
+  return make(414, "uri_too_long",
+              fmt::format("the request target exceeds {} bytes", limit));
+}
+
+api_error expectation_failed() {
+  return make(417, "expectation_failed",
+              "the only expectation served is Expect: 100-continue");
+}
+
+api_error headers_too_large(const std::string& why) {
+  return make(431, "headers_too_large", why);
+}
+
+api_error version_not_supported() {
+  return make(505, "http_version_not_supported",
+              "only HTTP/1.0 and HTTP/1.1 are served");
+}
+
+api_error internal_error(std::string detail) {
+  return make_5xx(500, "internal_error", "internal error", std::move(detail));
+}
+
 api_error path_not_found(const std::string& path) {
   return make(404, "not_found", fmt::format("no endpoint at '{}'", path));
 }
@@ -120,7 +152,7 @@ api_error shutting_down() {
 
 api_error from_service_error(const caf::error& err) {
   if (!err)
-    return make(500, "internal_error", "empty error from a service");
+    return internal_error("empty error from a service");
   if (err.category() == caf::atom("shop"))
     return from_shop_error(static_cast<errc>(err.code()), err);
   if (err == caf::sec::request_timeout)
@@ -129,8 +161,75 @@ api_error from_service_error(const caf::error& err) {
   if (err == caf::sec::request_receiver_down)
     return make(503, "service_unavailable",
                 "the service is restarting, retry later");
-  return make(500, "internal_error",
-              fmt::format("unexpected error: {}", caf::to_string(err)));
+  return internal_error(
+    fmt::format("unexpected error: {}", caf::to_string(err)));
+}
+
+const std::vector<error_kind>& error_kinds() {
+  static const std::vector<error_kind> result{
+    {400, "invalid_json"},
+    {400, "missing_field"},
+    {400, "invalid_field"},
+    {400, "invalid_amount"},
+    {400, "invalid_header"},
+    {400, "invalid_argument"},
+    {400, "invalid_request"},
+    {404, "not_found"},
+    {404, "user_not_found"},
+    {404, "account_not_found"},
+    {404, "item_not_found"},
+    {404, "order_not_found"},
+    {405, "method_not_allowed"},
+    {409, "email_taken"},
+    {413, "body_too_large"},
+    {414, "uri_too_long"},
+    {417, "expectation_failed"},
+    {422, "amount_too_large"},
+    {422, "idempotency_key_reused"},
+    {431, "headers_too_large"},
+    {500, "internal_error"},
+    {503, "service_unavailable"},
+    {503, "storage_failure"},
+    {505, "http_version_not_supported"},
+  };
+  return result;
+}
+
+const char* reason_phrase(uint16_t status) noexcept {
+  switch (status) {
+    case 100:
+      return "Continue";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 400:
+      return "Bad Request";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "Content Too Large";
+    case 414:
+      return "URI Too Long";
+    case 417:
+      return "Expectation Failed";
+    case 422:
+      return "Unprocessable Content";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 503:
+      return "Service Unavailable";
+    case 505:
+      return "HTTP Version Not Supported";
+    default:
+      return status < 500 ? "Client Error" : "Server Error";
+  }
 }
 
 std::string to_json(const api_error& err) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <caf/fwd.hpp>
 
@@ -17,9 +18,27 @@ struct api_error {
   uint16_t status = 500;
   /// Stable snake_case code clients can switch on, e.g. "invalid_field".
   std::string code;
-  /// Human-readable: what went wrong and with which field.
+  /// Human-readable: what went wrong and with which field. Never internal
+  /// text (SQL, SQLSTATE, host:port, exception messages): for a 5xx it is
+  /// the fixed text of its code.
   std::string message;
+  /// What the server log says about a 5xx (the service's own explanation);
+  /// never sent to the client.
+  std::string detail = {};
 };
+
+/// One error code the API can answer with: the rows of docs/api.md's error
+/// table, which a unit test keeps equal to this list.
+struct error_kind {
+  uint16_t status;
+  const char* code;
+};
+
+/// Every error code the server can send, in the order of docs/api.md.
+const std::vector<error_kind>& error_kinds();
+
+/// The reason phrase of a status line ("Not Found").
+const char* reason_phrase(uint16_t status) noexcept;
 
 /// 400 invalid_json: the body is not a JSON document or not an object.
 api_error invalid_json(std::string message);
@@ -36,6 +55,25 @@ api_error invalid_amount(const std::string& field, const std::string& why);
 
 /// 400 invalid_header: a request header has the wrong format.
 api_error invalid_header(const std::string& name, const std::string& why);
+
+/// 400 invalid_request: the HTTP message itself breaks RFC 9112 (malformed,
+/// conflicting framing headers, a missing or repeated Host).
+api_error invalid_request(const std::string& why);
+
+/// 414 uri_too_long: the request target exceeds `limit` bytes.
+api_error uri_too_long(size_t limit);
+
+/// 417 expectation_failed: an Expect other than 100-continue.
+api_error expectation_failed();
+
+/// 431 headers_too_large: the header section is over a limit (`why`).
+api_error headers_too_large(const std::string& why);
+
+/// 505 http_version_not_supported: not HTTP/1.x.
+api_error version_not_supported();
+
+/// 500 internal_error: a bug on our side; `detail` goes to the log only.
+api_error internal_error(std::string detail);
 
 /// 404 not_found: no route for the path.
 api_error path_not_found(const std::string& path);

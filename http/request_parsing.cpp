@@ -510,7 +510,9 @@ parsed<query_params> parse_query(std::string_view raw) {
       eq == std::string_view::npos ? std::string_view{} : part.substr(eq + 1));
     if (!key || !value)
       return invalid_field("query string", "has a malformed %-escape");
-    result.emplace(std::move(*key), std::move(*value)); // first one wins
+    // Which of two values was meant is anyone's guess: refuse both.
+    if (!result.emplace(*key, std::move(*value)).second)
+      return invalid_field(*key, "is given more than once");
   }
   return result;
 }

@@ -115,7 +115,8 @@ parse_idempotency_key(const std::vector<std::string_view>& values);
 // -- query strings ------------------------------------------------------------
 
 /// Splits and percent-decodes a raw query string ("a=1&b=x%20y"); '+' means
-/// a space. Fails on a malformed percent escape.
+/// a space. Fails on a malformed percent escape and on a parameter given
+/// twice (invalid_field naming it).
 parsed<query_params> parse_query(std::string_view raw);
 
 /// The required positive id parameter `name` (userId, orderId).

@@ -33,7 +33,9 @@
 #include "actors/log.hpp"
 #include "actors/metrics.hpp"
 #include "actors/messages.hpp"
+#include "http/date.hpp"
 #include "http/errors.hpp"
+#include "http/guarded_socket.hpp"
 #include "http/metrics_text.hpp"
 #include "http/request_parsing.hpp"
 #include "http/responses.hpp"
@@ -60,6 +62,8 @@ struct server_state {
   std::atomic<size_t> exchanges{0};
   /// Set on SIGINT/SIGTERM: new requests get 503 from then on.
   std::atomic<bool> stopping{false};
+  /// Where requests are dispatched, after RESTinio's handler returned.
+  asio::io_context* ioctx = nullptr;
   /// The live event streams (GET /events); each removes itself when it
   /// ends, and a stop ends them all.
   std::mutex streams_mtx{};
@@ -108,31 +112,6 @@ std::vector<std::unique_ptr<route_metrics>>& all_route_metrics();
 
 /// Index of the catch-all entry of all_route_metrics().
 size_t unmatched_route();
-
-const char* reason_phrase(uint16_t status) noexcept {
-  switch (status) {
-    case 200:
-      return "OK";
-    case 201:
-      return "Created";
-    case 400:
-      return "Bad Request";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 409:
-      return "Conflict";
-    case 413:
-      return "Payload Too Large";
-    case 422:
-      return "Unprocessable Entity";
-    case 503:
-      return "Service Unavailable";
-    default:
-      return status < 500 ? "Client Error" : "Internal Server Error";
-  }
-}
 
 // -- one request in flight ----------------------------------------------------
 
@@ -214,6 +193,16 @@ public:
     route_ = route;
   }
 
+  /// Answers a HEAD request: replies carry the headers of the GET answer
+  /// but no body.
+  void head_only() noexcept {
+    head_ = true;
+  }
+
+  bool is_head() const noexcept {
+    return head_;
+  }
+
   /// Sends the response. Safe from any thread, though not from two at once
   /// (an exchange belongs to one actor at a time); later calls are ignored.
   void reply(uint16_t status, std::string json_body,
@@ -232,12 +221,17 @@ public:
              {"request", request_id_}});
     });
     auto* st = &st_;
-    auto resp = req->create_response(
+    // The length is set by hand so that a HEAD answer announces the body
+    // its GET would carry without sending it (RFC 9110 9.3.2).
+    auto resp = req->create_response<restinio::user_controlled_output_t>(
       restinio::http_status_line_t{restinio::http_status_code_t{status},
                                    reason_phrase(status)});
-    resp.append_header(restinio::http_field::content_type, content_type)
+    resp.append_header(restinio::http_field::date, current_http_date())
+      .append_header(restinio::http_field::content_type, content_type)
       .append_header("X-Request-Id", request_id_)
-      .set_body(std::move(json_body));
+      .set_content_length(json_body.size());
+    if (!head_)
+      resp.set_body(std::move(json_body));
     if (allow != nullptr)
       resp.append_header(restinio::http_field::allow, allow);
     if (st_.stopping)
@@ -251,7 +245,8 @@ public:
   void fail(const api_error& err, const char* allow = nullptr) {
     if (err.status >= 500)
       log::warning(component, "answering {} {}: {} (request {})", err.status,
-                   err.code, err.message, request_id_);
+                   err.code, err.detail.empty() ? err.message : err.detail,
+                   request_id_);
     reply(err.status, to_json(err), allow);
   }
 
@@ -277,6 +272,7 @@ private:
   std::chrono::steady_clock::time_point started_;
   size_t route_;
   std::string request_id_;
+  bool head_ = false;
 };
 
 using exchange_ptr = std::shared_ptr<exchange>;
@@ -405,10 +401,13 @@ void get_events(const exchange_ptr& x) {
   if (!st.svc.feed)
     return x->fail(api_error{503, "service_unavailable",
                              "this node has no event feed"});
+  if (x->is_head())
+    return x->reply(200, "", nullptr, "text/event-stream");
   auto req = x->take_for_stream();
   auto resp = std::make_shared<stream_response>(
     req->create_response<restinio::chunked_output_t>());
-  resp->append_header(restinio::http_field::content_type, "text/event-stream")
+  resp->append_header(restinio::http_field::date, current_http_date())
+    .append_header(restinio::http_field::content_type, "text/event-stream")
     .append_header(restinio::http_field::cache_control, "no-cache")
     .append_header("X-Request-Id", x->request_id())
     .append_chunk(": the events of this node, as they commit\n\n")
@@ -602,6 +601,16 @@ const std::vector<route>& routes() {
 
 } // namespace
 
+wire_limits& server_wire_limits() {
+  static wire_limits limits;
+  return limits;
+}
+
+std::function<void(uint16_t)>& on_wire_refusal() {
+  static std::function<void(uint16_t)> callback;
+  return callback;
+}
+
 std::vector<std::pair<std::string, std::string>> route_list() {
   std::vector<std::pair<std::string, std::string>> result;
   for (auto& r : routes())
@@ -626,11 +635,32 @@ size_t unmatched_route() {
   return routes().size();
 }
 
+/// The path of a request target: origin-form ("/x?q") as it is, and
+/// absolute-form ("http://host/x?q", RFC 9112 3.2.2) without its scheme and
+/// authority.
+std::string_view target_path(std::string_view target) noexcept {
+  auto scheme_end = target.find("://");
+  if (!target.empty() && target.front() != '/'
+      && scheme_end != std::string_view::npos) {
+    auto slash = target.find('/', scheme_end + 3);
+    target = slash == std::string_view::npos ? std::string_view{"/"}
+                                             : target.substr(slash);
+  }
+  return target.substr(0, std::min(target.find('?'), target.find('#')));
+}
+
 /// Finds the handler for the request, or answers 404/405/413/503 itself.
+/// HEAD runs the GET handler and drops the body.
 void dispatch(const exchange_ptr& x, const restinio::request_t& req) {
   auto& st = x->state();
-  auto raw_path = req.header().path();
-  std::string_view path{raw_path.data(), raw_path.size()};
+  auto target = req.header().request_target();
+  auto path = target_path({target.data(), target.size()});
+  auto method = req.header().method();
+  bool head = method == restinio::http_method_head();
+  if (head) {
+    x->head_only();
+    method = restinio::http_method_get();
+  }
   if (st.stopping)
     return x->fail(shutting_down());
   if (req.body().size() > st.opts.max_body_bytes)
@@ -642,11 +672,13 @@ void dispatch(const exchange_ptr& x, const restinio::request_t& req) {
     if (r.path != path)
       continue;
     x->matched(i);
-    if (r.method == req.header().method())
+    if (r.method == method)
       return r.handler(x);
     if (!allow.empty())
       allow += ", ";
     allow += r.method.c_str();
+    if (r.method == restinio::http_method_get())
+      allow += ", HEAD";
   }
   if (allow.empty())
     return x->fail(path_not_found(std::string{path}));
@@ -654,21 +686,33 @@ void dispatch(const exchange_ptr& x, const restinio::request_t& req) {
           allow.c_str());
 }
 
-restinio::request_handling_status_t handle(server_state& st,
-                                           restinio::request_handle_t req) {
-  ++st.unanswered;
+/// Runs on the io_context after RESTinio's handler returned: an answer
+/// written from inside that handler makes RESTinio 0.6 start reading the
+/// next pipelined request twice, which loses requests (issue #10).
+void run_exchange(server_state& st, restinio::request_handle_t req) {
   auto x = std::make_shared<exchange>(st, req);
   try {
     dispatch(x, *req);
   } catch (const std::exception& e) {
-    x->fail(api_error{500, "internal_error", e.what()});
+    x->fail(internal_error(e.what()));
   }
+}
+
+restinio::request_handling_status_t handle(server_state& st,
+                                           restinio::request_handle_t req) {
+  ++st.unanswered;
+  asio::post(*st.ioctx, [&st, req = std::move(req)]() mutable {
+    run_exchange(st, std::move(req));
+  });
   return restinio::request_accepted();
 }
 
 // -- lifecycle ----------------------------------------------------------------
 
-using traits = restinio::default_traits_t;
+/// RESTinio's defaults, with every connection's bytes behind a wire_guard.
+struct traits : restinio::default_traits_t {
+  using stream_socket_t = guarded_socket<asio::ip::tcp::socket>;
+};
 
 /// Once a stop is requested: polls until every request in flight is answered
 /// (or the deadline passes), then stops the io_context. Polling keeps this
@@ -698,16 +742,31 @@ void run_server(caf::actor_system& sys, const services& svc,
   // the io_context, which outlives the server and the signal set.
   server_state st{sys, svc, opts};
   asio::io_context ioctx;
-  // Bodies up to the hard cap are read and answered 413 by dispatch();
-  // beyond it RESTinio drops the connection without reading further, which
-  // bounds the memory a single client can make us hold.
-  auto hard_cap = std::max<uint64_t>(opts.max_body_bytes * 16, 1024 * 1024);
+  st.ioctx = &ioctx;
+  // The wire guard refuses (413, 414, 431) before these limits are reached;
+  // RESTinio's own are a backstop at twice the size.
+  auto& limits = server_wire_limits();
+  limits.max_target_bytes = opts.max_target_bytes;
+  limits.max_header_bytes = opts.max_header_bytes;
+  limits.max_header_fields = opts.max_header_fields;
+  limits.max_body_bytes = opts.max_body_bytes;
+  on_wire_refusal() = [](uint16_t status) {
+    all_route_metrics()[unmatched_route()]->record(status, 0.0);
+  };
   auto settings
     = restinio::server_settings_t<traits>{}
         .address(opts.host)
         .port(opts.port)
+        // One request at a time per connection: pipelined requests wait in
+        // the buffer and are answered in order; the wire guard relies on it.
+        .max_pipelined_requests(1)
         .incoming_http_msg_limits(
-          restinio::incoming_http_msg_limits_t{}.max_body_size(hard_cap))
+          restinio::incoming_http_msg_limits_t{}
+            .max_url_size(2 * opts.max_target_bytes)
+            .max_field_name_size(2 * opts.max_header_bytes)
+            .max_field_value_size(2 * opts.max_header_bytes)
+            .max_field_count(2 * opts.max_header_fields)
+            .max_body_size(2 * opts.max_body_bytes))
         .handle_request_timeout(opts.request_timeout + std::chrono::seconds(5))
         .request_handler([&st](restinio::request_handle_t req) {
           return handle(st, std::move(req));

@@ -27,6 +27,12 @@ struct server_options {
   std::chrono::milliseconds request_timeout{5000};
   /// Larger bodies get 413.
   size_t max_body_bytes = 64 * 1024;
+  /// A longer request target gets 414.
+  size_t max_target_bytes = 8 * 1024;
+  /// A larger header section (names and values) gets 431.
+  size_t max_header_bytes = 16 * 1024;
+  /// More header fields get 431.
+  size_t max_header_fields = 100;
 };
 
 /// Every endpoint as (method, path), in the order of the route table: the

@@ -101,7 +101,7 @@ BOOST_AUTO_TEST_CASE(failed_commit_restarts_service_without_losing_data) {
   store->fail_next_commits(1);
   auto failed = ask<account>(svc.billing, deposit{id, units(20)});
   BOOST_REQUIRE(!failed);
-  BOOST_TEST(is(failed.error(), errc::service_unavailable));
+  BOOST_TEST(is(failed.error(), errc::storage_failure));
   // While the worker is down the supervisor answers at once.
   settle();
   // The restarted worker reloaded the committed balance: 50, not 70.
