@@ -29,6 +29,8 @@ namespace {
 struct probe_result {
   std::string what;
   int status = 0;
+  std::string error; // the "error" code of a JSON error body
+  std::string body;
   milliseconds latency{0};
 };
 
@@ -39,7 +41,12 @@ probe_result timed(http_client& client, const std::string& what,
   r.what = what;
   auto t0 = steady_clock::now();
   try {
-    r.status = send().status;
+    auto resp = send();
+    r.status = resp.status;
+    r.body = resp.body;
+    auto body = json::parse(resp.body, nullptr, false);
+    if (body.is_object() && body.contains("error"))
+      r.error = body["error"].get<std::string>();
   } catch (const http_error&) {
     r.status = 0;
   }
@@ -135,6 +142,25 @@ BOOST_AUTO_TEST_CASE(requests_fail_fast_while_postgres_is_down_and_recover) {
   }
   BOOST_TEST(not_503 == 0u, not_503 << " of " << writes.size()
                                     << " writes did not answer 503");
+  // A 503 says what kind of failure it is (storage_failure when a commit or
+  // read failed under the request, service_unavailable while the service
+  // restarts) and nothing of the failure's internals.
+  size_t storage_failures = 0;
+  for (auto* xs : {&writes, &reads})
+    for (auto& r : *xs) {
+      if (r.status != 503)
+        continue;
+      BOOST_TEST((r.error == "storage_failure"
+                  || r.error == "service_unavailable"),
+                 r.what << ": " << r.body);
+      storage_failures += r.error == "storage_failure" ? 1 : 0;
+      for (auto leak : {"SQL", "BEGIN", "[in:", "host=", "port",
+                        "connection", pg.conninfo().c_str()})
+        BOOST_TEST(r.body.find(leak) == std::string::npos,
+                   r.what << " leaks '" << leak << "': " << r.body);
+    }
+  BOOST_TEST(storage_failures > 0u,
+             "no request was told storage_failure during the outage");
   BOOST_TEST(slow == 0u, slow << " requests took 2 s or more; worst "
                               << worst.count() << " ms");
   BOOST_TEST(!proc->exited(), "actorshop died during the outage; log:\n"
