@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include <caf/make_message.hpp>
 #include <caf/error.hpp>
 #include <caf/scheduled_actor.hpp>
 #include <caf/expected.hpp>

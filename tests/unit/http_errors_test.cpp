@@ -1,6 +1,12 @@
 #include <boost/test/unit_test.hpp>
 
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <caf/error.hpp>
 #include <caf/sec.hpp>
@@ -102,6 +108,86 @@ BOOST_AUTO_TEST_CASE(error_bodies_are_json_objects) {
   BOOST_TEST(
     body
     == R"({"error":"invalid_field","message":"field 'name' has a \"quote\"\n"})");
+}
+
+BOOST_AUTO_TEST_CASE(server_errors_never_carry_the_services_text) {
+  // Whatever a service or storage put in the error (SQL, a host, an
+  // exception message), a 5xx body says only what kind of failure it was;
+  // the text stays for the log.
+  std::string internal = "ERROR: relation \"x\" [in: BEGIN] host=db:5432";
+  for (auto code : {errc::service_unavailable, errc::storage_failure,
+                    errc::out_of_order}) {
+    auto err = from_service_error(caf::make_error(code, internal));
+    BOOST_TEST(err.status == 503);
+    BOOST_TEST(err.message.find("BEGIN") == std::string::npos, err.message);
+    BOOST_TEST(err.detail == internal);
+  }
+  auto bug = from_service_error(caf::make_error(caf::sec::unexpected_message));
+  BOOST_TEST(bug.message == "internal error");
+  BOOST_TEST(!bug.detail.empty());
+  auto thrown = shop::http::internal_error("std::bad_alloc at 0x1234");
+  BOOST_TEST(shop::http::to_json(thrown).find("0x1234") == std::string::npos);
+}
+
+/// Every (status, code) the server can send, from the factories and the
+/// mapping of every service error.
+std::set<std::pair<int, std::string>> produced_codes() {
+  using namespace shop::http;
+  std::vector<api_error> all{
+    invalid_json("x"), missing_field("f"), invalid_field("f", "x"),
+    invalid_amount("f", "x"), invalid_header("h", "x"), invalid_request("x"),
+    uri_too_long(1), expectation_failed(), headers_too_large("x"),
+    version_not_supported(), internal_error("x"), path_not_found("/"),
+    method_not_allowed("PUT", "/"), body_too_large(1), shutting_down(),
+    from_service_error(caf::make_error(caf::sec::request_timeout)),
+    from_service_error(caf::make_error(caf::sec::request_receiver_down)),
+    from_service_error(caf::make_error(caf::sec::unexpected_message))};
+  for (int code = 0; code <= static_cast<int>(errc::out_of_order); ++code)
+    all.push_back(mapped(static_cast<errc>(code)));
+  std::set<std::pair<int, std::string>> result;
+  for (auto& e : all)
+    result.emplace(e.status, e.code);
+  return result;
+}
+
+BOOST_AUTO_TEST_CASE(the_error_table_lists_every_code_the_server_sends) {
+  std::set<std::pair<int, std::string>> table;
+  for (auto& k : shop::http::error_kinds())
+    table.emplace(k.status, k.code);
+  for (auto& p : produced_codes())
+    BOOST_TEST(table.count(p) == 1u,
+               p.first << " " << p.second << " is missing in error_kinds()");
+  for (auto& p : table)
+    BOOST_TEST(produced_codes().count(p) == 1u,
+               p.first << " " << p.second << " is never sent");
+}
+
+BOOST_AUTO_TEST_CASE(docs_api_md_lists_exactly_the_error_table) {
+  std::ifstream in{std::string{ACTORSHOP_TEST_SOURCE_DIR} + "/docs/api.md"};
+  BOOST_TEST_REQUIRE(in.good());
+  std::stringstream text;
+  text << in.rdbuf();
+  // Rows of the table under "## Errors": | 400 | `invalid_json` | ... |
+  auto doc = text.str();
+  auto start = doc.find("\n## Errors");
+  BOOST_TEST_REQUIRE(start != std::string::npos);
+  auto end = doc.find("\n## ", start + 1);
+  auto section = doc.substr(start, end - start);
+  std::regex row{R"(\n\|\s*([0-9]{3})\s*\|\s*`([a-z_]+)`\s*\|)"};
+  std::set<std::pair<int, std::string>> documented;
+  for (std::sregex_iterator i{section.begin(), section.end(), row}, last;
+       i != last; ++i)
+    documented.emplace(std::stoi((*i)[1].str()), (*i)[2].str());
+  std::set<std::pair<int, std::string>> table;
+  for (auto& k : shop::http::error_kinds())
+    table.emplace(k.status, k.code);
+  for (auto& p : table)
+    BOOST_TEST(documented.count(p) == 1u,
+               p.first << " " << p.second << " is not in docs/api.md");
+  for (auto& p : documented)
+    BOOST_TEST(table.count(p) == 1u,
+               p.first << " " << p.second
+                       << " is in docs/api.md but not in error_kinds()");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,179 @@
+// The wire guard on bytes alone: what it lets through, what it owes the
+// client, and that a message split anywhere gets the same verdict.
+
+#include <boost/test/unit_test.hpp>
+
+#include <string>
+#include <vector>
+
+#include "http/wire_guard.hpp"
+
+using shop::http::wire_guard;
+using shop::http::wire_limits;
+
+namespace {
+
+/// What the guard made of a byte stream fed in pieces of `step` bytes.
+struct verdict {
+  std::string passed;   // the bytes RESTinio would see
+  std::string output;   // everything the guard wrote, in order
+  uint16_t status = 0;  // the refusal's status, 0 for none
+};
+
+verdict feed(const std::string& bytes, size_t step,
+             const wire_limits& limits = {}) {
+  wire_guard g{limits};
+  verdict v;
+  for (size_t at = 0; at < bytes.size(); at += step) {
+    // RESTinio reads again only after consuming what it got: the guard's
+    // output goes out before each read.
+    v.output += g.take_output();
+    auto piece = bytes.substr(at, step);
+    v.passed += piece.substr(0, g.scan(piece.data(), piece.size()));
+  }
+  v.output += g.take_output();
+  v.status = g.refusal_status();
+  return v;
+}
+
+const std::string get_health = "GET /health HTTP/1.1\r\nHost: a\r\n\r\n";
+
+std::string post(const std::string& body, const std::string& extra = "") {
+  return "POST /deposit HTTP/1.1\r\nHost: a\r\n" + extra + "Content-Length: "
+         + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+/// Whether RESTinio saw every byte of `good` and never all of the refused
+/// message after it: a refused message that began in an earlier read was
+/// partly passed on already, and is cut off from then on.
+bool passed_up_to(const std::string& passed, const std::string& all,
+                  const std::string& good, size_t refused_size) {
+  return all.compare(0, passed.size(), passed) == 0
+         && passed.size() >= good.size()
+         && passed.size() < good.size() + refused_size;
+}
+
+/// Feeds in every piece size from 1 byte to all at once; the verdict must
+/// not depend on how the bytes were split. `passed` is what RESTinio must
+/// see of `bytes` in full.
+void check_all_splits(const std::string& bytes, const std::string& passed,
+                      uint16_t status) {
+  for (size_t step = 1; step <= bytes.size(); ++step) {
+    BOOST_TEST_CONTEXT("pieces of " << step << " bytes") {
+      auto v = feed(bytes, step);
+      if (status == 0)
+        BOOST_TEST(v.passed == passed);
+      else
+        BOOST_TEST(passed_up_to(v.passed, bytes, passed,
+                                bytes.size() - passed.size()),
+                   v.passed.size() << " bytes passed");
+      BOOST_TEST(v.status == status);
+      if (status != 0)
+        BOOST_TEST(v.output.rfind("HTTP/1.1 " + std::to_string(status), 0)
+                   != std::string::npos);
+    }
+  }
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(http_wire_guard)
+
+BOOST_AUTO_TEST_CASE(good_requests_pass_untouched) {
+  auto bytes = get_health + post("{\"a\":1}") + get_health;
+  check_all_splits(bytes, bytes, 0);
+  auto v = feed(bytes, bytes.size());
+  BOOST_TEST(v.output.empty());
+}
+
+BOOST_AUTO_TEST_CASE(requests_before_a_refused_one_pass) {
+  auto bad = "GET /health HTTP/1.1\r\n\r\n"; // no Host
+  check_all_splits(get_health + post("{}") + bad + get_health,
+                   get_health + post("{}"), 400);
+}
+
+BOOST_AUTO_TEST_CASE(each_refusal_gets_its_status) {
+  struct example {
+    std::string bytes;
+    uint16_t status;
+  };
+  std::vector<example> examples{
+    {"GET /" + std::string(9000, 'a') + " HTTP/1.1\r\nHost: a\r\n\r\n", 414},
+    {"GET / HTTP/1.1\r\nHost: a\r\nX: " + std::string(17000, 'b') + "\r\n\r\n",
+     431},
+    {"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400},
+    {"GET / HTTP/1.1\r\nhOsT: a\r\nHOST: b\r\n\r\n", 400},
+    {"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n"
+     "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+     400},
+    {"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 999999\r\n\r\n", 413},
+    {"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+     "10001\r\n" + std::string(0x10001, 'x') + "\r\n0\r\n\r\n",
+     413},
+    {post("{}", "Expect: 200-ok\r\n"), 417},
+    {"GET / HTTP/3.0\r\nHost: a\r\n\r\n", 505},
+    {"\x16\x03\x01\x00\x05hello", 400},
+  };
+  std::string many = "GET / HTTP/1.1\r\nHost: a\r\n";
+  for (int i = 0; i < 101; ++i)
+    many += "X" + std::to_string(i) + ": 1\r\n";
+  examples.push_back({many + "\r\n", 431});
+  for (auto& e : examples) {
+    BOOST_TEST_CONTEXT(e.bytes.substr(0, 60)) {
+      for (size_t step : {size_t{1}, size_t{7}, size_t{4096}, e.bytes.size()}) {
+        auto all = get_health + e.bytes + get_health;
+        auto v = feed(all, step);
+        BOOST_TEST(passed_up_to(v.passed, all, get_health, e.bytes.size()),
+                   v.passed.size() << " bytes passed");
+        BOOST_TEST(v.status == e.status);
+        BOOST_TEST(v.output.find("Connection: close\r\n") != std::string::npos);
+        BOOST_TEST(v.output.find("{\"error\":") != std::string::npos);
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(http_1_0_needs_no_host) {
+  std::string bytes = "GET /health HTTP/1.0\r\n\r\n";
+  check_all_splits(bytes, bytes, 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_refusal_of_a_head_request_has_no_body) {
+  auto v = feed("HEAD /" + std::string(9000, 'a') + " HTTP/1.1\r\nHost: a\r\n\r\n",
+                512);
+  BOOST_TEST(v.status == 414);
+  BOOST_TEST(v.output.substr(v.output.size() - 4) == "\r\n\r\n");
+}
+
+BOOST_AUTO_TEST_CASE(continue_is_owed_until_the_body_starts) {
+  wire_guard g{wire_limits{}};
+  auto head = "POST /deposit HTTP/1.1\r\nHost: a\r\nExpect: 100-Continue\r\n"
+              "Content-Length: 2\r\n\r\n";
+  std::string h = head;
+  BOOST_TEST(g.scan(h.data(), h.size()) == h.size());
+  BOOST_TEST(g.take_output() == "HTTP/1.1 100 Continue\r\n\r\n");
+  BOOST_TEST(g.take_output().empty()); // once
+  BOOST_TEST(g.scan("{}", 2) == 2u);
+  // The body already on its way: nothing owed.
+  auto with_body = h + "{}";
+  wire_guard g2{wire_limits{}};
+  BOOST_TEST(g2.scan(with_body.data(), with_body.size()) == with_body.size());
+  BOOST_TEST(g2.take_output().empty());
+  // No body, nothing to continue.
+  wire_guard g3{wire_limits{}};
+  std::string empty = "POST /x HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\n"
+                      "Content-Length: 0\r\n\r\n";
+  BOOST_TEST(g3.scan(empty.data(), empty.size()) == empty.size());
+  BOOST_TEST(g3.take_output().empty());
+}
+
+BOOST_AUTO_TEST_CASE(the_limits_are_the_configured_ones) {
+  wire_limits small;
+  small.max_target_bytes = 10;
+  auto v = feed("GET /0123456789 HTTP/1.1\r\nHost: a\r\n\r\n", 3, small);
+  BOOST_TEST(v.status == 414);
+  v = feed("GET /012345678 HTTP/1.1\r\nHost: a\r\n\r\n", 3, small);
+  BOOST_TEST(v.status == 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
