@@ -78,6 +78,7 @@ struct bad_request {
 BOOST_FIXTURE_TEST_SUITE(http_errors, error_fixture)
 
 BOOST_AUTO_TEST_CASE(client_mistakes_change_nothing) {
+  http_client direct{"127.0.0.1", port};
   auto before = take();
   BOOST_TEST(before.balance == "75");
   BOOST_TEST(before.messages == 1u);
@@ -216,9 +217,19 @@ BOOST_AUTO_TEST_CASE(client_mistakes_change_nothing) {
      "body_too_large"},
   };
   for (const auto& r : table) {
+    // Through the validating proxy some rows go to the server directly:
+    // Prism 5.12 hangs on a JSON body it cannot parse, fails with its own
+    // 500 on deep nesting, and re-serializes a body (so an oversized one
+    // arrives small).
+    bool unparsable = r.content_type == "application/json"
+                      && (!json::accept(r.body)
+                          || r.body.find(std::string(64, '['))
+                               != std::string::npos
+                          || r.body.size() > 1024);
     BOOST_TEST_CONTEXT(r.method << " " << r.target << " "
                                 << r.body.substr(0, 80)) {
-      auto resp = client.request(r.method, r.target, r.body, r.content_type);
+      auto& to = unparsable ? direct : client;
+      auto resp = to.request(r.method, r.target, r.body, r.content_type);
       check_error(resp, r.status, r.code);
       BOOST_TEST(take() == before);
     }

@@ -367,16 +367,64 @@ inline std::string lower(std::string s) {
   return to_lower(std::move(s));
 }
 
+// -- through a validating proxy ----------------------------------------------
+
+/// The contract run (tests/http/prism/run.sh, ctest http_prism) puts
+/// Stoplight Prism, an OpenAPI validating proxy, between the tests and the
+/// server: the server listens on ACTORSHOP_TEST_UPSTREAM_PORT, the client
+/// talks to ACTORSHOP_TEST_PROXY_PORT. Unset: the client talks to the
+/// server directly on a free port.
+inline uint16_t env_port(const char* name) {
+  const char* value = std::getenv(name);
+  return value != nullptr && *value != '\0'
+           ? static_cast<uint16_t>(std::stoi(value))
+           : uint16_t{0};
+}
+
+inline uint16_t server_port() {
+  auto upstream = env_port("ACTORSHOP_TEST_UPSTREAM_PORT");
+  return upstream != 0 ? upstream : free_port();
+}
+
+inline uint16_t client_port(uint16_t server) {
+  auto proxy = env_port("ACTORSHOP_TEST_PROXY_PORT");
+  return proxy != 0 ? proxy : server;
+}
+
+/// Fails the test on what the proxy found wrong in an exchange (its
+/// `sl-violations` header): any violation of the response, and a violation
+/// of a request the server accepted (2xx), which means that the document
+/// refuses what the server serves. A refused request the document also
+/// refuses is what the error tests are for.
+inline void check_contract(const std::string& request_line,
+                           const http_response& resp) {
+  auto header = resp.header("sl-violations");
+  if (header.empty())
+    return;
+  auto violations = json::parse(header, nullptr, false);
+  BOOST_TEST_REQUIRE(violations.is_array(), "sl-violations: " << header);
+  for (auto& v : violations) {
+    auto where = v.value("location", json::array());
+    auto side = where.empty() ? std::string{} : where[0].get<std::string>();
+    bool accepted = resp.status / 100 == 2;
+    BOOST_TEST((side != "response" && !(side == "request" && accepted)),
+               request_line << " -> " << resp.status
+                            << ": the contract says " << v.dump());
+  }
+}
+
 // -- the fixture --------------------------------------------------------------
 
 /// A running actorshop on a fresh database, and a client for it.
 struct server_fixture {
   test_database db;
-  uint16_t port = free_port();
+  uint16_t port = server_port();
   std::unique_ptr<actorshop_process> proc;
-  http_client client{"127.0.0.1", port};
+  http_client client{"127.0.0.1", client_port(port)};
 
   server_fixture() {
+    if (client.port() != port)
+      client.on_response = check_contract;
     start();
   }
 

@@ -2,7 +2,7 @@
 
 // Reading the YAML contracts in docs/ and checking JSON against the schemas
 // they hold: the subset of JSON Schema the contracts use ($ref into
-// components/schemas, type, required, properties, items, enum, minimum,
+// components/schemas, oneOf, type, required, properties, items, enum, minimum,
 // maximum). A mismatch is reported as a path and a reason.
 
 #include <string>
@@ -71,6 +71,19 @@ private:
              const std::string& path,
              std::vector<std::string>& problems) const {
     schema.reset(resolve(schema));
+    if (auto alternatives = schema["oneOf"]) {
+      size_t matching = 0;
+      for (auto alt : alternatives) {
+        std::vector<std::string> mine;
+        visit(alt, v, path, mine);
+        matching += mine.empty() ? 1 : 0;
+      }
+      if (matching != 1)
+        problems.push_back(path + ": " + v.dump() + " matches "
+                           + std::to_string(matching)
+                           + " of the oneOf alternatives");
+      return;
+    }
     if (auto type = schema["type"]) {
       auto t = type.as<std::string>();
       if (!has_type(t, v)) {

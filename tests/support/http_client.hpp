@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -282,8 +283,15 @@ public:
   http_response raw(const std::string& bytes) {
     auto fd = connect_tcp(host_, port_, timeout_);
     send_all(fd.get(), bytes);
-    return parse_response(recv_all(fd.get()));
+    auto resp = parse_response(recv_all(fd.get()));
+    if (on_response)
+      on_response(bytes.substr(0, bytes.find("\r\n")), resp);
+    return resp;
   }
+
+  /// Called with the request line and the response of every exchange (the
+  /// contract run checks the validating proxy's verdict there).
+  std::function<void(const std::string&, const http_response&)> on_response;
 
   /// Like get(), but nullopt instead of an exception when the server does
   /// not accept connections (yet).
