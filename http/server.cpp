@@ -113,6 +113,13 @@ std::vector<std::unique_ptr<route_metrics>>& all_route_metrics();
 /// Index of the catch-all entry of all_route_metrics().
 size_t unmatched_route();
 
+/// Whether this thread runs RESTinio's request handler right now (set by
+/// handle()).
+bool& inside_restinio_handler() noexcept {
+  thread_local bool inside = false;
+  return inside;
+}
+
 // -- one request in flight ----------------------------------------------------
 
 /// One HTTP request on its way through the system: owns the RESTinio request
@@ -238,7 +245,19 @@ public:
       resp.connection_close();
     // The callback runs once the bytes are written, or with an error when
     // they never will be (connection gone, io_context destroyed).
-    resp.done([st](const restinio::asio_ns::error_code&) { --st->unanswered; });
+    auto written = [st](const restinio::asio_ns::error_code&) {
+      --st->unanswered;
+    };
+    if (!inside_restinio_handler()) {
+      resp.done(std::move(written));
+      return;
+    }
+    // Answered while RESTinio's handler still runs (the front's own
+    // answers): written right after it returned, see handle().
+    asio::post(*st_.ioctx,
+               [resp = std::move(resp), written]() mutable {
+                 resp.done(std::move(written));
+               });
   }
 
   /// Answers with an error body.
@@ -403,6 +422,10 @@ void get_events(const exchange_ptr& x) {
                              "this node has no event feed"});
   if (x->is_head())
     return x->reply(200, "", nullptr, "text/event-stream");
+  if (inside_restinio_handler())
+    // The stream's first bytes go out after RESTinio's handler returned,
+    // like every answer (see handle()).
+    return asio::post(*st.ioctx, [x] { get_events(x); });
   auto req = x->take_for_stream();
   auto resp = std::make_shared<stream_response>(
     req->create_response<restinio::chunked_output_t>());
@@ -686,24 +709,29 @@ void dispatch(const exchange_ptr& x, const restinio::request_t& req) {
           allow.c_str());
 }
 
-/// Runs on the io_context after RESTinio's handler returned: an answer
-/// written from inside that handler makes RESTinio 0.6 start reading the
-/// next pipelined request twice, which loses requests (issue #10).
-void run_exchange(server_state& st, restinio::request_handle_t req) {
+/// RESTinio's request handler. An answer written from inside it makes
+/// RESTinio 0.6 start reading the next pipelined request twice, which lost
+/// the answers of pipelined requests while their effects were applied
+/// (issue #10): answers given while it runs (inside_restinio_handler) are
+/// posted to the io_context and written right after it returned. Requests
+/// for a service leave through an actor, whose answer comes later anyway.
+restinio::request_handling_status_t handle(server_state& st,
+                                           restinio::request_handle_t req) {
+  ++st.unanswered;
+  struct in_handler {
+    in_handler() noexcept {
+      inside_restinio_handler() = true;
+    }
+    ~in_handler() {
+      inside_restinio_handler() = false;
+    }
+  } scope;
   auto x = std::make_shared<exchange>(st, req);
   try {
     dispatch(x, *req);
   } catch (const std::exception& e) {
     x->fail(internal_error(e.what()));
   }
-}
-
-restinio::request_handling_status_t handle(server_state& st,
-                                           restinio::request_handle_t req) {
-  ++st.unanswered;
-  asio::post(*st.ioctx, [&st, req = std::move(req)]() mutable {
-    run_exchange(st, std::move(req));
-  });
   return restinio::request_accepted();
 }
 
