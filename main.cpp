@@ -129,9 +129,9 @@ int main(int argc, char** argv) {
   http_opts.port = cfg.http_port;
   http_opts.threads = cfg.http_threads;
   http_opts.request_timeout = std::chrono::milliseconds{cfg.request_timeout_ms};
-  http_opts.max_target_bytes = cfg.http_max_target_bytes;
-  http_opts.max_header_bytes = cfg.http_max_header_bytes;
-  http_opts.max_body_bytes = cfg.http_max_body_bytes;
+  http_opts.limits.max_target_bytes = cfg.http_max_target_bytes;
+  http_opts.limits.max_header_bytes = cfg.http_max_header_bytes;
+  http_opts.limits.max_body_bytes = cfg.http_max_body_bytes;
   // The actor system outlives the HTTP server: request handles still waiting
   // in mailboxes are answered or dropped before the server's io_context dies.
   opts.place = cfg.place;

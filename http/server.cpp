@@ -62,7 +62,7 @@ struct server_state {
   std::atomic<size_t> exchanges{0};
   /// Set on SIGINT/SIGTERM: new requests get 503 from then on.
   std::atomic<bool> stopping{false};
-  /// Where requests are dispatched, after RESTinio's handler returned.
+  /// Where answers given inside RESTinio's handler are posted (handle()).
   asio::io_context* ioctx = nullptr;
   /// The live event streams (GET /events); each removes itself when it
   /// ends, and a stop ends them all.
@@ -686,8 +686,8 @@ void dispatch(const exchange_ptr& x, const restinio::request_t& req) {
   }
   if (st.stopping)
     return x->fail(shutting_down());
-  if (req.body().size() > st.opts.max_body_bytes)
-    return x->fail(body_too_large(st.opts.max_body_bytes));
+  if (req.body().size() > st.opts.limits.max_body_bytes)
+    return x->fail(body_too_large(st.opts.limits.max_body_bytes));
   std::string allow;
   auto& table = routes();
   for (size_t i = 0; i < table.size(); ++i) {
@@ -773,11 +773,7 @@ void run_server(caf::actor_system& sys, const services& svc,
   st.ioctx = &ioctx;
   // The wire guard refuses (413, 414, 431) before these limits are reached;
   // RESTinio's own are a backstop at twice the size.
-  auto& limits = server_wire_limits();
-  limits.max_target_bytes = opts.max_target_bytes;
-  limits.max_header_bytes = opts.max_header_bytes;
-  limits.max_header_fields = opts.max_header_fields;
-  limits.max_body_bytes = opts.max_body_bytes;
+  const auto& limits = server_wire_limits() = opts.limits;
   on_wire_refusal() = [](uint16_t status) {
     all_route_metrics()[unmatched_route()]->record(status, 0.0);
   };
@@ -790,11 +786,11 @@ void run_server(caf::actor_system& sys, const services& svc,
         .max_pipelined_requests(1)
         .incoming_http_msg_limits(
           restinio::incoming_http_msg_limits_t{}
-            .max_url_size(2 * opts.max_target_bytes)
-            .max_field_name_size(2 * opts.max_header_bytes)
-            .max_field_value_size(2 * opts.max_header_bytes)
-            .max_field_count(2 * opts.max_header_fields)
-            .max_body_size(2 * opts.max_body_bytes))
+            .max_url_size(2 * limits.max_target_bytes)
+            .max_field_name_size(2 * limits.max_header_bytes)
+            .max_field_value_size(2 * limits.max_header_bytes)
+            .max_field_count(2 * limits.max_header_fields)
+            .max_body_size(2 * limits.max_body_bytes))
         .handle_request_timeout(opts.request_timeout + std::chrono::seconds(5))
         .request_handler([&st](restinio::request_handle_t req) {
           return handle(st, std::move(req));

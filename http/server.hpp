@@ -15,6 +15,7 @@
 #include <caf/fwd.hpp>
 
 #include "actors/system.hpp"
+#include "http/wire_guard.hpp"
 
 namespace shop::http {
 
@@ -25,14 +26,8 @@ struct server_options {
   size_t threads = 1;
   /// How long a request waits for a service before it gets 503.
   std::chrono::milliseconds request_timeout{5000};
-  /// Larger bodies get 413.
-  size_t max_body_bytes = 64 * 1024;
-  /// A longer request target gets 414.
-  size_t max_target_bytes = 8 * 1024;
-  /// A larger header section (names and values) gets 431.
-  size_t max_header_bytes = 16 * 1024;
-  /// More header fields get 431.
-  size_t max_header_fields = 100;
+  /// What one request may send: 413, 414, 431 beyond.
+  wire_limits limits;
 };
 
 /// Every endpoint as (method, path), in the order of the route table: the

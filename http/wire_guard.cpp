@@ -18,16 +18,9 @@ namespace {
 /// Header names the guard looks at; longer names are none of them.
 constexpr size_t max_tracked_name = 16;
 
-/// Longest Expect value kept (the only one we grant is "100-continue").
+/// Longest Expect value kept, lower-cased (the only one granted is
+/// "100-continue").
 constexpr size_t max_tracked_expect = 64;
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  return a.size() == b.size()
-         && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-              return std::tolower(static_cast<unsigned char>(x))
-                     == std::tolower(static_cast<unsigned char>(y));
-            });
-}
 
 std::string_view trim(std::string_view x) noexcept {
   while (!x.empty() && (x.front() == ' ' || x.front() == '\t'))
@@ -164,8 +157,10 @@ struct wire_guard::impl {
 
   int on_header_value(const char* at, size_t n) {
     in_value = true;
-    if (name == "expect" && expect.size() < max_tracked_expect)
-      expect.append(at, std::min(n, max_tracked_expect - expect.size()));
+    if (name == "expect")
+      for (size_t i = 0; i < n && expect.size() < max_tracked_expect; ++i)
+        expect += static_cast<char>(
+          std::tolower(static_cast<unsigned char>(at[i])));
     return on_header_bytes(n);
   }
 
@@ -190,7 +185,7 @@ struct wire_guard::impl {
     if (has_length && parser.content_length > limits.max_body_bytes)
       return refuse(body_too_large(limits.max_body_bytes));
     if (expect_fields > 0) {
-      if (expect_fields > 1 || !iequals(trim(expect), "100-continue"))
+      if (expect_fields > 1 || trim(expect) != "100-continue")
         return refuse(expectation_failed());
       continue_owed = chunked || (has_length && parser.content_length > 0);
     }
