@@ -35,6 +35,7 @@ void load(notifications_worker self) {
   for (auto& u : st.repo->load_recipients())
     st.recipients.emplace(u.id, std::move(u));
   st.next_id = st.repo->max_notification_id() + 1;
+  st.notified_through = st.repo->max_notified_order();
   st.inbox = st.repo->load_reliability().inbox;
   log::info(st.name, "ready: {} recipients", st.recipients.size());
 }
@@ -51,11 +52,19 @@ void stage_recipient(notifications_worker self, const user& u) {
   st.uow.changes().recipients.push_back(u);
 }
 
-/// Stages the message for an order outcome. Storage keeps at most one message
-/// per order, so a duplicate event stores nothing new.
+/// Stages the message for an order outcome, unless the order already has
+/// one (the outcome repeated under a new seq). Storage also keeps at most one
+/// message per order, but as a last line only: the decision is made here,
+/// without a lookup per order.
 void stage_message(notifications_worker self, const user& to,
                    const order_processed& e) {
   auto& st = self->state;
+  if (e.order <= st.notified_through) {
+    log::warning(st.name, "order {} was already notified; repeat ignored",
+                 e.order);
+    return;
+  }
+  st.notified_through = e.order;
   open_batch(self);
   auto n = compose_notification(to, e);
   n.id = st.next_id++;

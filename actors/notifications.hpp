@@ -32,6 +32,11 @@ struct notifications_state {
   /// Addresses learned from USER_CREATED (or asked from Users).
   std::unordered_map<user_id, user> recipients;
   notification_id next_id = 1;
+  /// The largest order with a message. Billing decides orders in id order
+  /// and publishes ORDER_PROCESSED in that order, so an event at or below
+  /// this mark repeats an order already notified (a publisher resending
+  /// under a new seq): it must not store a second message.
+  order_id notified_through = 0;
   notifications_deps deps;
 
   static inline const char* name = "notifications";

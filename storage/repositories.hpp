@@ -239,6 +239,9 @@ public:
   /// The largest notification id so far, 0 if none.
   virtual notification_id max_notification_id() = 0;
 
+  /// The largest order id that has a message, 0 if none.
+  virtual order_id max_notified_order() = 0;
+
   /// Messages matching the filter, newest first (by id), at most
   /// filter.limit of them.
   virtual std::vector<notification> list(const notification_filter& filter) = 0;

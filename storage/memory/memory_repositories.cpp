@@ -319,6 +319,12 @@ public:
     });
   }
 
+  order_id max_notified_order() override {
+    return read([](tables& t) -> order_id {
+      return t.notified_orders.empty() ? 0 : *t.notified_orders.rbegin();
+    });
+  }
+
   std::vector<notification> list(const notification_filter& filter) override {
     return read([&](tables& t) {
       std::vector<notification> result;

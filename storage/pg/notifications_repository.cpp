@@ -14,6 +14,9 @@ SELECT user_id, email, name FROM notifications.recipients ORDER BY user_id)";
 constexpr const char* max_notification_id_sql = R"(
 SELECT coalesce(max(id), 0) FROM notifications.messages)";
 
+constexpr const char* max_notified_order_sql = R"(
+SELECT coalesce(max(order_id), 0) FROM notifications.messages)";
+
 // $1 user id or 0 for any, $2 order id or 0 for any, $3 limit. The planner
 // sees the parameters of an unnamed statement, so "$1 = 0 OR ..." folds away
 // and the indexes apply.
@@ -62,6 +65,10 @@ public:
 
   notification_id max_notification_id() override {
     return conn().exec(max_notification_id_sql).int64(0, 0);
+  }
+
+  order_id max_notified_order() override {
+    return conn().exec(max_notified_order_sql).int64(0, 0);
   }
 
   std::vector<notification> list(const notification_filter& filter) override {

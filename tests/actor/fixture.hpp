@@ -143,6 +143,41 @@ struct fixture {
     return *xs;
   }
 
+  /// Delivers an event as a publisher's relay would and runs until idle:
+  /// the consumer's refusal, or a default (empty) error for an acknowledgement.
+  template <class Handle, class Event>
+  caf::error deliver(const Handle& dest, const Event& e) {
+    auto handle = self->request(dest, caf::infinite, e);
+    sched.run();
+    BOOST_REQUIRE_MESSAGE(!self->mailbox().empty(), "no acknowledgement");
+    caf::error result;
+    handle.receive([] {}, [&](caf::error& err) { result = std::move(err); });
+    return result;
+  }
+
+  /// The worker behind a service's supervisor (invalid while it restarts).
+  template <class Handle>
+  caf::actor worker_of(const Handle& service) {
+    caf::actor worker;
+    auto handle = self->request(caf::actor_cast<caf::actor>(service),
+                                caf::infinite, atom::worker_v);
+    sched.run();
+    BOOST_REQUIRE_MESSAGE(!self->mailbox().empty(), "no reply arrived");
+    handle.receive([&](caf::actor& x) { worker = std::move(x); },
+                   [&](caf::error& err) { BOOST_FAIL(sys.render(err)); });
+    return worker;
+  }
+
+  /// Kills a service's worker and lets its supervisor start a new one.
+  template <class Handle>
+  void crash(const Handle& service) {
+    auto worker = worker_of(service);
+    BOOST_REQUIRE(worker);
+    caf::anon_send_exit(worker, caf::exit_reason::kill);
+    settle();
+    BOOST_REQUIRE(worker_of(service).id() != worker.id());
+  }
+
   /// Lets every pending timer fire (supervisor backoff) and runs until idle.
   void settle() {
     for (int i = 0; i < 20 && (sched.has_pending_timeout() || sched.has_job());
@@ -170,18 +205,26 @@ inline caf::behavior black_hole(caf::event_based_actor* self) {
   };
 }
 
+/// Options under which the services never receive the events of `topic`
+/// from each other: the test publishes them itself.
+inline service_options holding(std::string topic,
+                               service_options opts = fixture::test_options()) {
+  opts.wrap_subscriber = [topic](caf::actor_system& sys, const std::string& t,
+                                 const std::string&, caf::actor target) {
+    return t == topic ? sys.spawn(black_hole) : target;
+  };
+  return opts;
+}
+
 /// All services, but USER_CREATED never reaches anyone.
 struct held_user_events : fixture {
-  static service_options options() {
-    auto opts = test_options();
-    opts.wrap_subscriber = [](caf::actor_system& sys, const std::string& topic,
-                              const std::string&, caf::actor target) {
-      return topic == "user_created" ? sys.spawn(black_hole) : target;
-    };
-    return opts;
+  held_user_events() : fixture(holding("user_created")) {
   }
+};
 
-  held_user_events() : fixture(options()) {
+/// All services, but ORDER_PROCESSED never reaches anyone.
+struct held_order_outcomes : fixture {
+  held_order_outcomes() : fixture(holding("order_processed")) {
   }
 };
 

@@ -201,6 +201,10 @@ public:
     return call([&] { return inner_->max_notification_id(); });
   }
 
+  order_id max_notified_order() override {
+    return call([&] { return inner_->max_notified_order(); });
+  }
+
   std::vector<notification> list(const notification_filter& filter) override {
     return call([&] { return inner_->list(filter); });
   }

@@ -521,6 +521,7 @@ inline void notifications_upsert_recipients(const repository_factories& f) {
 inline void notifications_one_message_per_order(const repository_factories& f) {
   auto repo = f.notifications();
   BOOST_TEST(repo->max_notification_id() == 0);
+  BOOST_TEST(repo->max_notified_order() == 0);
   notifications_changes first;
   first.sent = {message(1, 7, 10), message(2, 7, 10), message(3, 7, 11)};
   repo->commit(first);
@@ -534,6 +535,7 @@ inline void notifications_one_message_per_order(const repository_factories& f) {
   BOOST_TEST(describe(ids_of(reopened->list(filter(0, 0))))
              == describe(std::vector<int64_t>{5, 3, 1}));
   BOOST_TEST(reopened->max_notification_id() == 5);
+  BOOST_TEST(reopened->max_notified_order() == 12);
   // A notification id used twice is a bug of the caller: nothing is stored.
   notifications_changes duplicate;
   duplicate.recipients = {user{7, "u7@example.com", "U7"}};
@@ -543,6 +545,7 @@ inline void notifications_one_message_per_order(const repository_factories& f) {
   BOOST_TEST(reopened->load_recipients().empty());
   BOOST_TEST(reopened->list(filter(0, 13)).empty());
   BOOST_TEST(reopened->max_notification_id() == 5);
+  BOOST_TEST(reopened->max_notified_order() == 12);
 }
 
 inline void notifications_list_filters(const repository_factories& f) {
