@@ -493,6 +493,15 @@ parse_idempotency_key(const std::vector<std::string_view>& values) {
   return std::string{key};
 }
 
+bool is_request_id(std::string_view x) noexcept {
+  if (x.empty() || x.size() > max_request_id_bytes)
+    return false;
+  for (auto c : x)
+    if (c < 0x21 || c > 0x7e)
+      return false;
+  return true;
+}
+
 // -- query strings ------------------------------------------------------------
 
 parsed<query_params> parse_query(std::string_view raw) {

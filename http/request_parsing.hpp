@@ -18,6 +18,9 @@
 // - limit (query): integer 1..1000, default 100.
 // - Idempotency-Key (header, optional, POST /register, /deposit, /payment and
 //   /createOrder): at most one, 1..255 printable ASCII characters.
+// - X-Request-Id (header, optional, every request): echoed when it is one
+//   value of 1..128 printable ASCII characters without spaces, else replaced
+//   by a fresh id.
 
 #include <cstdint>
 #include <map>
@@ -74,7 +77,7 @@ private:
   api_error error_;
 };
 
-/// Decoded query parameters. When a name repeats, the first value wins.
+/// Decoded query parameters (parse_query refuses a name given twice).
 using query_params = std::map<std::string, std::string, std::less<>>;
 
 /// The deepest nesting of arrays and objects a body may have. Our bodies are
@@ -111,6 +114,16 @@ inline constexpr size_t max_idempotency_key_bytes = 255;
 /// which must have 1..255 printable ASCII characters (0x20..0x7E).
 parsed<std::string>
 parse_idempotency_key(const std::vector<std::string_view>& values);
+
+/// The longest X-Request-Id a client may choose, in bytes.
+inline constexpr size_t max_request_id_bytes = 128;
+
+/// Whether a client's X-Request-Id may become the request's correlation id:
+/// 1 to 128 printable ASCII characters without spaces (0x21..0x7E), so it is
+/// safe to echo in a response header and to write into a log line. The
+/// server replaces any other value (and a repeated header) with its own id
+/// rather than refusing the request: the id only serves tracing.
+bool is_request_id(std::string_view x) noexcept;
 
 // -- query strings ------------------------------------------------------------
 

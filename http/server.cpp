@@ -270,17 +270,6 @@ public:
   }
 
 private:
-  /// 1 to 128 printable ASCII characters without spaces: safe to echo and
-  /// to log.
-  static bool is_request_id(std::string_view x) noexcept {
-    if (x.empty() || x.size() > 128)
-      return false;
-    for (auto c : x)
-      if (c < 0x21 || c > 0x7e)
-        return false;
-    return true;
-  }
-
   static std::string new_request_id() {
     thread_local std::mt19937_64 rng{std::random_device{}()};
     return fmt::format("{:016x}", rng());
