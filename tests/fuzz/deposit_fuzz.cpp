@@ -1,0 +1,14 @@
+// Fuzz target "deposit": the bytes are the body of
+// POST /deposit: {"userId", "sum"}.
+// The properties are those of every body parser (body_checks.hpp).
+
+#include <cstddef>
+#include <cstdint>
+
+#include "body_checks.hpp"
+#include "fuzz_support.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  shop::fuzz::check_deposit_body(shop::fuzz::as_text(data, size));
+  return 0;
+}
