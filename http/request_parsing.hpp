@@ -11,6 +11,8 @@
 //   strings ("7"). Floats (7.5, 7.0, 7e0), signs and spaces are rejected.
 // - Sums: positive amounts with at most two fraction digits, up to
 //   10000000000000, as JSON numbers (500, 12.5) or numeric strings ("12.50").
+//   A JSON number counts at the exact value of its text, never rounded:
+//   12.50 and 1.25e1 are 12.5, 0.10000000000000000001 is refused.
 // - quantity: optional integer 1..1000 (default 1), JSON integer or string.
 // - email: trimmed, 1..254 bytes, exactly one '@' with text on both sides, no
 //   whitespace or control characters. name: trimmed, 1..200 characters, no

@@ -323,6 +323,44 @@ BOOST_AUTO_TEST_CASE(rejected_sums_are_invalid_amount) {
   }
 }
 
+// A JSON number with more precision than cents used to be rounded through
+// its double (10000000000000.0001 became the maximum, 0.10000000000000000001
+// ten cents); found by the deposit and payment fuzz targets, reproducers in
+// tests/fuzz/regressions/. Its exact value counts: such sums are refused,
+// zeros that carry no value are not precision.
+BOOST_AUTO_TEST_CASE(json_numbers_are_never_rounded) {
+  for (std::string json :
+       {"10000000000000.0001", "0.10000000000000000001", "12.5000000000000001",
+        "9999999999999.9999999", "0.0100000000000000001e0", "1e-1000000000",
+        "123456789012345678.9"}) {
+    BOOST_TEST_CONTEXT("sum " << json) {
+      BOOST_TEST(rejected(parse_deposit(deposit_body(json))).code
+                 == "invalid_amount");
+    }
+  }
+  struct good {
+    std::string json;
+    int64_t cents;
+  };
+  for (const auto& g : std::vector<good>{
+         {"12.500", 1'250},
+         {"1.25e1", 1'250},
+         {"1250E-2", 1'250},
+         {"0.000000000000000000000000000000000000000000001e45", 100},
+         {"100000000000000000000000000000000000000000000e-41", 100'000},
+         {"9999999999999.990000000000000000", 999'999'999'999'999}}) {
+    BOOST_TEST_CONTEXT("sum " << g.json) {
+      BOOST_TEST(accepted(parse_deposit(deposit_body(g.json))).sum.cents()
+                 == g.cents);
+    }
+  }
+  auto reason = [](const std::string& json) {
+    return rejected(parse_payment(deposit_body(json))).message;
+  };
+  BOOST_TEST(reason("0.10000000000000000001").find("two fraction digits")
+             != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(amount_messages_give_the_reason) {
   auto reason = [](const std::string& json) {
     return rejected(parse_payment(deposit_body(json))).message;
