@@ -336,6 +336,21 @@ bool split_option(std::string_view arg, std::string_view& name,
   return eq != std::string_view::npos;
 }
 
+/// The name of one of our options as CAF reads it on a command line: CAF
+/// also takes an option of its "global" category, where ours are, as
+/// --global.<name>, --caf#<name> or --caf#global.<name>. Passed on to CAF,
+/// those spellings stored their value behind every check here
+/// (--global.http-threads=0 and --caf#http-port=0 were accepted; the range
+/// check of the config fuzz target fails on them, tests/fuzz/regressions/
+/// config/), so they are read as ours.
+std::string_view unqualified(std::string_view name) {
+  if (name.substr(0, 4) == "caf#")
+    name.remove_prefix(4);
+  if (name.substr(0, 7) == "global.")
+    name.remove_prefix(7);
+  return name;
+}
+
 /// The command line: takes actorshop's options and --config-file, passes
 /// everything else that looks like an option on to CAF in `rest`.
 std::string read_cli_layer(const std::vector<std::string>& args, layered& out,
@@ -348,6 +363,7 @@ std::string read_cli_layer(const std::vector<std::string>& args, layered& out,
     if (arg.size() < 2 || arg[0] != '-')
       return "unexpected argument '" + arg
              + "' (options look like --http-port=9090; see --help)";
+    name = unqualified(name);
     auto spec = find_spec(name);
     if (!spec && name != config_file_option) {
       rest.push_back(arg);

@@ -285,6 +285,26 @@ BOOST_AUTO_TEST_CASE(other_invalid_values) {
   BOOST_TEST(contains(failure({"--catalog="}), "must not be empty"));
 }
 
+// CAF also reads an option of its global category as --global.<name>,
+// --caf#<name> or --caf#global.<name>; passed on to CAF, those spellings
+// stored the value without the checks (--global.http-threads=0 was
+// accepted; found with the config fuzz target's range check, reproducers in
+// tests/fuzz/regressions/config/).
+BOOST_AUTO_TEST_CASE(qualified_spellings_are_checked_too) {
+  BOOST_TEST(contains(failure({"--global.http-threads=0"}), "from 1 to 256"));
+  BOOST_TEST(contains(failure({"--caf#http-port=0"}), "from 1 to 65535"));
+  BOOST_TEST(contains(failure({"--caf#global.workers=2000"}),
+                      "from 0 to 1024"));
+  BOOST_TEST(contains(failure({"--global.http-port=010x"}), "from 1 to"));
+  shop::config cfg;
+  BOOST_TEST(load(cfg, {"--global.http-port=010", "--caf#http-threads=3",
+                        "--caf#global.log-level=debug"})
+             == "");
+  BOOST_TEST(cfg.http_port == 10); // decimal, as every spelling of ours
+  BOOST_TEST(cfg.http_threads == 3u);
+  BOOST_TEST(cfg.log_level == "debug");
+}
+
 BOOST_AUTO_TEST_CASE(malformed_command_lines) {
   auto err = failure({"--http-port"});
   BOOST_TEST(contains(err, "--http-port needs a value"), err);
