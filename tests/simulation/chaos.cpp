@@ -3,6 +3,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <variant>
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
@@ -24,6 +25,7 @@ chaos_settings chaos_settings::draw(dice& rng) {
   s.drop = rng.real(0, 0.06);
   s.drop_ack = rng.real(0, 0.06);
   s.max_delay = std::chrono::milliseconds(rng.between(2, 80));
+  s.republish = rng.real(0, 0.15);
   return s;
 }
 
@@ -33,6 +35,8 @@ struct proxy_state {
   chaos_control* ctl = nullptr;
   std::string topic;
   std::string subscriber;
+  /// "topic/subscriber": the stream's key in chaos_control::streams.
+  std::string key;
   caf::actor target;
   /// Deliveries waiting for their delay to pass, by ticket.
   std::map<uint64_t, std::function<void()>> held;
@@ -43,23 +47,89 @@ struct proxy_state {
 
 using proxy_ptr = caf::stateful_actor<proxy_state>*;
 
+/// Audits an acknowledgement of the subscriber's `seq`.
+void audit(proxy_ptr self, int64_t seq) {
+  auto& st = self->state;
+  if (!st.ctl->audit_ack)
+    return;
+  auto finding = st.ctl->audit_ack(st.topic, st.subscriber, seq);
+  if (!finding.empty())
+    st.ctl->findings.push_back(std::move(finding));
+}
+
+/// The event under the subscriber's numbering. An event seen for the first
+/// time may first get a repeat of an earlier one inserted before it.
+template <class Event>
+Event renumber(proxy_ptr self, const Event& e) {
+  auto& st = self->state;
+  auto& ctl = *st.ctl;
+  auto& s = ctl.streams[st.key];
+  auto i = s.seq_of.find(e.seq);
+  if (i == s.seq_of.end()) {
+    if (ctl.active && !s.seen.empty()
+        && ctl.w.rng.chance(ctl.settings.republish)) {
+      // Mostly the latest event: a watermark off by one misses exactly it.
+      auto pick = ctl.w.rng.chance(0.5) ? s.seen.size() - 1
+                                        : ctl.w.rng.below(s.seen.size());
+      auto again = s.seen[pick];
+      auto seq = s.next++;
+      std::visit([seq](auto& x) { x.seq = seq; }, again);
+      s.repeats.emplace(seq, std::move(again));
+      ++ctl.w.seq_shift[st.key];
+      ++ctl.w.stats.republished;
+      ctl.w.trace = mix(ctl.w.trace, 0x4e9ea7 + static_cast<uint64_t>(seq));
+      ctl.w.note(st.key + ": event " + std::to_string(pick + 1)
+                 + " repeated as #" + std::to_string(seq));
+    }
+    i = s.seq_of.emplace(e.seq, s.next++).first;
+    s.seen.push_back(e);
+  }
+  auto out = e;
+  out.seq = i->second;
+  return out;
+}
+
+/// Sends the inserted repeats numbered before `seq` that were not
+/// acknowledged yet: the subscriber needs them before the event at `seq`.
+void send_repeats_before(proxy_ptr self, int64_t seq) {
+  auto& st = self->state;
+  auto& repeats = st.ctl->streams[st.key].repeats;
+  for (auto& entry : repeats) {
+    auto repeat_seq = entry.first;
+    if (repeat_seq >= seq)
+      break;
+    ++st.ctl->w.stats.deliveries;
+    std::visit(
+      [&](const auto& x) {
+        self->request(st.target, caf::infinite, x)
+          .then(
+            [self, repeat_seq] {
+              audit(self, repeat_seq);
+              auto& st = self->state;
+              st.ctl->streams[st.key].repeats.erase(repeat_seq);
+            },
+            [](caf::error&) {
+              // Sent again before the next event.
+            });
+      },
+      entry.second);
+  }
+}
+
 /// Sends `e` to the subscriber now. The subscriber's answer goes back through
 /// `rp` (when the promise is still owed and the ack is not to be dropped).
 template <class Event>
 void forward(proxy_ptr self, const Event& e, caf::response_promise rp,
              bool drop_ack) {
   auto& w = self->state.ctl->w;
+  send_repeats_before(self, e.seq);
   ++w.stats.deliveries;
   w.trace = mix(w.trace, static_cast<uint64_t>(e.seq) * 31 + drop_ack);
   self->request(self->state.target, caf::infinite, e)
     .then(
       [self, seq = e.seq, rp, drop_ack]() mutable {
         auto& st = self->state;
-        if (st.ctl->audit_ack) {
-          auto finding = st.ctl->audit_ack(st.topic, st.subscriber, seq);
-          if (!finding.empty())
-            st.ctl->findings.push_back(std::move(finding));
-        }
+        audit(self, seq);
         if (drop_ack) {
           ++st.ctl->w.stats.acks_dropped;
           st.ctl->w.note(st.topic + " #" + std::to_string(seq) + " -> "
@@ -95,7 +165,8 @@ void hold(proxy_ptr self, const Event& e, caf::response_promise rp,
 }
 
 template <class Event>
-caf::result<void> on_event(proxy_ptr self, const Event& e) {
+caf::result<void> on_event(proxy_ptr self, const Event& published) {
+  auto e = renumber(self, published);
   auto& st = self->state;
   auto& ctl = *st.ctl;
   auto rp = self->make_response_promise();
@@ -136,6 +207,7 @@ caf::behavior chaos_proxy(proxy_ptr self, chaos_control* ctl, std::string topic,
   self->state.ctl = ctl;
   self->state.topic = std::move(topic);
   self->state.subscriber = std::move(subscriber);
+  self->state.key = self->state.topic + "/" + self->state.subscriber;
   self->state.target = std::move(target);
   return {
     [self](const user_created& e) -> caf::result<void> {

@@ -6,12 +6,18 @@
 // dice, a proxy delivers each event, or delays it (released later, so
 // deliveries overtake each other), duplicates it (the copy possibly late),
 // drops it, or delivers it and drops the acknowledgement; the last two make
-// the relay time out and resend. Every acknowledgement that passes is
+// the relay time out and resend. It may also play a publisher that lost its
+// prune mark: before a new event it sends an earlier one again under the
+// next seq, so the subscriber sees that event twice under two seqs (and
+// every later seq shifted by one). Only the service's own logic can tell
+// such a repeat from a new event. Every acknowledgement that passes is
 // audited: an ack promises that the subscriber committed the event's effect.
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <caf/actor.hpp>
@@ -28,11 +34,29 @@ struct chaos_settings {
   double duplicate = 0;
   double drop = 0;
   double drop_ack = 0;
+  /// Per new event: send an earlier event again under a new seq first.
+  double republish = 0;
   /// Delays are uniform in [1 ms, max_delay].
   caf::timespan max_delay = std::chrono::milliseconds(40);
 
   /// Draws the settings of one scenario: some calm, most rough.
   static chaos_settings draw(dice& rng);
+};
+
+/// One publisher's stream to one subscriber, as the subscriber sees it. The
+/// numbering outlives the proxies (a restarted publisher gets a new one), so
+/// it stays consistent with the subscriber's committed inbox mark.
+struct renumbered_stream {
+  using any_event = std::variant<user_created, order_created, order_processed>;
+  /// Publisher seq -> subscriber seq, fixed when the event is first seen.
+  std::map<int64_t, int64_t> seq_of;
+  /// The subscriber seq of the next event or repeat.
+  int64_t next = 1;
+  /// Every event seen, in publisher order: what a repeat may repeat.
+  std::vector<any_event> seen;
+  /// Inserted repeats the subscriber did not acknowledge yet, by their seq:
+  /// sent again before every later event until acknowledged.
+  std::map<int64_t, any_event> repeats;
 };
 
 /// Shared by all proxies of a scenario.
@@ -55,6 +79,8 @@ struct chaos_control {
   std::vector<caf::actor> proxies;
   /// Set on shutdown: no more proxies, deliveries go straight through.
   bool closed = false;
+  /// By "topic/subscriber".
+  std::map<std::string, renumbered_stream> streams;
 };
 
 /// Spawns a proxy that carries `topic` events to `target` on behalf of the

@@ -25,6 +25,11 @@ constexpr user_id first_unknown_user = 900'000;
 struct client_state {
   world* w = nullptr;
   int index = 0;
+  /// Walks the money boundaries (spawn_edge_client) with this order.
+  bool edge = false;
+  item_id edge_item = 0;
+  int32_t edge_quantity = 1;
+  money edge_total;
   size_t planned = 0;
   size_t finished = 0;
   /// Journal index of the operation in progress.
@@ -109,6 +114,51 @@ const op_record* earlier_deposit(world& w, int client) {
   return nullptr;
 }
 
+/// Step `n` of the edge client's script. Its sums are exact prices, not
+/// unique_sum's: still unique in the scenario, as those are >= 10.00 and end
+/// in the op id (< 499), while prices end in 00 or 500 cents and the script
+/// only adds or takes one cent.
+op_record make_edge_op(world& w, const client_state& st, size_t n) {
+  op_record op;
+  op.id = w.journal.size();
+  op.client = st.index;
+  op.key = "e" + std::to_string(st.index) + "-op" + std::to_string(n);
+  op.lanes.resize(1);
+  op.expect_ok = true;
+  auto user = w.own_user[static_cast<size_t>(st.index)];
+  auto total = st.edge_total;
+  auto cent = money::from_cents(1);
+  auto dep = [&](money sum) {
+    op.kind = op_kind::deposit;
+    op.dep = deposit{user, sum, op.key};
+  };
+  auto pay = [&](money sum, payment_result expected) {
+    op.kind = op_kind::payment;
+    op.pay = payment{user, sum, op.key};
+    op.expect_result = expected;
+  };
+  auto place = [&](payment_result expected) {
+    op.kind = op_kind::order;
+    op.ord = create_order{user, st.edge_item, st.edge_quantity, op.key};
+    op.expect_result = expected;
+  };
+  switch (n) {
+    case 0:
+      op.kind = op_kind::register_user;
+      op.reg = register_user{"edge" + std::to_string(st.index) + "@sim.test",
+                             "Edge", op.key};
+      break;
+    case 1: dep(total); break;                                // = price
+    case 2: place(payment_result::paid); break;               // -> 0
+    case 3: dep(money::from_cents(total.cents() - 1)); break; // 1 cent short
+    case 4: place(payment_result::not_enough_money); break;
+    case 5: dep(cent); break;                                 // = price
+    case 6: pay(total, payment_result::paid); break;          // -> 0
+    default: pay(cent, payment_result::not_enough_money); break;
+  }
+  return op;
+}
+
 op_record make_op(world& w, int client, size_t n) {
   op_record op;
   op.id = w.journal.size();
@@ -157,6 +207,7 @@ bool is_transient(const caf::error& err) {
 }
 
 void begin_op(client_ptr self);
+void await_decision(client_ptr self, order_id id);
 
 void finish_lane(client_ptr self, size_t lane, std::string answer) {
   auto& st = self->state;
@@ -175,9 +226,32 @@ void finish_lane(client_ptr self, size_t lane, std::string answer) {
     w.trace = mix(w.trace, x.answer);
   }
   ++st.finished;
+  if (st.edge) {
+    // The script's next step relies on this one: stop when it failed.
+    if (!op.expect_ok || op.gave_up() || op.refused)
+      st.finished = st.planned;
+    else if (op.kind == op_kind::order && op.placed)
+      return await_decision(self, op.placed->id);
+  }
   // A little think time between operations.
   self->delayed_send(self, std::chrono::milliseconds(w.rng.below(4)),
                      atom::start_v);
+}
+
+/// Asks for the order until it is decided, then starts the next operation.
+void await_decision(client_ptr self, order_id id) {
+  auto& w = *self->state.w;
+  self->request(w.svc.orders, request_timeout, atom::get_v, id)
+    .then(
+      [self, id](const order& o) {
+        if (o.status == order_status::pending)
+          self->delayed_send(self, 20ms, atom::get_v, id);
+        else
+          self->delayed_send(self, 1ms, atom::start_v);
+      },
+      [self, id](caf::error&) {
+        self->delayed_send(self, 20ms, atom::get_v, id);
+      });
 }
 
 /// The first definitive answer is the operation's answer.
@@ -190,7 +264,9 @@ void on_reply(client_ptr self, size_t lane, Reply& reply) {
   if (first) {
     if constexpr (std::is_same_v<Reply, user>) {
       op.registered = reply;
-      w.known_users.push_back(reply);
+      // The edge client's account is its own: nobody else may move it.
+      if (!self->state.edge)
+        w.known_users.push_back(reply);
       auto& own = w.own_user[static_cast<size_t>(op.client)];
       if (own == 0)
         own = reply.id;
@@ -266,7 +342,8 @@ void begin_op(client_ptr self) {
     self->quit();
     return;
   }
-  auto op = make_op(w, st.index, st.finished);
+  auto op = st.edge ? make_edge_op(w, st, st.finished)
+                    : make_op(w, st.index, st.finished);
   st.current = op.id;
   w.note("client " + std::to_string(st.index) + " starts " + op.describe()
          + (op.lanes.size() > 1 ? " twice at once" : ""));
@@ -287,7 +364,19 @@ caf::behavior client(client_ptr self, world* w, int index, size_t ops) {
     [self](atom::retry, const std::string& lane) {
       attempt(self, std::stoul(lane));
     },
+    [self](atom::get, order_id id) { await_decision(self, id); },
   };
+}
+
+caf::behavior edge_client(client_ptr self, world* w, int index) {
+  auto& st = self->state;
+  st.edge = true;
+  auto catalog = sim_catalog();
+  auto& x = catalog[w->rng.below(catalog.size())];
+  st.edge_item = x.id;
+  st.edge_quantity = static_cast<int32_t>(w->rng.between(1, 3));
+  st.edge_total = *checked_mul(x.price, st.edge_quantity);
+  return client(self, w, index, 8);
 }
 
 } // namespace
@@ -295,6 +384,10 @@ caf::behavior client(client_ptr self, world* w, int index, size_t ops) {
 caf::actor spawn_client(caf::actor_system& sys, world& w, int index,
                         size_t ops) {
   return sys.spawn(client, &w, index, ops);
+}
+
+caf::actor spawn_edge_client(caf::actor_system& sys, world& w, int index) {
+  return sys.spawn(edge_client, &w, index);
 }
 
 } // namespace shop::sim

@@ -22,6 +22,14 @@ namespace shop::sim {
 caf::actor spawn_client(caf::actor_system& sys, world& w, int index,
                         size_t ops);
 
+/// Spawns client `index` that walks the money boundaries on an account of
+/// its own (no other client touches it): it deposits exactly the price of an
+/// order and places it (paid, balance zero), deposits one cent less and
+/// places it again (rejected, nothing moves), then pays exactly the balance
+/// and one cent more. Each order is awaited until decided, so every outcome
+/// is certain and checked ([boundaries]).
+caf::actor spawn_edge_client(caf::actor_system& sys, world& w, int index);
+
 /// Attempts per request before a client gives up (a liveness failure).
 constexpr int max_attempts = 40;
 

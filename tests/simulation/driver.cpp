@@ -96,10 +96,12 @@ private:
         };
     w_.svc = spawn_services(sys_, repos, so);
     auto clients = static_cast<int>(rng.between(3, 6));
-    w_.own_user.assign(static_cast<size_t>(clients), 0);
+    w_.own_user.assign(static_cast<size_t>(clients) + 1, 0);
     for (int i = 0; i < clients; ++i)
       clients_.push_back(
         spawn_client(sys_, w_, i, static_cast<size_t>(rng.between(3, 10))));
+    // And one on the money boundaries, on an account of its own.
+    clients_.push_back(spawn_edge_client(sys_, w_, clients));
     start_ = sched_.clock().current_time;
     w_.note("seed " + std::to_string(opts_.seed) + ": "
             + std::to_string(clients) + " clients, relay window "
@@ -356,7 +358,8 @@ std::string scenario_result::report() const {
       << " failed commits, " << s.outages << " outages, " << s.restarts
       << " restarts, " << s.deliveries << " deliveries (" << s.duplicates
       << " duplicated, " << s.delayed << " delayed, " << s.dropped
-      << " dropped, " << s.acks_dropped << " acks dropped), " << s.steps
+      << " dropped, " << s.acks_dropped << " acks dropped, " << s.republished
+      << " repeated under a new seq), " << s.steps
       << " steps, " << s.virtual_ms << " ms simulated\n";
   out << "  replay: " << env_line(*this, options)
       << " ACTORSHOP_SIM_VERBOSE=1 build/tests/simulation_tests "

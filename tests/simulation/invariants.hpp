@@ -16,6 +16,8 @@
 //                  or rejected; one charge entry equal to its sum if paid,
 //                  none if rejected
 //   notifications  exactly one per order, matching its outcome
+//   boundaries     a payment or order of exactly the balance is paid and
+//                  leaves zero, one cent more is refused (the edge client)
 //   conservation   sum of balances = deposits - payments - paid orders
 //   delivery       every event acknowledged by every subscriber and applied
 //                  by it: no outbox backlog, cursors and inbox marks at the

@@ -59,6 +59,7 @@ scenario_stats& scenario_stats::operator+=(const scenario_stats& x) {
   delayed += x.delayed;
   dropped += x.dropped;
   acks_dropped += x.acks_dropped;
+  republished += x.republished;
   steps += x.steps;
   virtual_ms += x.virtual_ms;
   checks += x.checks;

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <random>
 #include <string>
@@ -110,6 +111,9 @@ struct op_record {
   /// (`expect_ok`) or this refusal.
   bool expect_ok = false;
   std::optional<errc> expect_error;
+  /// For a payment or order whose outcome is certain (the edge client's):
+  /// paid, or not enough money.
+  std::optional<payment_result> expect_result;
 
   std::vector<lane> lanes;
 
@@ -152,6 +156,8 @@ struct scenario_stats {
   uint64_t delayed = 0;
   uint64_t dropped = 0;
   uint64_t acks_dropped = 0;
+  /// Earlier events a proxy sent again under a new seq.
+  uint64_t republished = 0;
   uint64_t steps = 0;
   uint64_t virtual_ms = 0;
   uint64_t checks = 0;
@@ -175,6 +181,9 @@ struct world {
   std::vector<user_id> own_user;
   /// How many clients finished their script.
   int clients_done = 0;
+  /// Per "topic/subscriber": how far the subscriber's seqs run ahead of the
+  /// publisher's, by the repeats the chaos proxies inserted.
+  std::map<std::string, int64_t> seq_shift;
   /// Print every step of interest to stderr (replaying one seed).
   bool verbose = false;
   scenario_stats stats;
