@@ -5,8 +5,9 @@
 // are unit tested cheaply (tests/unit/http_request_parsing_test.cpp).
 //
 // Rules (docs/api.md repeats them for clients):
-// - The body must be one JSON object (any Content-Type). Unknown fields are
-//   ignored; a field that is null counts as absent.
+// - The body must be one JSON object (any Content-Type), and nothing after
+//   it (a NUL byte ends nothing). Unknown fields are ignored; a field that
+//   is null counts as absent.
 // - Ids: positive integers up to 2^63-1, as JSON integers (7) or numeric
 //   strings ("7"). Floats (7.5, 7.0, 7e0), signs and spaces are rejected.
 // - Sums: positive amounts with at most two fraction digits, up to

@@ -321,7 +321,11 @@ const field_view* body_view::find(const std::string& name) const {
 body_view read_body(std::string_view body) {
   body_view view;
   body_reader reader{view};
-  view.valid_json = json::sax_parse(body.begin(), body.end(), &reader);
+  // RFC 8259: no JSON text holds a NUL byte (inside strings it must be
+  // escaped as \u0000). nlohmann stops at one as at the end of the input,
+  // so it would read {"userId":1}\0<anything> as the object alone.
+  view.valid_json = json::sax_parse(body.begin(), body.end(), &reader)
+                    && body.find('\0') == std::string_view::npos;
   return view;
 }
 

@@ -98,7 +98,8 @@ struct field_view {
   std::string text;
 };
 
-/// A body read by the reference: valid JSON? an object? nested how deep?
+/// A body read by the reference: valid JSON (RFC 8259: a NUL byte never
+/// is)? an object? nested how deep?
 /// and its top-level fields (the last of repeated names wins, as for the
 /// parser's JSON library).
 struct body_view {

@@ -140,6 +140,27 @@ BOOST_AUTO_TEST_CASE(unknown_fields_are_ignored) {
   BOOST_TEST(cmd.sum.cents() == 500);
 }
 
+// nlohmann stops at a NUL byte as at the end of the input, so a body with
+// anything after a NUL was accepted as the object before it (found by the
+// body fuzz targets; reproducers in tests/fuzz/regressions/). No JSON text
+// holds a NUL: such bodies are invalid_json.
+BOOST_AUTO_TEST_CASE(nothing_hides_behind_a_nul_byte) {
+  using namespace std::string_literals;
+  for (auto body : {"{\"userId\":1}\0"s, "{\"userId\":1}\0{\"userId\":2}"s,
+                    "{\"userId\":1} \0 garbage"s, "\0{\"userId\":1}"s,
+                    "{\"userId\":\"1\0\"}"s}) {
+    BOOST_TEST_CONTEXT("body of " << body.size() << " bytes") {
+      auto err = rejected(parse_create_account(body));
+      BOOST_TEST(err.code == "invalid_json");
+      BOOST_TEST(err.message.find("NUL") != std::string::npos);
+    }
+  }
+  // Escaped, a NUL is a character like any other (and then refused by the
+  // field's own rule).
+  BOOST_TEST(rejected(parse_create_account(R"({"userId":"1\u0000"})")).code
+             == "invalid_field");
+}
+
 BOOST_AUTO_TEST_CASE(surrounding_whitespace_is_accepted) {
   BOOST_TEST(accepted(parse_create_account(" \n\t{\"userId\":2}\r\n")) == 2);
 }
