@@ -269,6 +269,23 @@ BOOST_AUTO_TEST_CASE(unknown_keys_in_the_config_file) {
   BOOST_TEST(contains(err, "unknown option 'http-prot'"), err);
 }
 
+// CAF 0.17's parse_config_file reads a file whose last line is a key
+// without a value (and without a newline) as empty, so the file's values
+// went unchecked while CAF's own parse stored them (found by the config
+// fuzz target; reproducer in tests/fuzz/regressions/config/). The final
+// values are checked too.
+BOOST_AUTO_TEST_CASE(values_behind_a_truncated_last_line_are_checked) {
+  write("actorshop.ini", "peers = \"0\"\nt");
+  auto err = failure({});
+  BOOST_TEST(contains(err, "invalid peers '0'"), err);
+  write("actorshop.ini", "[global]\nhttp-threads = 1000\nt");
+  err = failure({});
+  BOOST_TEST(contains(err, "from 1 to 256"), err);
+  write("actorshop.ini", "[global]\nlog-level = \"loud\"\nt");
+  err = failure({});
+  BOOST_TEST(contains(err, "must be debug, info"), err);
+}
+
 BOOST_AUTO_TEST_CASE(missing_explicit_config_file) {
   auto err = failure({"--config-file=nope.ini"});
   BOOST_TEST(contains(err, "cannot open config file 'nope.ini'"), err);
