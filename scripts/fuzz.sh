@@ -49,30 +49,7 @@ for t in "${targets[@]}"; do
 done
 
 # -- what the fuzz build needs beyond the project's own packages -------------
-scripts/install-deps.sh
-missing=()
-for pkg in clang libclang-rt-14-dev; do
-  status="$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)"
-  if [[ "$status" != "installed" ]]; then
-    missing+=("$pkg")
-  fi
-done
-if [[ ${#missing[@]} -gt 0 ]]; then
-  echo "fuzz.sh: installing ${missing[*]}" >&2
-  as_root=()
-  if [[ "$(id -u)" -ne 0 ]]; then
-    if command -v sudo >/dev/null 2>&1; then
-      as_root=(sudo)
-    else
-      echo "fuzz.sh: missing packages and not root (no sudo): ${missing[*]}" >&2
-      exit 1
-    fi
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  "${as_root[@]}" apt-get update -qq
-  "${as_root[@]}" apt-get install -y -qq --no-install-recommends \
-    "${missing[@]}" >/dev/null
-fi
+scripts/install-deps.sh clang libclang-rt-14-dev
 
 # -- build ---------------------------------------------------------------------
 build="$root/build-fuzz"

@@ -2,6 +2,8 @@
 # Installs the Debian 12 packages actorshop needs to build, test and run, and
 # nothing else. Idempotent: asks dpkg first, touches apt only when something
 # is missing, and prints nothing when everything is present.
+# Usage: scripts/install-deps.sh [EXTRA-PACKAGE...]   (scripts/fuzz.sh adds
+# clang and its sanitizer runtimes)
 set -euo pipefail
 
 packages=(
@@ -16,6 +18,7 @@ packages=(
   postgresql
   # the browser test (ctest label browser) drives the console in Chromium
   chromium
+  "$@"
 )
 
 # Node.js and npm for the browser test's playwright-core. Any installation
