@@ -81,7 +81,11 @@ for t in "${targets[@]}"; do
     limit=(-runs="$runs")
   fi
   dict="tests/fuzz/dict/$(dict_of "$t").dict"
-  echo "fuzz.sh: $t (${runs:+$runs runs}${runs:-$seconds s}), log in $run/log.txt" >&2
+  amount="$seconds s"
+  if [[ -n "$runs" ]]; then
+    amount="$runs runs"
+  fi
+  echo "fuzz.sh: $t ($amount), log in $run/log.txt" >&2
   start=$SECONDS
   rc=0
   # -close_fd_mask=1: the config target's --help inputs print to stdout.
