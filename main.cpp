@@ -23,7 +23,7 @@
 #include <caf/io/middleman.hpp>
 
 #include "actors/catalog.hpp"
-#include "actors/log.hpp"
+#include "common/log.hpp"
 #include "actors/system.hpp"
 #include "config/config.hpp"
 #include "http/server.hpp"

@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "actors/types.hpp"
+#include "domain/types.hpp"
 
 namespace shop {
 

@@ -19,7 +19,7 @@
 
 #include "actors/codec.hpp"
 #include "actors/errors.hpp"
-#include "actors/log.hpp"
+#include "common/log.hpp"
 #include "actors/unit_of_work.hpp"
 #include "storage/repositories.hpp"
 

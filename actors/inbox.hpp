@@ -15,7 +15,7 @@
 #include <caf/error.hpp>
 
 #include "actors/errors.hpp"
-#include "actors/metrics.hpp"
+#include "common/metrics.hpp"
 #include "actors/unit_of_work.hpp"
 
 namespace shop {

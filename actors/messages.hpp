@@ -13,7 +13,7 @@
 #include <caf/type_id.hpp>
 
 #include "actors/errors.hpp"
-#include "actors/types.hpp"
+#include "domain/types.hpp"
 
 // -- atoms (at most 10 characters in CAF 0.17) --------------------------------
 

@@ -27,9 +27,9 @@
 #include <caf/typed_actor.hpp>
 
 #include "actors/codec.hpp"
-#include "actors/log.hpp"
+#include "common/log.hpp"
 #include "actors/messages.hpp"
-#include "actors/metrics.hpp"
+#include "common/metrics.hpp"
 #include "actors/unit_of_work.hpp"
 #include "storage/repositories.hpp"
 

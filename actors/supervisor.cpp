@@ -10,7 +10,7 @@
 #include <caf/result.hpp>
 
 #include "actors/errors.hpp"
-#include "actors/log.hpp"
+#include "common/log.hpp"
 #include "actors/messages.hpp"
 
 namespace shop {

@@ -9,7 +9,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/actor_clock.hpp>
 
-#include "actors/metrics.hpp"
+#include "common/metrics.hpp"
 
 namespace shop {
 

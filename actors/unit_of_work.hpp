@@ -31,9 +31,9 @@
 #include <caf/typed_response_promise.hpp>
 
 #include "actors/errors.hpp"
-#include "actors/log.hpp"
+#include "common/log.hpp"
 #include "actors/messages.hpp"
-#include "actors/metrics.hpp"
+#include "common/metrics.hpp"
 #include "storage/errors.hpp"
 
 namespace shop {

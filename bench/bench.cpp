@@ -30,7 +30,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bench/http_load.hpp"
-#include "actors/metrics.hpp"
+#include "common/metrics.hpp"
 #include "storage/pg/audit.hpp"
 
 namespace {

@@ -17,7 +17,7 @@
 #include <caf/settings.hpp>
 
 #include "actors/errors.hpp"
-#include "actors/log.hpp"
+#include "common/log.hpp"
 #include "actors/messages.hpp"
 
 // Why this file resolves actorshop's own options itself instead of leaving

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "actors/money.hpp"
+#include "domain/money.hpp"
 
 namespace shop::http {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "actors/metrics.hpp"
+#include "common/metrics.hpp"
 
 namespace shop::http {
 

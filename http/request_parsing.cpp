@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "actors/money.hpp"
+#include "domain/money.hpp"
 
 namespace shop::http {
 

@@ -33,7 +33,7 @@
 #include <utility>
 #include <vector>
 
-#include "actors/types.hpp"
+#include "domain/types.hpp"
 #include "http/errors.hpp"
 
 namespace shop::http {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "actors/types.hpp"
+#include "domain/types.hpp"
 
 namespace shop::http {
 

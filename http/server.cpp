@@ -30,8 +30,8 @@
 #include <fmt/format.h>
 #include <restinio/all.hpp>
 
-#include "actors/log.hpp"
-#include "actors/metrics.hpp"
+#include "common/log.hpp"
+#include "common/metrics.hpp"
 #include "actors/messages.hpp"
 #include "http/date.hpp"
 #include "http/errors.hpp"

@@ -16,7 +16,7 @@
 #include <optional>
 #include <vector>
 
-#include "actors/types.hpp"
+#include "domain/types.hpp"
 
 namespace shop {
 

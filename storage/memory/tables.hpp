@@ -8,7 +8,7 @@
 #include <string>
 #include <utility>
 
-#include "actors/types.hpp"
+#include "domain/types.hpp"
 #include "storage/memory/memory_repositories.hpp"
 #include "storage/memory/reliability_tables.hpp"
 

@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "actors/money.hpp"
-#include "actors/types.hpp"
+#include "domain/money.hpp"
+#include "domain/types.hpp"
 
 namespace shop::pg {
 

@@ -15,7 +15,7 @@
 
 #include <libpq-fe.h>
 
-#include "actors/money.hpp"
+#include "domain/money.hpp"
 #include "storage/errors.hpp"
 
 namespace shop::pg {

@@ -18,7 +18,7 @@
 #include <caf/scheduler/test_coordinator.hpp>
 #include <caf/scoped_actor.hpp>
 
-#include "actors/log.hpp"
+#include "common/log.hpp"
 #include "actors/messages.hpp"
 #include "actors/system.hpp"
 #include "storage/memory/memory_repositories.hpp"

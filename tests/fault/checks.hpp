@@ -14,7 +14,7 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include "actors/types.hpp"
+#include "domain/types.hpp"
 #include "fault/load.hpp"
 #include "fault/retrying_client.hpp"
 #include "storage/pg/audit.hpp"

@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "actors/money.hpp"
+#include "domain/money.hpp"
 #include "fault/retrying_client.hpp"
 
 namespace shop::test {

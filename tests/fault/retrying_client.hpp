@@ -15,7 +15,7 @@
 #include <boost/test/unit_test.hpp>
 #include <nlohmann/json.hpp>
 
-#include "actors/money.hpp"
+#include "domain/money.hpp"
 #include "http/server_fixture.hpp"
 #include "support/http_client.hpp"
 

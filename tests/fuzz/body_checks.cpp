@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "actors/money.hpp"
+#include "domain/money.hpp"
 #include "fuzz_support.hpp"
 #include "http/request_parsing.hpp"
 

@@ -32,7 +32,7 @@
 
 #include <unistd.h>
 
-#include "actors/log.hpp"
+#include "common/log.hpp"
 #include "actors/placement.hpp"
 #include "config/config.hpp"
 #include "fuzz_support.hpp"

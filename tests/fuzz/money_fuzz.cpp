@@ -1,4 +1,4 @@
-// Fuzz target "money" (actors/money.hpp): the bytes are an amount text for
+// Fuzz target "money" (domain/money.hpp): the bytes are an amount text for
 // parse_money, and also, read as integers, cents for to_string(money),
 // checked_add and checked_mul.
 // - parse_money agrees with the reference reading of docs/api.md's rule
@@ -16,7 +16,7 @@
 #include <cstring>
 #include <string>
 
-#include "actors/money.hpp"
+#include "domain/money.hpp"
 #include "fuzz_support.hpp"
 
 using namespace shop;

@@ -10,7 +10,7 @@
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 
-#include "actors/log.hpp"
+#include "common/log.hpp"
 #include "actors/messages.hpp"
 #include "actors/supervisor.hpp"
 #include "audit.hpp"

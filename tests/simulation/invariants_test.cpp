@@ -11,7 +11,7 @@
 #include <caf/scheduler/test_coordinator.hpp>
 
 #include "actors/codec.hpp"
-#include "actors/log.hpp"
+#include "common/log.hpp"
 #include "actors/notifications.hpp"
 #include "actors/system.hpp"
 #include "actors/users.hpp"

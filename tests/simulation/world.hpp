@@ -15,7 +15,7 @@
 
 #include "actors/errors.hpp"
 #include "actors/system.hpp"
-#include "actors/types.hpp"
+#include "domain/types.hpp"
 
 namespace shop::sim {
 

@@ -4,8 +4,8 @@
 
 #include <ostream>
 
-#include "actors/money.hpp"
-#include "actors/types.hpp"
+#include "domain/money.hpp"
+#include "domain/types.hpp"
 
 namespace shop {
 

@@ -20,7 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "actors/money.hpp"
+#include "domain/money.hpp"
 #include "http/request_parsing.hpp"
 #include "support/fuzz_input.hpp"
 

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "actors/metrics.hpp"
+#include "common/metrics.hpp"
 #include "http/metrics_text.hpp"
 
 using namespace shop;

@@ -3,7 +3,7 @@
 #include <limits>
 #include <string>
 
-#include "actors/money.hpp"
+#include "domain/money.hpp"
 
 using shop::money;
 using shop::money_error;

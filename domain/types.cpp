@@ -1,4 +1,4 @@
-#include "actors/types.hpp"
+#include "domain/types.hpp"
 
 #include <chrono>
 

@@ -1,4 +1,4 @@
-#include "actors/money.hpp"
+#include "domain/money.hpp"
 
 namespace shop {
 

@@ -1,4 +1,4 @@
-#include "actors/metrics.hpp"
+#include "common/metrics.hpp"
 
 #include <chrono>
 #include <fstream>

@@ -11,7 +11,7 @@
 
 #include <caf/meta/type_name.hpp>
 
-#include "actors/money.hpp"
+#include "domain/money.hpp"
 
 namespace shop {
 
