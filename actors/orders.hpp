@@ -27,9 +27,6 @@ struct orders_deps {
   worker_settings settings;
 };
 
-/// Largest quantity of one item in one order.
-constexpr int32_t max_quantity = 1000;
-
 struct orders_state {
   std::unique_ptr<orders_repository> repo;
   unit_of_work<orders_changes> uow;

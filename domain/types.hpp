@@ -212,6 +212,10 @@ struct payment_outcome {
   money balance;
 };
 
+/// Largest quantity of one item in one order (Orders refuses more, and so
+/// does the HTTP front's parser).
+constexpr int32_t max_quantity = 1000;
+
 /// POST /createOrder.
 struct create_order {
   user_id user = 0;

@@ -16,7 +16,6 @@ using json = nlohmann::json;
 
 constexpr size_t max_email_bytes = 254;
 constexpr size_t max_name_chars = 200;
-constexpr int64_t max_quantity = 1000;
 constexpr int64_t max_limit = 1000;
 constexpr int32_t default_limit = 100;
 

@@ -51,36 +51,40 @@ bool operator==(const notification_filter& a, const notification_filter& b) {
          == std::tie(b.user, b.order, b.limit);
 }
 bool operator==(const user_created& a, const user_created& b) {
-  return std::tie(a.seq, a.user, a.email, a.name)
-         == std::tie(b.seq, b.user, b.email, b.name);
+  return std::tie(a.seq, a.user, a.email, a.name, a.correlation)
+         == std::tie(b.seq, b.user, b.email, b.name, b.correlation);
 }
 bool operator==(const order_created& a, const order_created& b) {
-  return std::tie(a.seq, a.order, a.user, a.item, a.quantity, a.sum)
-         == std::tie(b.seq, b.order, b.user, b.item, b.quantity, b.sum);
+  return std::tie(a.seq, a.order, a.user, a.item, a.quantity, a.sum,
+                  a.correlation)
+         == std::tie(b.seq, b.order, b.user, b.item, b.quantity, b.sum,
+                     b.correlation);
 }
 bool operator==(const order_processed& a, const order_processed& b) {
-  return std::tie(a.seq, a.order, a.user, a.sum, a.result)
-         == std::tie(b.seq, b.order, b.user, b.sum, b.result);
+  return std::tie(a.seq, a.order, a.user, a.sum, a.result, a.correlation)
+         == std::tie(b.seq, b.order, b.user, b.sum, b.result, b.correlation);
 }
 bool operator==(const register_user& a, const register_user& b) {
-  return std::tie(a.email, a.name, a.idempotency_key)
-         == std::tie(b.email, b.name, b.idempotency_key);
+  return std::tie(a.email, a.name, a.idempotency_key, a.correlation)
+         == std::tie(b.email, b.name, b.idempotency_key, b.correlation);
 }
 bool operator==(const deposit& a, const deposit& b) {
-  return std::tie(a.user, a.sum, a.idempotency_key)
-         == std::tie(b.user, b.sum, b.idempotency_key);
+  return std::tie(a.user, a.sum, a.idempotency_key, a.correlation)
+         == std::tie(b.user, b.sum, b.idempotency_key, b.correlation);
 }
 bool operator==(const payment& a, const payment& b) {
-  return std::tie(a.user, a.sum, a.idempotency_key)
-         == std::tie(b.user, b.sum, b.idempotency_key);
+  return std::tie(a.user, a.sum, a.idempotency_key, a.correlation)
+         == std::tie(b.user, b.sum, b.idempotency_key, b.correlation);
 }
 bool operator==(const payment_outcome& a, const payment_outcome& b) {
   return std::tie(a.user, a.result, a.balance)
          == std::tie(b.user, b.result, b.balance);
 }
 bool operator==(const create_order& a, const create_order& b) {
-  return std::tie(a.user, a.item, a.quantity, a.idempotency_key)
-         == std::tie(b.user, b.item, b.quantity, b.idempotency_key);
+  return std::tie(a.user, a.item, a.quantity, a.idempotency_key,
+                  a.correlation)
+         == std::tie(b.user, b.item, b.quantity, b.idempotency_key,
+                     b.correlation);
 }
 bool operator==(const service_status& a, const service_status& b) {
   return std::tie(a.service, a.local, a.location, a.node, a.reachable,
@@ -163,18 +167,19 @@ BOOST_AUTO_TEST_CASE(domain_records) {
 }
 
 BOOST_AUTO_TEST_CASE(events) {
-  check(user_created{11, 7, "ann@example.com", "Ann"});
-  check(order_created{12, 9, 7, 2, 3, m(90000)});
-  check(order_processed{13, 9, 7, m(90000), payment_result::not_enough_money});
-  check(order_processed{14, 9, 7, m(1), payment_result::paid});
+  check(user_created{11, 7, "ann@example.com", "Ann", "req-1"});
+  check(order_created{12, 9, 7, 2, 3, m(90000), "req-2"});
+  check(order_processed{13, 9, 7, m(90000), payment_result::not_enough_money,
+                        "req-3"});
+  check(order_processed{14, 9, 7, m(1), payment_result::paid, ""});
 }
 
 BOOST_AUTO_TEST_CASE(commands_and_replies) {
-  check(register_user{"ann@example.com", "Ann", "key-1"});
-  check(deposit{7, m(50000), "key-2"});
-  check(payment{7, m(1), "key-3"});
+  check(register_user{"ann@example.com", "Ann", "key-1", "req-4"});
+  check(deposit{7, m(50000), "key-2", "req-5"});
+  check(payment{7, m(1), "key-3", "req-6"});
   check(payment_outcome{7, payment_result::paid, m(199)});
-  check(create_order{7, 2, 1000, "key-4"});
+  check(create_order{7, 2, 1000, "key-4", "req-7"});
 }
 
 BOOST_AUTO_TEST_CASE(cluster) {
