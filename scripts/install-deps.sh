@@ -12,8 +12,9 @@ packages=(
   # libraries
   libcaf-dev librestinio-dev libasio-dev libfmt-dev libpq-dev
   nlohmann-json3-dev libboost-test-dev
-  # tests only: reading the YAML contracts (docs/openapi.yaml, asyncapi.yaml)
-  libyaml-cpp-dev
+  # tests only: reading the YAML contracts (docs/openapi.yaml, asyncapi.yaml),
+  # the tests' blocking HTTP client, the format check (ctest format)
+  libyaml-cpp-dev libcpp-httplib-dev clang-format
   # the database server: run.sh and the tests start private clusters
   postgresql
   # the browser test (ctest label browser) drives the console in Chromium
