@@ -1,6 +1,9 @@
 #include "actors/errors.hpp"
 
+#include <caf/actor_system_config.hpp>
 #include <caf/message.hpp>
+
+#include "actors/messages.hpp"
 
 namespace shop {
 
@@ -48,6 +51,14 @@ std::string render_shop_error(uint8_t code, const caf::message& context) {
     result += caf::to_string(context);
   result += ')';
   return result;
+}
+
+void register_types(caf::actor_system_config& cfg) {
+  cfg.add_message_types<caf::id_block::shop>();
+  cfg.add_error_category(caf::atom("shop"), [](uint8_t code, caf::atom_value,
+                                               const caf::message& ctx) {
+    return render_shop_error(code, ctx);
+  });
 }
 
 } // namespace shop

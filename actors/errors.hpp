@@ -4,6 +4,7 @@
 #include <string>
 
 #include <caf/error.hpp>
+#include <caf/fwd.hpp>
 #include <caf/make_message.hpp>
 #include <caf/message.hpp>
 
@@ -44,6 +45,12 @@ const char* to_string(errc x) noexcept;
 
 /// Renders errors of the "shop" category for CAF's error printing.
 std::string render_shop_error(uint8_t code, const caf::message& context);
+
+/// Registers with `cfg` what every actor system of actorshop needs: the
+/// message types of the type-ID block (actors/messages.hpp) and this "shop"
+/// error category, rendered by render_shop_error. The one place the
+/// process, the actor tests and the simulation take them from.
+void register_types(caf::actor_system_config& cfg);
 
 } // namespace shop
 

@@ -3,15 +3,19 @@
 // The one configuration of the actorshop process. Sources, weakest first:
 // built-in defaults < config file (INI, --config-file=, default
 // actorshop.ini in the working directory if present) < environment variables
-// (ACTORSHOP_HTTP_PORT, ...) < command line (--http-port=9090, ...).
+// (ACTORSHOP_HTTP_PORT, ...) < command line (--http-port=9090, ...). Each
+// member below is set by one option of options() (config/options.cpp),
+// which holds its name, variable, range and --help text.
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include <caf/actor_system_config.hpp>
 
 #include "actors/placement.hpp"
+#include "config/options.hpp"
 
 namespace shop {
 
@@ -50,8 +54,9 @@ public:
   // -- cluster (docs/deploy.md) ------------------------------------------------
 
   /// The services this node runs, comma-separated (ACTORSHOP_SERVICES,
-  /// --services); default all four. Parsed into `place.local`.
-  std::string services = "users,billing,orders,notifications";
+  /// --services); default all of service_names(). Parsed into
+  /// `place.local`.
+  std::string services = all_services();
   /// Whether this node serves HTTP (ACTORSHOP_HTTP, --http=on|off).
   bool http = true;
   /// Lowest level logged: debug, info, warning, error or off
@@ -70,12 +75,10 @@ public:
   /// "users=host:port,..." (ACTORSHOP_PEERS, --peers). Parsed into
   /// `place.peers`.
   std::string peers;
-  /// Per-service databases (ACTORSHOP_USERS_DB_URL, --users-db-url, ...);
-  /// empty: db_url.
-  std::string users_db_url;
-  std::string billing_db_url;
-  std::string orders_db_url;
-  std::string notifications_db_url;
+  /// Per-service databases by service name (ACTORSHOP_USERS_DB_URL,
+  /// --users-db-url, ... for each of service_names()); empty or absent:
+  /// db_url.
+  std::map<std::string, std::string> service_db_urls;
   /// Derived from services and peers by load_config.
   placement place;
 

@@ -16,6 +16,7 @@
 //   else one given in the environment has that one.
 
 #include <algorithm>
+#include <cctype>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -43,9 +44,9 @@ using namespace shop::fuzz;
 namespace {
 
 /// One of actorshop's options as this target reads it back.
-struct option {
-  std::string_view name;
-  const char* env;
+struct expected_option {
+  std::string name;
+  std::string env;
   /// The option's value in text as the command line would give it.
   std::function<std::string(const config&)> show;
   bool integer;
@@ -53,14 +54,15 @@ struct option {
   int64_t max;
 };
 
-const std::vector<option>& options() {
+/// The options every configuration has, whatever its services.
+std::vector<expected_option> fixed_options() {
   auto num = [](auto member) {
     return [member](const config& c) { return std::to_string(c.*member); };
   };
   auto text = [](auto member) {
     return [member](const config& c) { return c.*member; };
   };
-  static const std::vector<option> result{
+  std::vector<expected_option> result{
     {"http-host", "ACTORSHOP_HTTP_HOST", text(&config::http_host), false, 1,
      0},
     {"http-port", "ACTORSHOP_HTTP_PORT", num(&config::http_port), true, 1,
@@ -94,15 +96,28 @@ const std::vector<option>& options() {
     {"node-port", "ACTORSHOP_NODE_PORT", num(&config::node_port), true, 0,
      65535},
     {"peers", "ACTORSHOP_PEERS", text(&config::peers), false, 0, 0},
-    {"users-db-url", "ACTORSHOP_USERS_DB_URL", text(&config::users_db_url),
-     false, 0, 0},
-    {"billing-db-url", "ACTORSHOP_BILLING_DB_URL",
-     text(&config::billing_db_url), false, 0, 0},
-    {"orders-db-url", "ACTORSHOP_ORDERS_DB_URL", text(&config::orders_db_url),
-     false, 0, 0},
-    {"notifications-db-url", "ACTORSHOP_NOTIFICATIONS_DB_URL",
-     text(&config::notifications_db_url), false, 0, 0},
   };
+  return result;
+}
+
+/// The options above and, for each service, its --<service>-db-url.
+const std::vector<expected_option>& expected_options() {
+  static const std::vector<expected_option> result = [] {
+    auto all = fixed_options();
+    for (auto& service : service_names()) {
+      std::string env = "ACTORSHOP_";
+      for (auto c : service)
+        env += static_cast<char>(std::toupper(c));
+      all.push_back({service + "-db-url", env + "_DB_URL",
+                     [service](const config& c) {
+                       auto i = c.service_db_urls.find(service);
+                       return i == c.service_db_urls.end() ? std::string{}
+                                                           : i->second;
+                     },
+                     false, 0, 0});
+    }
+    return all;
+  }();
   return result;
 }
 
@@ -114,8 +129,8 @@ const std::string& file_path() {
                  + ".ini"))
                .string();
     // Nothing from the fuzzer's own environment may leak into the layers.
-    for (auto& opt : options())
-      ::unsetenv(opt.env);
+    for (auto& opt : expected_options())
+      ::unsetenv(opt.env.c_str());
     ::unsetenv("ACTORSHOP_CONFIG_FILE");
     return p;
   }();
@@ -193,7 +208,7 @@ outcome load(const input& in) {
   }
   if (result.help)
     return result;
-  for (auto& opt : options()) {
+  for (auto& opt : expected_options()) {
     auto value = opt.show(cfg);
     result.values[std::string{opt.name}] = value;
     if (opt.integer) {
@@ -225,7 +240,7 @@ outcome load(const input& in) {
 }
 
 /// The value an option given as text must have once accepted.
-std::string normal(const option& opt, const std::string& text) {
+std::string normal(const expected_option& opt, const std::string& text) {
   if (!opt.integer)
     return text;
   auto digits = text.substr(std::min(text.find_first_not_of('0'),
@@ -252,10 +267,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
              "load_config is deterministic");
   if (!got.error.empty() || got.help)
     return 0;
-  for (auto& opt : options()) {
+  for (auto& opt : expected_options()) {
     // The last command-line value wins, else the environment's.
     std::optional<std::string> given;
-    auto prefix = "--" + std::string{opt.name} + "=";
+    auto prefix = "--" + opt.name + "=";
     for (auto& arg : in.args)
       if (arg.rfind(prefix, 0) == 0)
         given = arg.substr(prefix.size());
