@@ -23,11 +23,11 @@
 #include <caf/io/middleman.hpp>
 
 #include "actors/catalog.hpp"
+#include "actors/service_table.hpp"
 #include "common/log.hpp"
 #include "actors/system.hpp"
 #include "config/config.hpp"
 #include "http/server.hpp"
-#include "storage/pg/pg_repositories.hpp"
 
 namespace {
 
@@ -42,18 +42,9 @@ constexpr auto teardown_grace = std::chrono::seconds(5);
 /// The others stay empty: their proxies never call a factory.
 shop::repository_factories repositories(const shop::config& cfg) {
   shop::repository_factories repos;
-  auto& place = cfg.place;
-  if (place.runs("users"))
-    repos.users = shop::make_pg_repositories(cfg.db_url_for("users")).users;
-  if (place.runs("billing"))
-    repos.billing
-      = shop::make_pg_repositories(cfg.db_url_for("billing")).billing;
-  if (place.runs("orders"))
-    repos.orders = shop::make_pg_repositories(cfg.db_url_for("orders")).orders;
-  if (place.runs("notifications"))
-    repos.notifications = shop::make_pg_repositories(
-                            cfg.db_url_for("notifications"))
-                            .notifications;
+  for (auto& x : shop::service_table())
+    if (cfg.place.runs(x.name))
+      x.use_pg(repos, cfg.db_url_for(x.name));
   return repos;
 }
 
@@ -61,14 +52,8 @@ shop::repository_factories repositories(const shop::config& cfg) {
 /// database or a broken schema stops the start with one clear message
 /// instead of services failing and respawning in a loop.
 void probe(const shop::repository_factories& repos) {
-  if (repos.users)
-    repos.users();
-  if (repos.billing)
-    repos.billing();
-  if (repos.orders)
-    repos.orders();
-  if (repos.notifications)
-    repos.notifications();
+  for (auto& x : shop::service_table())
+    x.probe(repos);
 }
 
 /// The local services, comma-separated, for the start-up line.

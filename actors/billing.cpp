@@ -3,6 +3,7 @@
 #include <caf/actor_system.hpp>
 
 #include "actors/inbox.hpp"
+#include "actors/system.hpp"
 
 namespace shop {
 
@@ -10,14 +11,11 @@ namespace {
 
 void load(billing_worker self) {
   auto& st = self->state;
-  st.repo = st.deps.repository();
-  st.keys.retention = st.deps.settings.idempotency_retention;
+  auto snap = open_storage(self);
   for (auto& acc : st.repo->load_accounts())
     st.balances.emplace(acc.user, acc.balance);
   st.next_ledger_id = st.repo->max_ledger_id() + 1;
   st.decided_through = st.repo->max_decided_order();
-  auto snap = st.repo->load_reliability();
-  st.inbox = snap.inbox;
   start_relay(self, order_processed_topic, snap);
   log::info(st.name, "ready: {} accounts, {} events to deliver",
             st.balances.size(), st.relay.backlog());
@@ -73,25 +71,22 @@ caf::result<Reply> with_account(billing_worker self, user_id user, F f) {
   if (has_account(self, user))
     return reply_with(self, f(false));
   auto rp = self->make_response_promise<Reply>();
-  self->request(self->state.deps.users, self->state.deps.settings.peer_timeout,
-                atom::get_v, user)
-    .await(
-      [self, rp, user, f](const shop::user&) mutable {
-        auto opened = false;
-        if (!has_account(self, user)) {
-          stage_open(self, user);
-          opened = true;
-        }
-        deliver_with<Reply>(self, rp, f(opened));
-      },
-      [rp](caf::error& err) mutable {
-        if (err == errc::user_not_found)
-          rp.deliver(caf::make_error(errc::account_not_found,
-                                     "no billing account for this user"));
-        else
-          rp.deliver(caf::make_error(errc::service_unavailable,
-                                     "users service did not answer"));
-      });
+  with_known_user(
+    self, user,
+    [self, rp, user, f](const shop::user&) mutable {
+      auto opened = false;
+      if (!has_account(self, user)) {
+        stage_open(self, user);
+        opened = true;
+      }
+      deliver_with<Reply>(self, rp, f(opened));
+    },
+    [rp](caf::error err) mutable {
+      if (err == errc::user_not_found)
+        err = caf::make_error(errc::account_not_found,
+                              "no billing account for this user");
+      rp.deliver(std::move(err));
+    });
   return rp;
 }
 
@@ -163,8 +158,8 @@ void charge_order(billing_worker self, const order_created& e) {
 
 } // namespace
 
-billing_actor::behavior_type billing_service(billing_worker self,
-                                             billing_deps deps) {
+billing_worker_actor::behavior_type billing_service(billing_worker self,
+                                                    billing_deps deps) {
   start_service(self, std::move(deps), load);
   return {
     [self](atom::ping) { return ping_storage(self); },
@@ -181,29 +176,22 @@ billing_actor::behavior_type billing_service(billing_worker self,
         return rp;
       }
       auto rp = self->make_response_promise<account, bool>();
-      self->request(self->state.deps.users,
-                    self->state.deps.settings.peer_timeout, atom::get_v, user)
-        .await(
-          [self, rp, user](const shop::user&) mutable {
-            auto created = !has_account(self, user);
-            if (created)
-              stage_open(self, user);
-            auto acc = *find_account(self, user);
-            if (self->state.uow.empty()) {
-              rp.deliver(acc, created);
-              return;
-            }
-            self->state.uow.then(
-              [rp, acc, created]() mutable { rp.deliver(acc, created); },
-              [rp](const caf::error& err) mutable { rp.deliver(err); });
-          },
-          [rp](caf::error& err) mutable {
-            rp.deliver(err == errc::user_not_found
-                         ? caf::make_error(errc::user_not_found,
-                                           "no user with this id")
-                         : caf::make_error(errc::service_unavailable,
-                                           "users service did not answer"));
-          });
+      with_known_user(
+        self, user,
+        [self, rp, user](const shop::user&) mutable {
+          auto created = !has_account(self, user);
+          if (created)
+            stage_open(self, user);
+          auto acc = *find_account(self, user);
+          if (self->state.uow.empty()) {
+            rp.deliver(acc, created);
+            return;
+          }
+          self->state.uow.then(
+            [rp, acc, created]() mutable { rp.deliver(acc, created); },
+            [rp](const caf::error& err) mutable { rp.deliver(err); });
+        },
+        [rp](caf::error err) mutable { rp.deliver(std::move(err)); });
       return rp;
     },
     [self](atom::balance, user_id user) -> caf::result<account> {
@@ -252,6 +240,15 @@ billing_actor::behavior_type billing_service(billing_worker self,
       self->state.relay.resume(self, subscriber);
     },
   };
+}
+
+caf::actor spawn_billing_worker(caf::actor_system& sys,
+                                const service_context& ctx) {
+  billing_deps deps{
+    ctx.repos.billing,
+    ctx.subscribers_as<order_processed_subscriber>(sys, order_processed_topic),
+    ctx.svc.users, ctx.settings};
+  return ctx.spawn(sys, billing_service, std::move(deps));
 }
 
 } // namespace shop

@@ -10,7 +10,8 @@
 #include <caf/fwd.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include "actors/users.hpp"
+#include "actors/topics.hpp"
+#include "actors/worker.hpp"
 
 namespace shop {
 
@@ -24,33 +25,29 @@ struct billing_deps {
   worker_settings settings;
 };
 
-struct billing_state {
-  std::unique_ptr<billing_repository> repo;
-  unit_of_work<billing_changes> uow;
-  outbox_relay<order_processed> relay;
-  idempotency_state keys;
-  /// Topic -> last event seq applied.
-  std::map<std::string, int64_t> inbox;
-  /// Redelivered events ignored since start.
-  uint64_t duplicates = 0;
+struct billing_state : publisher_state<order_processed, billing_repository,
+                                       billing_changes, billing_deps> {
   /// Every account's balance: the authoritative copy once committed.
   std::unordered_map<user_id, money> balances;
   int64_t next_ledger_id = 1;
   /// Every order up to this id is decided (see max_decided_order).
   order_id decided_through = 0;
-  billing_deps deps;
 
   static inline const char* name = "billing";
 };
 
-using billing_worker = billing_actor::stateful_pointer<billing_state>;
+using billing_worker = billing_worker_actor::stateful_pointer<billing_state>;
 
 /// The Billing service: accounts, deposits, payments and order charges. A
 /// user's operations apply one at a time in arrival order (the actor's
 /// mailbox); a balance never goes negative; every movement is a ledger entry;
 /// each order is decided once and its ORDER_PROCESSED leaves through the
 /// outbox in the same transaction as the charge.
-billing_actor::behavior_type billing_service(billing_worker self,
-                                             billing_deps deps);
+billing_worker_actor::behavior_type billing_service(billing_worker self,
+                                                    billing_deps deps);
+
+/// Spawns a Billing worker (its service_table entry).
+caf::actor spawn_billing_worker(caf::actor_system& sys,
+                                const service_context& ctx);
 
 } // namespace shop

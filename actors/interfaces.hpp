@@ -29,24 +29,22 @@ using order_processed_subscriber
 
 // -- services -----------------------------------------------------------------
 
-/// Users: registration and user info; publishes USER_CREATED.
-using users_actor = caf::typed_actor<
+/// What every service answers.
+using service_actor = caf::typed_actor<
   // Checks that the service's storage answers: true, or service_unavailable.
-  caf::replies_to<atom::ping>::with<bool>,
+  caf::replies_to<atom::ping>::with<bool>>;
+
+/// Users: registration and user info; publishes USER_CREATED.
+using users_actor = service_actor::extend<
   // Registers a user; fails with email_taken or invalid_argument.
   caf::replies_to<register_user>::with<user>,
   // Looks up a user; fails with user_not_found.
-  caf::replies_to<atom::get, user_id>::with<user>,
-  // Commits the pending batch (sent to itself).
-  caf::reacts_to<atom::flush>,
-  // Resends events to a subscriber after a failed delivery (sent to itself).
-  caf::reacts_to<atom::retry, std::string>>;
+  caf::replies_to<atom::get, user_id>::with<user>>;
 
 /// Billing: one account per user, deposits, payments and order charges;
 /// consumes USER_CREATED and ORDER_CREATED, publishes ORDER_PROCESSED.
-using billing_actor = caf::typed_actor<
-  // Checks that the service's storage answers: true, or service_unavailable.
-  caf::replies_to<atom::ping>::with<bool>,
+using billing_actor = service_actor::extend_with<
+  user_created_subscriber, order_created_subscriber>::extend<
   // Opens an account (idempotent); the bool says whether it is new.
   caf::replies_to<atom::open, user_id>::with<account, bool>,
   // Returns the account; fails with account_not_found.
@@ -56,34 +54,41 @@ using billing_actor = caf::typed_actor<
   // Takes money if the balance covers it; fails with account_not_found.
   caf::replies_to<payment>::with<payment_outcome>,
   // Every balance movement of an account, oldest first.
-  caf::replies_to<atom::ledger, user_id>::with<std::vector<ledger_entry>>,
-  caf::reacts_to<user_created>, caf::reacts_to<order_created>,
-  caf::reacts_to<atom::flush>, caf::reacts_to<atom::retry, std::string>>;
+  caf::replies_to<atom::ledger, user_id>::with<std::vector<ledger_entry>>>;
 
 /// Orders: the catalog and the orders; consumes USER_CREATED and
 /// ORDER_PROCESSED, publishes ORDER_CREATED.
-using orders_actor = caf::typed_actor<
-  // Checks that the service's storage answers: true, or service_unavailable.
-  caf::replies_to<atom::ping>::with<bool>,
+using orders_actor = service_actor::extend_with<
+  user_created_subscriber, order_processed_subscriber>::extend<
   // The catalog, sorted by item id.
   caf::replies_to<atom::list>::with<std::vector<item>>,
   // Places an order; fails with user_not_found, item_not_found,
   // invalid_argument or amount_too_large.
   caf::replies_to<create_order>::with<order>,
   // Looks up an order; fails with order_not_found.
-  caf::replies_to<atom::get, order_id>::with<order>,
-  caf::reacts_to<user_created>, caf::reacts_to<order_processed>,
-  caf::reacts_to<atom::flush>, caf::reacts_to<atom::retry, std::string>>;
+  caf::replies_to<atom::get, order_id>::with<order>>;
 
 /// Notifications: stores an "email" for every processed order; consumes
 /// USER_CREATED (for addresses) and ORDER_PROCESSED.
-using notifications_actor = caf::typed_actor<
-  // Checks that the service's storage answers: true, or service_unavailable.
-  caf::replies_to<atom::ping>::with<bool>,
+using notifications_actor = service_actor::extend_with<
+  user_created_subscriber, order_processed_subscriber>::extend<
   // Sent messages matching the filter, newest first.
   caf::replies_to<atom::list, notification_filter>::with<
-    std::vector<notification>>,
-  caf::reacts_to<user_created>, caf::reacts_to<order_processed>,
-  caf::reacts_to<atom::flush>>;
+    std::vector<notification>>>;
+
+// -- what workers send themselves ----------------------------------------------
+// Not part of the interfaces above: only the worker itself may send these.
+
+/// Commits the pending batch (actors/unit_of_work.hpp).
+using batching = caf::typed_actor<caf::reacts_to<atom::flush>>;
+
+/// Also resends events to a subscriber after a failed delivery
+/// (actors/outbox.hpp).
+using publishing = batching::extend<caf::reacts_to<atom::retry, std::string>>;
+
+using users_worker_actor = users_actor::extend_with<publishing>;
+using billing_worker_actor = billing_actor::extend_with<publishing>;
+using orders_worker_actor = orders_actor::extend_with<publishing>;
+using notifications_worker_actor = notifications_actor::extend_with<batching>;
 
 } // namespace shop

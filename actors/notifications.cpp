@@ -3,6 +3,7 @@
 #include <caf/actor_system.hpp>
 
 #include "actors/inbox.hpp"
+#include "actors/system.hpp"
 
 namespace shop {
 
@@ -31,12 +32,11 @@ namespace {
 
 void load(notifications_worker self) {
   auto& st = self->state;
-  st.repo = st.deps.repository();
+  open_storage(self);
   for (auto& u : st.repo->load_recipients())
     st.recipients.emplace(u.id, std::move(u));
   st.next_id = st.repo->max_notification_id() + 1;
   st.notified_through = st.repo->max_notified_order();
-  st.inbox = st.repo->load_reliability().inbox;
   log::info(st.name, "ready: {} recipients", st.recipients.size());
 }
 
@@ -92,30 +92,28 @@ caf::result<void> on_order_processed(notifications_worker self,
   // The event overtook USER_CREATED: ask Users for the address. `await`
   // holds back other messages, so events still apply in order.
   auto rp = self->make_response_promise();
-  self->request(st.deps.users, st.deps.settings.peer_timeout, atom::get_v,
-                e.user)
-    .await(
-      [self, rp, e](const user& to) mutable {
-        stage_recipient(self, to);
-        mark_applied(self, order_processed_topic, e.seq);
-        stage_message(self, to, e);
-        self->state.uow.then([rp]() mutable { rp.deliver(caf::unit); },
-                             [rp](const caf::error& err) mutable {
-                               rp.deliver(err);
-                             });
-      },
-      [self, rp, e](caf::error& err) mutable {
-        log::warning(self->state.name,
-                     "no address for user {} (order {}): {}", e.user, e.order,
-                     self->system().render(err));
-        rp.deliver(err);
-      });
+  with_known_user(
+    self, e.user,
+    [self, rp, e](const user& to) mutable {
+      stage_recipient(self, to);
+      mark_applied(self, order_processed_topic, e.seq);
+      stage_message(self, to, e);
+      self->state.uow.then([rp]() mutable { rp.deliver(caf::unit); },
+                           [rp](const caf::error& err) mutable {
+                             rp.deliver(err);
+                           });
+    },
+    [self, rp, e](caf::error err) mutable {
+      log::warning(self->state.name, "no address for user {} (order {}): {}",
+                   e.user, e.order, self->system().render(err));
+      rp.deliver(std::move(err));
+    });
   return rp;
 }
 
 } // namespace
 
-notifications_actor::behavior_type
+notifications_worker_actor::behavior_type
 notifications_service(notifications_worker self, notifications_deps deps) {
   start_service(self, std::move(deps), load);
   return {
@@ -137,6 +135,13 @@ notifications_service(notifications_worker self, notifications_deps deps) {
     },
     [self](atom::flush) { flush(self); },
   };
+}
+
+caf::actor spawn_notifications_worker(caf::actor_system& sys,
+                                      const service_context& ctx) {
+  notifications_deps deps{ctx.repos.notifications, ctx.svc.users,
+                          ctx.settings};
+  return ctx.spawn(sys, notifications_service, std::move(deps));
 }
 
 } // namespace shop

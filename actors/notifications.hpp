@@ -9,7 +9,8 @@
 #include <caf/fwd.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include "actors/users.hpp"
+#include "actors/topics.hpp"
+#include "actors/worker.hpp"
 
 namespace shop {
 
@@ -22,13 +23,9 @@ struct notifications_deps {
   worker_settings settings;
 };
 
-struct notifications_state {
-  std::unique_ptr<notifications_repository> repo;
-  unit_of_work<notifications_changes> uow;
-  /// Topic -> last event seq applied.
-  std::map<std::string, int64_t> inbox;
-  /// Redelivered events ignored since start.
-  uint64_t duplicates = 0;
+struct notifications_state
+  : worker_state<notifications_repository, notifications_changes,
+                 notifications_deps> {
   /// Addresses learned from USER_CREATED (or asked from Users).
   std::unordered_map<user_id, user> recipients;
   notification_id next_id = 1;
@@ -37,18 +34,21 @@ struct notifications_state {
   /// this mark repeats an order already notified (a publisher resending
   /// under a new seq): it must not store a second message.
   order_id notified_through = 0;
-  notifications_deps deps;
 
   static inline const char* name = "notifications";
 };
 
 using notifications_worker
-  = notifications_actor::stateful_pointer<notifications_state>;
+  = notifications_worker_actor::stateful_pointer<notifications_state>;
 
 /// The Notifications service: "sends an email" (stores a message) for every
 /// processed order, at most one per order, and lists what it sent.
-notifications_actor::behavior_type
+notifications_worker_actor::behavior_type
 notifications_service(notifications_worker self, notifications_deps deps);
+
+/// Spawns a Notifications worker (its service_table entry).
+caf::actor spawn_notifications_worker(caf::actor_system& sys,
+                                      const service_context& ctx);
 
 /// The email for an order outcome: subject and body.
 notification compose_notification(const user& to, const order_processed& e);

@@ -3,6 +3,7 @@
 #include <caf/actor_system.hpp>
 
 #include "actors/inbox.hpp"
+#include "actors/system.hpp"
 
 namespace shop {
 
@@ -10,8 +11,7 @@ namespace {
 
 void load(orders_worker self) {
   auto& st = self->state;
-  st.repo = st.deps.repository();
-  st.keys.retention = st.deps.settings.idempotency_retention;
+  auto snap = open_storage(self);
   for (auto& x : st.deps.catalog)
     st.catalog.emplace(x.id, x);
   for (auto id : st.repo->load_known_users())
@@ -19,8 +19,6 @@ void load(orders_worker self) {
   for (auto& o : st.repo->load_pending())
     st.pending.emplace(o.id, std::move(o));
   st.next_id = st.repo->max_order_id() + 1;
-  auto snap = st.repo->load_reliability();
-  st.inbox = snap.inbox;
   start_relay(self, order_created_topic, snap);
   log::info(st.name,
             "ready: {} items, {} known users, {} pending orders, {} events to "
@@ -81,20 +79,13 @@ caf::result<order> place_order(orders_worker self, const create_order& cmd) {
   // USER_CREATED may still be on its way: ask Users (never its tables).
   // `await` holds back other messages, keeping arrival order.
   auto rp = self->make_response_promise<order>();
-  self->request(self->state.deps.users, self->state.deps.settings.peer_timeout,
-                atom::get_v, cmd.user)
-    .await(
-      [self, rp, cmd, run](const user&) mutable {
-        stage_known_user(self, cmd.user);
-        deliver_with<order>(self, rp, run());
-      },
-      [rp](caf::error& err) mutable {
-        rp.deliver(err == errc::user_not_found
-                     ? caf::make_error(errc::user_not_found,
-                                       "no user with this id")
-                     : caf::make_error(errc::service_unavailable,
-                                       "users service did not answer"));
-      });
+  with_known_user(
+    self, cmd.user,
+    [self, rp, cmd, run](const user&) mutable {
+      stage_known_user(self, cmd.user);
+      deliver_with<order>(self, rp, run());
+    },
+    [rp](caf::error err) mutable { rp.deliver(std::move(err)); });
   return rp;
 }
 
@@ -154,8 +145,8 @@ void finish_order(orders_worker self, const order_processed& e) {
 
 } // namespace
 
-orders_actor::behavior_type orders_service(orders_worker self,
-                                           orders_deps deps) {
+orders_worker_actor::behavior_type orders_service(orders_worker self,
+                                                  orders_deps deps) {
   start_service(self, std::move(deps), load);
   return {
     [self](atom::ping) { return ping_storage(self); },
@@ -190,6 +181,15 @@ orders_actor::behavior_type orders_service(orders_worker self,
       self->state.relay.resume(self, subscriber);
     },
   };
+}
+
+caf::actor spawn_orders_worker(caf::actor_system& sys,
+                               const service_context& ctx) {
+  orders_deps deps{
+    ctx.repos.orders, ctx.opts.catalog,
+    ctx.subscribers_as<order_created_subscriber>(sys, order_created_topic),
+    ctx.svc.users, ctx.settings};
+  return ctx.spawn(sys, orders_service, std::move(deps));
 }
 
 } // namespace shop

@@ -11,7 +11,8 @@
 #include <caf/fwd.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include "actors/users.hpp"
+#include "actors/topics.hpp"
+#include "actors/worker.hpp"
 
 namespace shop {
 
@@ -27,15 +28,8 @@ struct orders_deps {
   worker_settings settings;
 };
 
-struct orders_state {
-  std::unique_ptr<orders_repository> repo;
-  unit_of_work<orders_changes> uow;
-  outbox_relay<order_created> relay;
-  idempotency_state keys;
-  /// Topic -> last event seq applied.
-  std::map<std::string, int64_t> inbox;
-  /// Redelivered events ignored since start.
-  uint64_t duplicates = 0;
+struct orders_state : publisher_state<order_created, orders_repository,
+                                      orders_changes, orders_deps> {
   /// The catalog by item id (sorted, for listing).
   std::map<item_id, item> catalog;
   /// Users learned from USER_CREATED: orders are only taken for them.
@@ -44,17 +38,20 @@ struct orders_state {
   /// so memory stays bounded by the number of orders in flight.
   std::unordered_map<order_id, order> pending;
   order_id next_id = 1;
-  orders_deps deps;
 
   static inline const char* name = "orders";
 };
 
-using orders_worker = orders_actor::stateful_pointer<orders_state>;
+using orders_worker = orders_worker_actor::stateful_pointer<orders_state>;
 
 /// The Orders service: takes orders for known users and catalog items,
 /// publishes ORDER_CREATED through its outbox, and moves an order to paid or
 /// rejected exactly once when ORDER_PROCESSED arrives.
-orders_actor::behavior_type orders_service(orders_worker self,
-                                           orders_deps deps);
+orders_worker_actor::behavior_type orders_service(orders_worker self,
+                                                  orders_deps deps);
+
+/// Spawns an Orders worker (its service_table entry).
+caf::actor spawn_orders_worker(caf::actor_system& sys,
+                               const service_context& ctx);
 
 } // namespace shop

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <sstream>
 
+#include "actors/service_table.hpp"
+
 namespace shop {
 
 namespace {
@@ -64,8 +66,12 @@ std::string node_address::to_string() const {
 }
 
 const std::vector<std::string>& service_names() {
-  static const std::vector<std::string> names{"users", "billing", "orders",
-                                              "notifications"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> result;
+    for (auto& x : service_table())
+      result.push_back(x.name);
+    return result;
+  }();
   return names;
 }
 

@@ -21,7 +21,8 @@ struct node_address {
   std::string to_string() const;
 };
 
-/// The four service names, in the order the system lists them.
+/// The service names, in the order of the service table
+/// (actors/service_table.hpp).
 const std::vector<std::string>& service_names();
 
 struct placement {

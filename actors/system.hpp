@@ -1,7 +1,8 @@
 #pragma once
 
-// Spawns the four services, each behind a supervisor, and wires their event
-// subscriptions:
+// Spawns the services of the service table (actors/service_table.hpp), each
+// behind a supervisor, and wires their event subscriptions from the topics
+// the table lists:
 //   Users  --USER_CREATED-->    Billing, Orders, Notifications
 //   Orders --ORDER_CREATED-->   Billing
 //   Billing--ORDER_PROCESSED--> Orders, Notifications
@@ -12,6 +13,8 @@
 #include <vector>
 
 #include <caf/actor.hpp>
+#include <caf/actor_cast.hpp>
+#include <caf/actor_system.hpp>
 #include <caf/fwd.hpp>
 
 #include "actors/interfaces.hpp"
@@ -64,8 +67,41 @@ struct services {
   /// services this node runs, as they commit.
   caf::actor feed;
 
-  /// The four service handles (supervisors and proxies).
+  /// The service handles (supervisors and proxies), in table order.
   std::vector<caf::actor> supervisors() const;
+};
+
+/// What a worker's spawn function (service_entry::spawn) gets. Complete, with
+/// every service handle, before any worker starts.
+struct service_context {
+  services svc;
+  service_options opts;
+  worker_settings settings;
+  repository_factories repos;
+
+  /// The subscribers of `topic`: every service whose table entry consumes
+  /// it, by name and in table order, through opts.wrap_subscriber if set.
+  std::vector<std::pair<std::string, caf::actor>>
+  subscribers(caf::actor_system& sys, const char* topic) const;
+
+  template <class Subscriber>
+  std::vector<std::pair<std::string, Subscriber>>
+  subscribers_as(caf::actor_system& sys, const char* topic) const {
+    std::vector<std::pair<std::string, Subscriber>> result;
+    for (auto& [name, hdl] : subscribers(sys, topic))
+      result.emplace_back(name, caf::actor_cast<Subscriber>(hdl));
+    return result;
+  }
+
+  /// Spawns a worker, detached (own thread, for blocking storage calls) or
+  /// scheduled (for deterministic tests), as opts.detached says.
+  template <class F, class Deps>
+  caf::actor spawn(caf::actor_system& sys, F fun, Deps deps) const {
+    if (opts.detached)
+      return caf::actor_cast<caf::actor>(
+        sys.spawn<caf::detached>(fun, std::move(deps)));
+    return caf::actor_cast<caf::actor>(sys.spawn(fun, std::move(deps)));
+  }
 };
 
 /// Spawns and wires the services: supervisors for those `opts.place` runs

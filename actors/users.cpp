@@ -4,20 +4,21 @@
 
 #include <caf/actor_system.hpp>
 
+#include "actors/system.hpp"
+
 namespace shop {
 
 namespace {
 
 void load(users_worker self) {
   auto& st = self->state;
-  st.repo = st.deps.repository();
-  st.keys.retention = st.deps.settings.idempotency_retention;
+  auto snap = open_storage(self);
   for (auto& u : st.repo->load_users()) {
     st.next_id = std::max(st.next_id, u.id + 1);
     st.by_email.emplace(email_key(u.email), u.id);
     st.by_id.emplace(u.id, std::move(u));
   }
-  start_relay(self, user_created_topic, st.repo->load_reliability());
+  start_relay(self, user_created_topic, snap);
   log::info(st.name, "ready: {} users, {} events to deliver", st.by_id.size(),
             st.relay.backlog());
 }
@@ -46,7 +47,8 @@ caf::expected<user> stage_registration(users_worker self,
 
 } // namespace
 
-users_actor::behavior_type users_service(users_worker self, users_deps deps) {
+users_worker_actor::behavior_type users_service(users_worker self,
+                                                users_deps deps) {
   start_service(self, std::move(deps), load);
   return {
     [self](atom::ping) { return ping_storage(self); },
@@ -70,6 +72,15 @@ users_actor::behavior_type users_service(users_worker self, users_deps deps) {
       self->state.relay.resume(self, subscriber);
     },
   };
+}
+
+caf::actor spawn_users_worker(caf::actor_system& sys,
+                              const service_context& ctx) {
+  users_deps deps{
+    ctx.repos.users,
+    ctx.subscribers_as<user_created_subscriber>(sys, user_created_topic),
+    ctx.settings};
+  return ctx.spawn(sys, users_service, std::move(deps));
 }
 
 } // namespace shop

@@ -14,6 +14,7 @@
 #include "common/log.hpp"
 #include "actors/notifications.hpp"
 #include "actors/system.hpp"
+#include "actors/topics.hpp"
 #include "actors/users.hpp"
 #include "config.hpp"
 #include "invariants.hpp"

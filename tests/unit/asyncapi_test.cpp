@@ -6,11 +6,13 @@
 #include <boost/test/unit_test.hpp>
 
 #include <string>
+#include <vector>
 
 #include <caf/meta/annotation.hpp>
 
 #include "actors/messages.hpp"
-#include "actors/users.hpp"
+#include "actors/service_table.hpp"
+#include "actors/topics.hpp"
 #include "support/contract.hpp"
 
 using namespace shop;
@@ -81,6 +83,31 @@ BOOST_AUTO_TEST_CASE(every_event_is_documented) {
                                "shop::order_processed");
   // Three events, three channels: nothing documented that does not exist.
   BOOST_TEST(doc["channels"].size() == 3u);
+}
+
+// Who publishes and who consumes each topic, as documented (x-publisher,
+// x-subscribers), is what the service table wires.
+BOOST_AUTO_TEST_CASE(channels_name_the_services_of_the_table) {
+  auto doc = load_contract("asyncapi.yaml");
+  for (auto it = doc["channels"].begin(); it != doc["channels"].end(); ++it) {
+    auto topic = it->first.as<std::string>();
+    std::vector<std::string> publishers;
+    std::vector<std::string> consumers;
+    for (auto& x : service_table()) {
+      for (auto& t : x.publishes)
+        if (t == topic)
+          publishers.push_back(x.name);
+      for (auto& t : x.consumes)
+        if (t == topic)
+          consumers.push_back(x.name);
+    }
+    BOOST_TEST_REQUIRE(publishers.size() == 1u,
+                       topic << ": one publisher in the service table");
+    BOOST_TEST(it->second["x-publisher"].as<std::string>() == publishers[0],
+               topic << ": documented publisher");
+    auto documented = it->second["x-subscribers"].as<std::vector<std::string>>();
+    BOOST_TEST(documented == consumers, topic << ": documented subscribers");
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
