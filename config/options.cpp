@@ -7,6 +7,7 @@
 #include <caf/config_option_adder.hpp>
 
 #include "actors/placement.hpp"
+#include "actors/service_table.hpp"
 #include "common/log.hpp"
 #include "config/config.hpp"
 
@@ -100,12 +101,14 @@ option switch_option(bool config::*member, std::string name,
   return result;
 }
 
-/// --<service>-db-url, stored in config::service_db_urls.
-option service_db_url_option(const std::string& service) {
+/// The option of `service`'s own database (its service table entry names
+/// it: --<service>-db-url), stored in config::service_db_urls.
+option service_db_url_option(const std::string& service,
+                             const std::string& name) {
   auto title = service;
   if (!title.empty())
     title[0] = static_cast<char>(std::toupper(title[0]));
-  auto result = base(service + "-db-url", "<url>",
+  auto result = base(name, "<url>",
                      "Database of " + title + "; empty: --db-url");
   result.assign = [service](config& c, const std::string& text, int64_t) {
     c.service_db_urls[service] = text;
@@ -198,8 +201,8 @@ std::vector<option> make_options() {
                 "users=host:port,billing=host:port and so on",
                 empty::allowed, peers_syntax),
   };
-  for (auto& service : service_names())
-    result.push_back(service_db_url_option(service));
+  for (auto& x : service_table())
+    result.push_back(service_db_url_option(x.name, x.db_url_option));
   return result;
 }
 
