@@ -13,6 +13,7 @@
 #include <caf/make_message.hpp>
 #include <caf/message.hpp>
 
+#include "actors/errors.hpp"
 #include "actors/messages.hpp"
 
 namespace shop {
@@ -101,7 +102,7 @@ using namespace shop;
 
 struct config : caf::actor_system_config {
   config() {
-    add_message_types<caf::id_block::shop>();
+    register_types(*this);
   }
 };
 
