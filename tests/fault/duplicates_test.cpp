@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "fault/fault_support.hpp"
+#include "support/raw_socket.hpp"
 
 using namespace shop;
 using namespace shop::test;
@@ -81,10 +82,9 @@ BOOST_FIXTURE_TEST_CASE(one_key_from_many_connections_has_one_effect,
     auto key = "dup-" + tag + "-" + r;
     auto send = [&](const std::string& path, const json& body) {
       requests += connections;
-      return at_once(client,
-                     client.format_request("POST", path, body.dump(),
-                                           "application/json",
-                                           {{"Idempotency-Key", key}}));
+      return at_once(client, format_request(client, "POST", path, body.dump(),
+                                            "application/json",
+                                            {{"Idempotency-Key", key}}));
     };
     // register: one user.
     auto email = "dup" + r + "-" + tag + "@example.com";

@@ -26,6 +26,7 @@
 #include "fault/fault_support.hpp"
 #include "http/request_parsing.hpp"
 #include "support/fuzz_input.hpp"
+#include "support/raw_socket.hpp"
 
 using namespace shop;
 using namespace shop::test;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "server_fixture.hpp"
+#include "support/raw_socket.hpp"
 
 using namespace shop::test;
 

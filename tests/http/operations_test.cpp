@@ -9,6 +9,7 @@
 #include <string>
 
 #include "server_fixture.hpp"
+#include "support/raw_socket.hpp"
 
 using namespace shop::test;
 

@@ -33,6 +33,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/http_client.hpp"
+#include "support/raw_socket.hpp"
 
 namespace shop::test {
 

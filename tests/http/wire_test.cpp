@@ -12,6 +12,7 @@
 
 #include "http/server.hpp"
 #include "server_fixture.hpp"
+#include "support/raw_socket.hpp"
 
 using namespace shop::test;
 
