@@ -10,6 +10,8 @@
 #include <string_view>
 #include <unordered_set>
 
+#include "common/text.hpp"
+
 namespace shop {
 
 namespace {
@@ -22,17 +24,8 @@ struct field {
   bool quoted = false;
 };
 
-bool is_blank(char c) noexcept {
-  return c == ' ' || c == '\t';
-}
-
-std::string_view trim(std::string_view str) noexcept {
-  while (!str.empty() && is_blank(str.front()))
-    str.remove_prefix(1);
-  while (!str.empty() && is_blank(str.back()))
-    str.remove_suffix(1);
-  return str;
-}
+using text::is_blank;
+using text::trim;
 
 /// Splits one line into fields. Returns an error message, empty on success.
 std::string split_fields(std::string_view line, std::vector<field>& fields) {

@@ -3,8 +3,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <string>
+
+#include "common/timestamp.hpp"
 
 namespace shop::log {
 
@@ -98,19 +99,14 @@ namespace {
 void emit_line(level lvl, std::string_view component, std::string_view msg,
                std::string_view fields) {
   using namespace std::chrono;
-  auto now = system_clock::now();
-  auto secs = system_clock::to_time_t(now);
-  auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char stamp[32];
-  std::strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-  auto line
-    = static_cast<format>(line_format.load()) == format::logfmt
-        ? fmt::format("time={}.{:03}Z level={} service={} msg={}{}\n", stamp, ms,
-                      logfmt_level(lvl), component, quoted(msg), fields)
-        : fmt::format("{}.{:03}Z {} [{}] {}{}\n", stamp, ms, level_name(lvl),
-                      component, msg, fields);
+  auto stamp = iso8601_utc(
+    duration_cast<milliseconds>(system_clock::now().time_since_epoch())
+      .count());
+  auto line = static_cast<format>(line_format.load()) == format::logfmt
+                ? fmt::format("time={} level={} service={} msg={}{}\n", stamp,
+                              logfmt_level(lvl), component, quoted(msg), fields)
+                : fmt::format("{} {} [{}] {}{}\n", stamp, level_name(lvl),
+                              component, msg, fields);
   // One fwrite per line: stdio locks the stream, so lines never interleave.
   std::fwrite(line.data(), 1, line.size(), stderr);
 }

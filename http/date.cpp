@@ -1,21 +1,13 @@
 #include "http/date.hpp"
 
-#include <fmt/format.h>
+#include <fmt/chrono.h>
 
 namespace shop::http {
 
 std::string http_date(std::time_t t) {
-  // Spelled out instead of strftime, whose %a and %b follow the locale.
-  static constexpr const char* days[]
-    = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-  static constexpr const char* months[] = {"Jan", "Feb", "Mar", "Apr",
-                                           "May", "Jun", "Jul", "Aug",
-                                           "Sep", "Oct", "Nov", "Dec"};
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  return fmt::format("{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
-                     days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon],
-                     tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  // fmt formats a std::tm in the "C" locale unless given another, so %a and
+  // %b are always "Sun" and "Nov" (strftime's follow the global locale).
+  return fmt::format("{:%a, %d %b %Y %H:%M:%S} GMT", fmt::gmtime(t));
 }
 
 const std::string& current_http_date() {

@@ -1,10 +1,13 @@
 #include "http/json_writer.hpp"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 namespace shop::http {
 
 namespace {
+
+using json = nlohmann::json;
 
 /// Length of the well-formed UTF-8 sequence starting at `i`, or 0 if the
 /// bytes there are not one (bad lead byte, missing continuation, overlong
@@ -41,59 +44,45 @@ size_t utf8_sequence_length(std::string_view s, size_t i) noexcept {
   return 0;
 }
 
+/// `s` with each byte that is not part of a well-formed UTF-8 sequence
+/// replaced by U+FFFD.
+std::string well_formed(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  size_t i = 0;
+  while (i < s.size()) {
+    auto n = utf8_sequence_length(s, i);
+    if (n == 0) {
+      out += "\xEF\xBF\xBD"; // U+FFFD REPLACEMENT CHARACTER
+      ++i;
+    } else {
+      out.append(s.data() + i, n);
+      i += n;
+    }
+  }
+  return out;
+}
+
 } // namespace
 
 void append_json_string(std::string& out, std::string_view str) {
-  static constexpr char hex[] = "0123456789abcdef";
-  out += '"';
-  size_t i = 0;
-  while (i < str.size()) {
-    auto c = static_cast<unsigned char>(str[i]);
-    if (c >= 0x80) {
-      auto n = utf8_sequence_length(str, i);
-      if (n == 0) {
-        out += "\xEF\xBF\xBD"; // U+FFFD REPLACEMENT CHARACTER
-        ++i;
-      } else {
-        out.append(str.data() + i, n);
-        i += n;
-      }
-      continue;
-    }
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7F) {
-          out += "\\u00";
-          out += hex[c >> 4];
-          out += hex[c & 0x0F];
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-    ++i;
+  // nlohmann's serializer writes the quotes and the escapes. It replaces an
+  // ill-formed sequence with a single U+FFFD where we promise one per byte
+  // ("\xE2\x82" gives two), so the text reaches it well formed already;
+  // "replace" rather than "strict" only so that a response never throws.
+  auto quoted = json(well_formed(str))
+                  .dump(-1, ' ', false, json::error_handler_t::replace);
+  // nlohmann leaves DEL as it is (JSON allows it); we escape it, as the
+  // other control characters. A 0x7F byte is never part of a longer UTF-8
+  // sequence, so replacing the byte is safe.
+  size_t from = 0;
+  for (auto del = quoted.find('\x7F'); del != std::string::npos;
+       del = quoted.find('\x7F', from)) {
+    out.append(quoted, from, del - from);
+    out += "\\u007f";
+    from = del + 1;
   }
-  out += '"';
+  out.append(quoted, from);
 }
 
 void json_writer::before_value() {

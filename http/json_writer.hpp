@@ -1,8 +1,9 @@
 #pragma once
 
-// A small streaming JSON writer for responses. We write JSON ourselves instead
-// of going through nlohmann::json so that money is printed exactly as
-// shop::to_string(money) formats it (200, 12.5, 0.01), never via a double.
+// A small streaming JSON writer for responses. The structure and the numbers
+// are written here rather than through a nlohmann::json document so that
+// money is printed exactly as shop::to_string(money) formats it (200, 12.5,
+// 0.01), never via a double; strings are escaped by nlohmann's serializer.
 
 #include <cstdint>
 #include <string>
@@ -62,10 +63,10 @@ private:
   bool after_key_ = false;
 };
 
-/// Appends `str` as a quoted JSON string: escapes '"', '\\' and every control
-/// character (U+0000..U+001F as \b \f \n \r \t or \u00XX, plus U+007F), and
-/// replaces each byte of invalid UTF-8 with U+FFFD so the output is always
-/// valid JSON in valid UTF-8.
+/// Appends `str` as a quoted JSON string (nlohmann's serializer): escapes '"',
+/// '\\' and every control character (U+0000..U+001F as \b \f \n \r \t or
+/// \u00XX, plus U+007F), and replaces each byte of invalid UTF-8 with U+FFFD
+/// so the output is always valid JSON in valid UTF-8.
 void append_json_string(std::string& out, std::string_view str);
 
 } // namespace shop::http

@@ -1,50 +1,12 @@
 #include "http/responses.hpp"
 
-#include <fmt/format.h>
-
+#include "common/timestamp.hpp"
 #include "http/json_writer.hpp"
 
 namespace shop::http {
 
-namespace {
-
-/// Days since 1970-01-01 to a civil date (proleptic Gregorian), after Howard
-/// Hinnant's days_from_civil inverse; exact for every int64 day count we meet,
-/// without relying on gmtime_r's range.
-void civil_from_days(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  y = static_cast<int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  d = doy - (153 * mp + 2) / 5 + 1;
-  m = mp < 10 ? mp + 3 : mp - 9;
-  if (m <= 2)
-    ++y;
-}
-
-/// Floor division, so times before 1970 land on the right day.
-int64_t floor_div(int64_t a, int64_t b) {
-  auto q = a / b;
-  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-} // namespace
-
 std::string format_timestamp(unix_ms ms) {
-  constexpr int64_t ms_per_day = 86'400'000;
-  auto days = floor_div(ms, ms_per_day);
-  auto in_day = ms - days * ms_per_day;
-  int64_t year = 0;
-  unsigned month = 0;
-  unsigned day = 0;
-  civil_from_days(days, year, month, day);
-  auto secs = in_day / 1000;
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", year, month,
-                     day, secs / 3600, (secs / 60) % 60, secs % 60,
-                     in_day % 1000);
+  return iso8601_utc(ms);
 }
 
 std::string registered_json(const user& x) {

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <http_parser.h>
 
+#include "common/text.hpp"
 #include "http/date.hpp"
 #include "http/errors.hpp"
 
@@ -21,14 +22,6 @@ constexpr size_t max_tracked_name = 16;
 /// Longest Expect value kept, lower-cased (the only one granted is
 /// "100-continue").
 constexpr size_t max_tracked_expect = 64;
-
-std::string_view trim(std::string_view x) noexcept {
-  while (!x.empty() && (x.front() == ' ' || x.front() == '\t'))
-    x.remove_prefix(1);
-  while (!x.empty() && (x.back() == ' ' || x.back() == '\t'))
-    x.remove_suffix(1);
-  return x;
-}
 
 /// Why http_parser stopped, in words a client can act on.
 std::string describe(http_errno err) {
@@ -188,7 +181,7 @@ struct wire_guard::impl {
     if (has_length && parser.content_length > limits.max_body_bytes)
       return refuse(body_too_large(limits.max_body_bytes));
     if (msg.expect_fields > 0) {
-      if (msg.expect_fields > 1 || trim(msg.expect) != "100-continue")
+      if (msg.expect_fields > 1 || text::trim(msg.expect) != "100-continue")
         return refuse(expectation_failed());
       msg.continue_owed
         = chunked || (has_length && parser.content_length > 0);
