@@ -1,0 +1,84 @@
+#include "http/exchange.hpp"
+
+// What every exchange does whatever carries it: the once-only answer, the
+// route's metrics, the request's log line and the 503 of a dropped request.
+
+#include <random>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "common/log.hpp"
+#include "common/metrics.hpp"
+#include "http/request_parsing.hpp"
+#include "http/route_metrics.hpp"
+
+namespace shop::http {
+
+namespace {
+
+constexpr const char* component = "http";
+
+} // namespace
+
+event_sink::~event_sink() = default;
+
+exchange::exchange(std::string request_id)
+  : started_(std::chrono::steady_clock::now()), route_(unmatched_route()),
+    request_id_(std::move(request_id)) {
+}
+
+exchange::~exchange() = default;
+
+void exchange::reply(uint16_t status, std::string body, const char* allow,
+                     const char* content_type) {
+  if (answered_)
+    return;
+  answered_ = true;
+  auto seconds = metrics::seconds_since(started_);
+  route_metrics_of(route_).record(status, seconds);
+  log::debug_fields(component, "request", [&](auto write) {
+    write({{"method", std::string{method()}},
+           {"route", std::string{target()}},
+           {"status", std::to_string(status)},
+           {"duration_ms", fmt::format("{:.2f}", seconds * 1000)},
+           {"request", request_id_}});
+  });
+  send(status, std::move(body), allow, content_type);
+}
+
+void exchange::fail(const api_error& err, const char* allow) {
+  if (err.status >= 500)
+    log::warning(component, "answering {} {}: {} (request {})", err.status,
+                 err.code, err.detail.empty() ? err.message : err.detail,
+                 request_id_);
+  reply(err.status, to_json(err), allow);
+}
+
+bool exchange::stream_taken() {
+  if (answered_)
+    return false;
+  answered_ = true;
+  route_metrics_of(route_).record(200, metrics::seconds_since(started_));
+  return true;
+}
+
+void exchange::answer_if_dropped() noexcept {
+  if (answered_)
+    return;
+  try {
+    fail(api_error{503, "service_unavailable",
+                   "the request was dropped, retry later"});
+  } catch (...) {
+    // Nothing more we can do for this client; never throw here.
+  }
+}
+
+std::string choose_request_id(const std::vector<std::string_view>& given) {
+  if (given.size() == 1 && is_request_id(given.front()))
+    return std::string{given.front()};
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return fmt::format("{:016x}", rng());
+}
+
+} // namespace shop::http

@@ -1,0 +1,66 @@
+#pragma once
+
+// What a handler is: a function of the server's context and one exchange
+// (http/exchange.hpp), which parses the request, asks a service actor with
+// ask() and answers from the reply. No handler sees RESTinio, so each runs
+// in a test with a fake exchange and a fake service.
+
+#include <atomic>
+#include <chrono>
+#include <tuple>
+#include <utility>
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+
+#include "actors/system.hpp"
+#include "http/errors.hpp"
+#include "http/event_stream.hpp"
+#include "http/exchange.hpp"
+#include "http/server.hpp"
+
+namespace shop::http {
+
+/// What every handler needs, shared by all requests of one server run.
+/// Outlives every exchange and every event stream of that run.
+struct handler_context {
+  caf::actor_system& sys;
+  const services& svc;
+  const server_options& opts;
+  /// Set once a stop begins: new requests get 503 from then on.
+  std::atomic<bool> stopping{false};
+  /// The live event streams (GET /events); a stop ends them all.
+  event_streams streams{};
+};
+
+/// A route's handler.
+using handler = void (*)(handler_context& ctx, const exchange_ptr& x);
+
+/// Asks `handle` with `xs...` from a short-lived actor, without blocking the
+/// calling (I/O) thread; `on_reply` answers the request from the reply and
+/// must take concrete parameter types (CAF checks them against the handle's
+/// interface). Errors and the timeout (opts.request_timeout) become error
+/// responses (from_service_error).
+/// The actor is hidden: CAF counts every other actor in a registry guarded
+/// by a mutex and a condition variable (for await_all_actors_done), which
+/// at tens of thousands of requests per second costs more than the request
+/// itself. The server tracks its exchanges and drains them on stop instead.
+template <class Handle, class OnReply, class... Ts>
+void ask(const handler_context& ctx, const exchange_ptr& x,
+         const Handle& handle, OnReply on_reply, Ts... xs) {
+  auto timeout = ctx.opts.request_timeout;
+  ctx.sys.spawn<caf::hidden>([x, handle, timeout,
+                              on_reply = std::move(on_reply),
+                              args = std::make_tuple(std::move(xs)...)](
+                               caf::event_based_actor* self) mutable {
+    std::apply(
+      [&](auto&... ys) {
+        self->request(handle, timeout, std::move(ys)...)
+          .then(std::move(on_reply),
+                [x](caf::error& err) { x->fail(from_service_error(err)); });
+      },
+      args);
+  });
+}
+
+} // namespace shop::http

@@ -1,0 +1,389 @@
+// The HTTP handlers without a socket: each test routes a fake exchange (a
+// request and the one answer it got) through dispatch() to the handlers,
+// whose services are actors spawned here that answer the typed requests as
+// a test tells them to. CAF's test coordinator runs every actor on this
+// thread, so a test decides when messages are delivered and when the
+// request timeout fires: no sleeps, no threads.
+
+#include <boost/test/unit_test.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/scheduler/test_coordinator.hpp>
+#include <caf/send.hpp>
+
+#include "actors/errors.hpp"
+#include "actors/interfaces.hpp"
+#include "actors/messages.hpp"
+#include "common/log.hpp"
+#include "http/exchange.hpp"
+#include "http/handler.hpp"
+#include "http/routes.hpp"
+
+using namespace shop;
+using namespace shop::http;
+
+namespace {
+
+/// A chunked response body that keeps what was written.
+struct fake_sink : event_sink {
+  std::vector<std::string> chunks;
+  bool finished = false;
+
+  void write(std::string chunk, std::function<void()>) override {
+    chunks.push_back(std::move(chunk));
+  }
+
+  void finish() noexcept override {
+    finished = true;
+  }
+};
+
+/// One request as a client sent it, and what the server answered.
+class fake_exchange : public exchange {
+public:
+  using header_list = std::vector<std::pair<std::string, std::string>>;
+
+  struct answer {
+    uint16_t status = 0;
+    std::string body;
+    std::string allow;
+    std::string content_type;
+  };
+
+  fake_exchange(std::string method, std::string target, std::string body = "",
+                header_list headers = {})
+    : exchange(choose_request_id(values(headers, "X-Request-Id"))),
+      method_(std::move(method)), target_(std::move(target)),
+      body_(std::move(body)), headers_(std::move(headers)) {
+  }
+
+  ~fake_exchange() override {
+    answer_if_dropped();
+  }
+
+  std::string_view method() const noexcept override {
+    return method_;
+  }
+
+  std::string_view target() const noexcept override {
+    return target_;
+  }
+
+  std::string_view query() const noexcept override {
+    auto q = std::string_view{target_};
+    auto pos = q.find('?');
+    return pos == std::string_view::npos ? std::string_view{}
+                                         : q.substr(pos + 1);
+  }
+
+  std::vector<std::string_view>
+  header_values(std::string_view name) const override {
+    return values(headers_, name);
+  }
+
+  const std::string& body() const noexcept override {
+    return body_;
+  }
+
+  void open_stream(
+    std::string first_chunk,
+    std::function<void(std::shared_ptr<event_sink>)> on_open) override {
+    if (!stream_taken())
+      return;
+    sink = std::make_shared<fake_sink>();
+    sink->chunks.push_back(std::move(first_chunk));
+    on_open(sink);
+  }
+
+  /// Every answer send() got (the exchange must give exactly one); shared,
+  /// so it outlives the exchange.
+  std::shared_ptr<std::vector<answer>> sent
+    = std::make_shared<std::vector<answer>>();
+  std::shared_ptr<fake_sink> sink;
+
+  const std::vector<answer>& answers() const noexcept {
+    return *sent;
+  }
+
+protected:
+  void send(uint16_t status, std::string body, const char* allow,
+            const char* content_type) override {
+    sent->push_back(answer{status, is_head() ? "" : std::move(body),
+                           allow ? allow : "", content_type});
+  }
+
+private:
+  static std::vector<std::string_view> values(const header_list& xs,
+                                              std::string_view name) {
+    std::vector<std::string_view> result;
+    for (auto& [k, v] : xs)
+      if (k.size() == name.size()
+          && std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
+               return std::tolower(static_cast<unsigned char>(a))
+                      == std::tolower(static_cast<unsigned char>(b));
+             }))
+        result.emplace_back(v);
+    return result;
+  }
+
+  std::string method_;
+  std::string target_;
+  std::string body_;
+  header_list headers_;
+};
+
+struct test_config : caf::actor_system_config {
+  test_config() {
+    set("scheduler.policy", caf::atom("testing"));
+    set("logger.verbosity", caf::atom("quiet"));
+    add_message_types<caf::id_block::shop>();
+    add_error_category(caf::atom("shop"), [](uint8_t code, caf::atom_value,
+                                             const caf::message& ctx) {
+      return render_shop_error(code, ctx);
+    });
+  }
+};
+
+/// What the fake Users service does with a register_user.
+enum class users_mode { reply, refuse, ignore };
+
+/// An actor system on the test coordinator, a fake Users service and a fake
+/// event feed, and the handlers' context over them.
+struct fixture {
+  test_config cfg;
+  caf::actor_system sys{cfg};
+  caf::scheduler::test_coordinator& sched
+    = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
+  services svc;
+  server_options opts;
+  /// Reads svc, which the constructor fills in.
+  handler_context ctx{sys, svc, opts};
+
+  /// What the fake services received.
+  std::shared_ptr<std::vector<register_user>> registrations
+    = std::make_shared<std::vector<register_user>>();
+  std::shared_ptr<std::vector<caf::actor>> joined
+    = std::make_shared<std::vector<caf::actor>>();
+  std::shared_ptr<users_mode> mode = std::make_shared<users_mode>();
+
+  fixture() {
+    log::set_level(log::level::off);
+    opts.request_timeout = std::chrono::milliseconds{250};
+    auto users = sys.spawn([regs = registrations, mode = mode](
+                             caf::event_based_actor*) -> caf::behavior {
+      return {
+        [regs, mode](register_user& cmd) -> caf::result<user> {
+          regs->push_back(cmd);
+          switch (*mode) {
+            case users_mode::reply:
+              return user{7, cmd.email, cmd.name};
+            case users_mode::refuse:
+              return caf::make_error(errc::email_taken,
+                                     "a user with this email is already "
+                                     "registered");
+            case users_mode::ignore:
+              break;
+          }
+          // Never answered: the asker's timeout fires.
+          return caf::delegated<user>{};
+        },
+      };
+    });
+    svc.users = caf::actor_cast<users_actor>(users);
+    svc.feed
+      = sys.spawn([joined = joined](caf::event_based_actor*) -> caf::behavior {
+          return {
+            [joined](atom::join, caf::actor listener) {
+              joined->push_back(std::move(listener));
+            },
+          };
+        });
+    sched.run();
+  }
+
+  ~fixture() {
+    for (auto& s : *joined)
+      caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(svc.users, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(svc.feed, caf::exit_reason::user_shutdown);
+    sched.run();
+  }
+
+  /// Routes the request and runs every actor until nothing is left to do.
+  std::shared_ptr<fake_exchange> serve(std::shared_ptr<fake_exchange> x) {
+    dispatch(ctx, x);
+    sched.run();
+    return x;
+  }
+
+  std::shared_ptr<fake_exchange> post(std::string target, std::string body,
+                                      fake_exchange::header_list headers = {}) {
+    return serve(std::make_shared<fake_exchange>("POST", std::move(target),
+                                                 std::move(body),
+                                                 std::move(headers)));
+  }
+
+  std::shared_ptr<fake_exchange> get(std::string target,
+                                     std::string method = "GET") {
+    return serve(
+      std::make_shared<fake_exchange>(std::move(method), std::move(target)));
+  }
+};
+
+bool contains(const std::string& text, std::string_view part) {
+  return text.find(part) != std::string::npos;
+}
+
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(http_handlers, fixture)
+
+BOOST_AUTO_TEST_CASE(register_asks_users_and_answers_201) {
+  auto x = post("/register", R"({"email":"ada@example.com","name":"Ada"})",
+                {{"Idempotency-Key", "k-1"}, {"X-Request-Id", "req-1"}});
+  BOOST_REQUIRE_EQUAL(registrations->size(), 1u);
+  auto& cmd = registrations->front();
+  BOOST_TEST(cmd.email == "ada@example.com");
+  BOOST_TEST(cmd.name == "Ada");
+  BOOST_TEST(cmd.idempotency_key == "k-1");
+  BOOST_TEST(cmd.correlation == "req-1");
+  BOOST_REQUIRE_EQUAL(x->answers().size(), 1u);
+  BOOST_TEST(x->answers()[0].status == 201);
+  BOOST_TEST(x->answers()[0].body == R"({"userId":7})");
+  BOOST_TEST(x->answers()[0].content_type == "application/json");
+  BOOST_TEST(x->request_id() == "req-1");
+}
+
+BOOST_AUTO_TEST_CASE(a_service_error_maps_to_its_status) {
+  *mode = users_mode::refuse;
+  auto x = post("/register", R"({"email":"ada@example.com","name":"Ada"})");
+  BOOST_REQUIRE_EQUAL(registrations->size(), 1u);
+  BOOST_REQUIRE_EQUAL(x->answers().size(), 1u);
+  BOOST_TEST(x->answers()[0].status == 409);
+  BOOST_TEST(contains(x->answers()[0].body, R"("error":"email_taken")"));
+  BOOST_TEST(contains(x->answers()[0].body, "already registered"));
+}
+
+BOOST_AUTO_TEST_CASE(an_invalid_body_gets_400_and_asks_nobody) {
+  auto x = post("/register", R"({"email":"ada@example.com")");
+  BOOST_REQUIRE_EQUAL(x->answers().size(), 1u);
+  BOOST_TEST(x->answers()[0].status == 400);
+  BOOST_TEST(contains(x->answers()[0].body, R"("error":"invalid_json")"));
+  BOOST_TEST(registrations->empty());
+  auto y = post("/register", R"({"email":"ada@example.com"})");
+  BOOST_REQUIRE_EQUAL(y->answers().size(), 1u);
+  BOOST_TEST(y->answers()[0].status == 400);
+  BOOST_TEST(contains(y->answers()[0].body, R"("error":"missing_field")"));
+  BOOST_TEST(registrations->empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_bad_idempotency_key_gets_400_and_asks_nobody) {
+  auto x = post("/register", R"({"email":"ada@example.com","name":"Ada"})",
+                {{"Idempotency-Key", "a"}, {"Idempotency-Key", "b"}});
+  BOOST_REQUIRE_EQUAL(x->answers().size(), 1u);
+  BOOST_TEST(x->answers()[0].status == 400);
+  BOOST_TEST(contains(x->answers()[0].body, R"("error":"invalid_header")"));
+  BOOST_TEST(registrations->empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_service_that_never_answers_times_out_with_503) {
+  *mode = users_mode::ignore;
+  auto x = post("/register", R"({"email":"ada@example.com","name":"Ada"})");
+  BOOST_REQUIRE_EQUAL(registrations->size(), 1u);
+  BOOST_TEST(x->answers().empty());
+  BOOST_REQUIRE(sched.trigger_timeouts() > 0);
+  sched.run();
+  BOOST_REQUIRE_EQUAL(x->answers().size(), 1u);
+  BOOST_TEST(x->answers()[0].status == 503);
+  BOOST_TEST(
+    contains(x->answers()[0].body, R"("error":"service_unavailable")"));
+  BOOST_TEST(contains(x->answers()[0].body, "did not answer in time"));
+}
+
+BOOST_AUTO_TEST_CASE(an_exchange_answers_once_and_a_dropped_one_503) {
+  auto x = std::make_shared<fake_exchange>("GET", "/health");
+  x->reply(200, "{}");
+  x->fail(internal_error("late"));
+  BOOST_REQUIRE_EQUAL(x->answers().size(), 1u);
+  BOOST_TEST(x->answers()[0].status == 200);
+  auto dropped = std::make_shared<fake_exchange>("GET", "/health");
+  auto sent = dropped->sent;
+  dropped.reset();
+  BOOST_REQUIRE_EQUAL(sent->size(), 1u);
+  BOOST_TEST((*sent)[0].status == 503);
+  BOOST_TEST(contains((*sent)[0].body, "the request was dropped"));
+}
+
+BOOST_AUTO_TEST_CASE(the_router_answers_404_405_and_head) {
+  auto x = get("/nope");
+  BOOST_REQUIRE_EQUAL(x->answers().size(), 1u);
+  BOOST_TEST(x->answers()[0].status == 404);
+  BOOST_TEST(contains(x->answers()[0].body, R"("error":"not_found")"));
+  auto y = get("/register");
+  BOOST_REQUIRE_EQUAL(y->answers().size(), 1u);
+  BOOST_TEST(y->answers()[0].status == 405);
+  BOOST_TEST(y->answers()[0].allow == "POST");
+  auto h = get("/health?x=1", "HEAD");
+  BOOST_REQUIRE_EQUAL(h->answers().size(), 1u);
+  BOOST_TEST(h->answers()[0].status == 200);
+  BOOST_TEST(h->answers()[0].body.empty());
+  auto a = get("http://localhost:8080/health");
+  BOOST_REQUIRE_EQUAL(a->answers().size(), 1u);
+  BOOST_TEST(a->answers()[0].status == 200);
+  BOOST_TEST(a->answers()[0].body == R"({"status":"ok"})");
+}
+
+BOOST_AUTO_TEST_CASE(a_stopping_server_answers_503_and_asks_nobody) {
+  ctx.stopping = true;
+  auto x = post("/register", R"({"email":"ada@example.com","name":"Ada"})");
+  BOOST_REQUIRE_EQUAL(x->answers().size(), 1u);
+  BOOST_TEST(x->answers()[0].status == 503);
+  BOOST_TEST(registrations->empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_client_id_is_kept_only_when_usable) {
+  auto kept = std::make_shared<fake_exchange>("GET", "/health", "",
+                                              fake_exchange::header_list{
+                                                {"x-request-id", "abc"}});
+  BOOST_TEST(kept->request_id() == "abc");
+  auto replaced = std::make_shared<fake_exchange>("GET", "/health", "",
+                                                  fake_exchange::header_list{
+                                                    {"X-Request-Id", "a b"}});
+  BOOST_TEST(replaced->request_id() != "a b");
+  BOOST_TEST(replaced->request_id().size() == 16u);
+}
+
+BOOST_AUTO_TEST_CASE(the_event_stream_writes_the_events_it_gets) {
+  auto x = get("/events");
+  BOOST_TEST(x->answers().empty());
+  BOOST_REQUIRE(x->sink != nullptr);
+  BOOST_REQUIRE_EQUAL(joined->size(), 1u);
+  BOOST_TEST(ctx.streams.size() == 1u);
+  auto stream = joined->front();
+  caf::anon_send(stream, user_created{1, 7, "ada@example.com", "Ada", "r"});
+  sched.run();
+  BOOST_REQUIRE_EQUAL(x->sink->chunks.size(), 2u);
+  BOOST_TEST(contains(x->sink->chunks[0], "the events of this node"));
+  BOOST_TEST(contains(x->sink->chunks[1], "event: USER_CREATED\ndata: {"));
+  BOOST_TEST(contains(x->sink->chunks[1], R"("userId":7)"));
+  // A stop ends every stream, which finishes its response.
+  ctx.streams.stop_all();
+  sched.run();
+  BOOST_TEST(x->sink->finished);
+  BOOST_TEST(ctx.streams.size() == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
