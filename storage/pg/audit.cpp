@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "storage/pg/connection.hpp"
+#include "storage/pg/rows.hpp"
 
 namespace shop::pg {
 
@@ -240,11 +241,8 @@ void run_check(connection& conn, const std::string& name, const char* sql,
   audit_violation v;
   v.check = name;
   v.rows = res.int64(0, 1);
-  for (int row = 0; row < res.rows(); ++row) {
-    if (row > 0)
-      v.examples += '\n';
-    v.examples += res.text(row, 0);
-  }
+  auto examples = res.map_rows([&](int row) { return res.text(row, 0); });
+  v.examples = fmt::format("{}", fmt::join(examples, "\n"));
   report.violations.push_back(std::move(v));
 }
 
@@ -272,15 +270,6 @@ audit_counts read_counts(connection& conn) {
   c.outbox_backlog = next();
   c.idempotency_keys = next();
   return c;
-}
-
-template <class Enum>
-Enum parse_enum(const std::string& str) {
-  Enum x{};
-  if (!from_string(str, x))
-    throw storage_error(storage_error::kind::other, "",
-                        "audit: unexpected enum value '" + str + "'");
-  return x;
 }
 
 constexpr const char* ledger_sql = R"(
@@ -363,40 +352,19 @@ std::string to_string(const audit_report& report) {
 std::vector<ledger_entry> audit_ledger(const std::string& conninfo) {
   connection conn{conninfo};
   auto res = conn.exec(ledger_sql);
-  std::vector<ledger_entry> result;
-  result.reserve(res.rows());
-  for (int row = 0; row < res.rows(); ++row)
-    result.push_back(ledger_entry{res.int64(row, 0), res.int64(row, 1),
-                                  res.cents(row, 2),
-                                  parse_enum<ledger_kind>(res.text(row, 3)),
-                                  res.int64(row, 4), res.cents(row, 5),
-                                  res.int64(row, 6)});
-  return result;
+  return res.map_rows([&](int row) { return to_ledger_entry(res, row); });
 }
 
 std::vector<order> audit_orders(const std::string& conninfo) {
   connection conn{conninfo};
   auto res = conn.exec(orders_sql);
-  std::vector<order> result;
-  result.reserve(res.rows());
-  for (int row = 0; row < res.rows(); ++row)
-    result.push_back(order{res.int64(row, 0), res.int64(row, 1),
-                           res.int64(row, 2), res.int32(row, 3),
-                           res.cents(row, 4),
-                           parse_enum<order_status>(res.text(row, 5)),
-                           res.int64(row, 6), res.int64(row, 7)});
-  return result;
+  return res.map_rows([&](int row) { return to_order(res, row); });
 }
 
 std::vector<user> audit_users(const std::string& conninfo) {
   connection conn{conninfo};
   auto res = conn.exec(users_sql);
-  std::vector<user> result;
-  result.reserve(res.rows());
-  for (int row = 0; row < res.rows(); ++row)
-    result.push_back(user{res.int64(row, 0), res.text(row, 1),
-                          res.text(row, 2)});
-  return result;
+  return res.map_rows([&](int row) { return to_user(res, row); });
 }
 
 int64_t audit_notified_orders(const std::string& conninfo,

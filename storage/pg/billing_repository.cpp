@@ -2,6 +2,7 @@
 
 #include "storage/pg/pg_repositories.hpp"
 #include "storage/pg/reliability.hpp"
+#include "storage/pg/rows.hpp"
 
 namespace shop {
 
@@ -52,15 +53,6 @@ constexpr const char* insert_charges_sql = R"(
 INSERT INTO billing.order_charges (order_id, user_id, sum, result)
 SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[]))";
 
-template <class Enum>
-Enum parse_enum(const std::string& str) {
-  Enum x{};
-  if (!from_string(str, x))
-    throw storage_error(storage_error::kind::other, "",
-                        "storage: unexpected enum value '" + str + "'");
-  return x;
-}
-
 class pg_billing_repository : public pg::repository_base<billing_repository> {
 public:
   explicit pg_billing_repository(const std::string& conninfo)
@@ -90,26 +82,13 @@ public:
     x.order = res.int64(0, 0);
     x.user = res.int64(0, 1);
     x.sum = res.cents(0, 2);
-    x.result = parse_enum<payment_result>(res.text(0, 3));
+    x.result = pg::parse_enum<payment_result>(res.text(0, 3));
     return x;
   }
 
   std::vector<ledger_entry> ledger(user_id user) override {
     auto res = conn().exec(ledger_sql, user);
-    std::vector<ledger_entry> entries;
-    entries.reserve(res.rows());
-    for (int row = 0; row < res.rows(); ++row) {
-      ledger_entry x;
-      x.id = res.int64(row, 0);
-      x.user = res.int64(row, 1);
-      x.amount = res.cents(row, 2);
-      x.kind = parse_enum<ledger_kind>(res.text(row, 3));
-      x.order = res.int64(row, 4);
-      x.balance_after = res.cents(row, 5);
-      x.at = res.int64(row, 6);
-      entries.push_back(std::move(x));
-    }
-    return entries;
+    return res.map_rows([&](int row) { return pg::to_ledger_entry(res, row); });
   }
 
   void commit(const billing_changes& changes) override {

@@ -3,6 +3,7 @@
 
 #include "storage/pg/pg_repositories.hpp"
 #include "storage/pg/reliability.hpp"
+#include "storage/pg/rows.hpp"
 
 namespace shop {
 
@@ -58,9 +59,7 @@ public:
 
   std::vector<user> load_recipients() override {
     auto res = conn().exec(load_recipients_sql);
-    return res.map_rows([&](int row) {
-      return user{res.int64(row, 0), res.text(row, 1), res.text(row, 2)};
-    });
+    return res.map_rows([&](int row) { return pg::to_user(res, row); });
   }
 
   notification_id max_notification_id() override {
@@ -74,9 +73,7 @@ public:
   std::vector<notification> list(const notification_filter& filter) override {
     auto limit = std::max(filter.limit, int32_t{0});
     auto res = conn().exec(list_messages_sql, filter.user, filter.order, limit);
-    std::vector<notification> messages;
-    messages.reserve(res.rows());
-    for (int row = 0; row < res.rows(); ++row) {
+    return res.map_rows([&](int row) {
       notification x;
       x.id = res.int64(row, 0);
       x.user = res.int64(row, 1);
@@ -85,9 +82,8 @@ public:
       x.subject = res.text(row, 4);
       x.body = res.text(row, 5);
       x.sent_at = res.int64(row, 6);
-      messages.push_back(std::move(x));
-    }
-    return messages;
+      return x;
+    });
   }
 
   void commit(const notifications_changes& changes) override {

@@ -2,6 +2,7 @@
 
 #include "storage/pg/pg_repositories.hpp"
 #include "storage/pg/reliability.hpp"
+#include "storage/pg/rows.hpp"
 
 namespace shop {
 
@@ -52,22 +53,6 @@ SET status = t.status, updated_at = to_timestamp(t.at_ms / 1000.0)
 FROM unnest($1::bigint[], $2::text[], $3::bigint[]) AS t(id, status, at_ms)
 WHERE o.id = t.id AND o.status = 'pending')";
 
-order to_order(const pg::result& res, int row) {
-  order x;
-  x.id = res.int64(row, 0);
-  x.user = res.int64(row, 1);
-  x.item = res.int64(row, 2);
-  x.quantity = res.int32(row, 3);
-  x.sum = res.cents(row, 4);
-  if (!from_string(res.text(row, 5), x.status))
-    throw storage_error(storage_error::kind::other, "",
-                        "storage: unexpected order status '"
-                          + res.text(row, 5) + "'");
-  x.created_at = res.int64(row, 6);
-  x.updated_at = res.int64(row, 7);
-  return x;
-}
-
 class pg_orders_repository : public pg::repository_base<orders_repository> {
 public:
   explicit pg_orders_repository(const std::string& conninfo)
@@ -81,11 +66,7 @@ public:
 
   std::vector<order> load_pending() override {
     auto res = conn().exec(load_pending_sql);
-    std::vector<order> orders;
-    orders.reserve(res.rows());
-    for (int row = 0; row < res.rows(); ++row)
-      orders.push_back(to_order(res, row));
-    return orders;
+    return res.map_rows([&](int row) { return pg::to_order(res, row); });
   }
 
   order_id max_order_id() override {
@@ -96,7 +77,7 @@ public:
     auto res = conn().exec(find_order_sql, id);
     if (res.rows() == 0)
       return std::nullopt;
-    return to_order(res, 0);
+    return pg::to_order(res, 0);
   }
 
   void commit(const orders_changes& changes) override {

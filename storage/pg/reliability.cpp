@@ -112,15 +112,14 @@ reliability_snapshot reliability::load(connection& conn) const {
   conn.transaction([&] {
     conn.exec(repeatable_read_sql);
     auto res = conn.exec(load_outbox_sql_.c_str());
-    snapshot.outbox.reserve(res.rows());
-    for (int row = 0; row < res.rows(); ++row) {
+    snapshot.outbox = res.map_rows([&](int row) {
       outbox_record x;
       x.seq = res.int64(row, 0);
       x.topic = res.text(row, 1);
       x.payload = from_hex(res.text(row, 2));
       x.at = res.int64(row, 3);
-      snapshot.outbox.push_back(std::move(x));
-    }
+      return x;
+    });
     snapshot.max_outbox_seq
       = conn.exec(max_outbox_seq_sql_.c_str()).int64(0, 0);
     snapshot.cursors = to_marks(conn.exec(load_cursors_sql_.c_str()));

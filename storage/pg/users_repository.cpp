@@ -1,5 +1,6 @@
 #include "storage/pg/pg_repositories.hpp"
 #include "storage/pg/reliability.hpp"
+#include "storage/pg/rows.hpp"
 
 namespace shop {
 
@@ -22,9 +23,7 @@ public:
 
   std::vector<user> load_users() override {
     auto res = conn().exec(load_users_sql);
-    return res.map_rows([&](int row) {
-      return user{res.int64(row, 0), res.text(row, 1), res.text(row, 2)};
-    });
+    return res.map_rows([&](int row) { return pg::to_user(res, row); });
   }
 
   void commit(const users_changes& changes) override {
