@@ -1,5 +1,6 @@
 #include "storage/pg/connection.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <string_view>
@@ -233,8 +234,8 @@ void connection::rollback_noexcept() noexcept {
 // -- schemas ------------------------------------------------------------------
 
 bool is_service_schema(const std::string& name) noexcept {
-  return name == "users" || name == "billing" || name == "orders"
-         || name == "notifications";
+  auto& names = service_schemas();
+  return std::find(names.begin(), names.end(), name) != names.end();
 }
 
 std::string with_schema(const char* sql, const std::string& schema) {
