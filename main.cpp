@@ -24,8 +24,8 @@
 
 #include "actors/catalog.hpp"
 #include "actors/service_table.hpp"
-#include "common/log.hpp"
 #include "actors/system.hpp"
+#include "common/log.hpp"
 #include "config/config.hpp"
 #include "http/server.hpp"
 
@@ -101,7 +101,8 @@ int main(int argc, char** argv) {
     std::cerr << "actorshop: " << e.what() << '\n';
     return exit_bad_config;
   }
-  opts.idempotency_retention = std::chrono::hours{cfg.idempotency_retention_hours};
+  opts.idempotency_retention
+    = std::chrono::hours{cfg.idempotency_retention_hours};
   auto repos = repositories(cfg);
   try {
     probe(repos);
@@ -154,8 +155,8 @@ int main(int argc, char** argv) {
         // std::endl: scripts and tests wait for this line on a pipe.
         auto ipv6 = http_opts.host.find(':') != std::string::npos;
         std::cout << "actorshop listening on http://"
-                  << (ipv6 ? "[" + http_opts.host + "]" : http_opts.host)
-                  << ':' << http_opts.port << std::endl;
+                  << (ipv6 ? "[" + http_opts.host + "]" : http_opts.host) << ':'
+                  << http_opts.port << std::endl;
       });
     } catch (const std::exception& e) {
       std::cerr << "actorshop: HTTP server failed: " << e.what() << '\n';
@@ -179,7 +180,8 @@ int main(int argc, char** argv) {
   // period, then exit with the same code.
   std::thread{[rc] {
     std::this_thread::sleep_for(teardown_grace);
-    shop::log::warning("main", "CAF teardown still busy after {} s; every "
+    shop::log::warning("main",
+                       "CAF teardown still busy after {} s; every "
                        "service had stopped and committed: exiting",
                        std::chrono::duration_cast<std::chrono::seconds>(
                          teardown_grace)

@@ -130,8 +130,7 @@ void charge_order(billing_worker self, const order_created& e) {
     // Deliberately broken (tests only): no check for an earlier charge.
   } else if (e.order <= st.decided_through) {
     auto done = st.repo->find_charge(e.order);
-    log::warning(st.name, "order {} was already decided ({}); ignored",
-                 e.order,
+    log::warning(st.name, "order {} was already decided ({}); ignored", e.order,
                  done ? to_string(done->result) : "not found: out of order");
     return;
   }
@@ -139,8 +138,12 @@ void charge_order(billing_worker self, const order_created& e) {
   // The account opens on first touch: Orders vouches for the user.
   if (!has_account(self, e.user))
     stage_open(self, e.user);
-  order_processed done{0, e.order, e.user, e.sum,
-                       payment_result::not_enough_money, e.correlation};
+  order_processed done{0,
+                       e.order,
+                       e.user,
+                       e.sum,
+                       payment_result::not_enough_money,
+                       e.correlation};
   if (e.sum.is_positive() && st.balances[e.user] >= e.sum) {
     done.result = payment_result::paid;
     stage_movement(self, e.user, -e.sum, ledger_kind::order_charge, e.order);
@@ -187,16 +190,17 @@ billing_worker_actor::behavior_type billing_service(billing_worker self,
             rp.deliver(acc, created);
             return;
           }
-          self->state.uow.then(
-            [rp, acc, created]() mutable { rp.deliver(acc, created); },
-            [rp](const caf::error& err) mutable { rp.deliver(err); });
+          self->state.uow
+            .then([rp, acc, created]() mutable { rp.deliver(acc, created); },
+                  [rp](const caf::error& err) mutable { rp.deliver(err); });
         },
         [rp](caf::error err) mutable { rp.deliver(std::move(err)); });
       return rp;
     },
     [self](atom::balance, user_id user) -> caf::result<account> {
-      return with_account<account>(
-        self, user, [self, user](bool) { return find_account(self, user); });
+      return with_account<account>(self, user, [self, user](bool) {
+        return find_account(self, user);
+      });
     },
     [self](const deposit& cmd) -> caf::result<account> {
       return guarded<account>(self, [&] {
@@ -211,28 +215,36 @@ billing_worker_actor::behavior_type billing_service(billing_worker self,
     [self](const payment& cmd) -> caf::result<payment_outcome> {
       return guarded<payment_outcome>(self, [&] {
         return with_account<payment_outcome>(self, cmd.user, [self, cmd](bool) {
-          return execute_command<payment_outcome>(
-            self, "payment", cmd,
-            [self](const payment& x) { return stage_payment(self, x); });
+          return execute_command<payment_outcome>(self, "payment", cmd,
+                                                  [self](const payment& x) {
+                                                    return stage_payment(self,
+                                                                         x);
+                                                  });
         });
       });
     },
-    [self](atom::ledger, user_id user) -> caf::result<std::vector<ledger_entry>> {
-      return read_after_commit<std::vector<ledger_entry>>(
-        self, [self, user]() -> caf::expected<std::vector<ledger_entry>> {
-          return self->state.repo->ledger(user);
-        });
+    [self](atom::ledger,
+           user_id user) -> caf::result<std::vector<ledger_entry>> {
+      return read_after_commit<std::vector<
+        ledger_entry>>(self,
+                       [self,
+                        user]() -> caf::expected<std::vector<ledger_entry>> {
+                         return self->state.repo->ledger(user);
+                       });
     },
     [self](const user_created& e) -> caf::result<void> {
-      return consume(self, user_created_topic, e, [self](const user_created& x) {
-        if (!has_account(self, x.user))
-          stage_open(self, x.user);
-      });
+      return consume(self, user_created_topic, e,
+                     [self](const user_created& x) {
+                       if (!has_account(self, x.user))
+                         stage_open(self, x.user);
+                     });
     },
     [self](const order_created& e) -> caf::result<void> {
       return guarded<void>(self, [&] {
         return consume(self, order_created_topic, e,
-                       [self](const order_created& x) { charge_order(self, x); });
+                       [self](const order_created& x) {
+                         charge_order(self, x);
+                       });
       });
     },
     [self](atom::flush) { flush(self); },
@@ -244,10 +256,11 @@ billing_worker_actor::behavior_type billing_service(billing_worker self,
 
 caf::actor spawn_billing_worker(caf::actor_system& sys,
                                 const service_context& ctx) {
-  billing_deps deps{
-    ctx.repos.billing,
-    ctx.subscribers_as<order_processed_subscriber>(sys, order_processed_topic),
-    ctx.svc.users, ctx.settings};
+  billing_deps
+    deps{ctx.repos.billing,
+         ctx.subscribers_as<order_processed_subscriber>(sys,
+                                                        order_processed_topic),
+         ctx.svc.users, ctx.settings};
   return ctx.spawn(sys, billing_service, std::move(deps));
 }
 

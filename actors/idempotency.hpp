@@ -19,8 +19,8 @@
 
 #include "actors/codec.hpp"
 #include "actors/errors.hpp"
-#include "common/log.hpp"
 #include "actors/unit_of_work.hpp"
+#include "common/log.hpp"
 #include "storage/repositories.hpp"
 
 namespace shop {
@@ -46,8 +46,10 @@ caf::expected<Reply> replay(const char* scope, const std::string& key,
                             const std::string& request) {
   if (stored_request != request)
     return caf::make_error(errc::idempotency_key_reused,
-                           "Idempotency-Key '" + key + "' was used for a "
-                             "different " + scope + " request");
+                           "Idempotency-Key '" + key
+                             + "' was used for a "
+                               "different "
+                             + scope + " request");
   Reply reply;
   if (!decode(stored_reply, reply))
     return caf::make_error(errc::storage_failure,
@@ -76,7 +78,8 @@ caf::expected<Reply> execute_command(Self* self, const char* scope,
     return detail::replay<Reply>(scope, id.second, i->second.first,
                                  i->second.second, request);
   if (auto rec = st.repo->find_idempotency(id.first, id.second)) {
-    log::debug(st.name, "replaying {} for Idempotency-Key {}", scope, id.second);
+    log::debug(st.name, "replaying {} for Idempotency-Key {}", scope,
+               id.second);
     return detail::replay<Reply>(scope, id.second, rec->request, rec->reply,
                                  request);
   }
@@ -98,8 +101,8 @@ caf::expected<Reply> execute_command(Self* self, const char* scope,
     auto clear = [self] { self->state.keys.staged.clear(); };
     st.uow.then(clear, [clear](const caf::error&) { clear(); });
   }
-  keys.staged.emplace(std::move(id), std::make_pair(std::move(request),
-                                                    std::move(bytes)));
+  keys.staged.emplace(std::move(id),
+                      std::make_pair(std::move(request), std::move(bytes)));
   return reply;
 }
 
@@ -126,7 +129,9 @@ void deliver_with(Self* self, Promise rp, caf::expected<Reply> x) {
     return;
   }
   self->state.uow.then([rp, r = std::move(*x)]() mutable { rp.deliver(r); },
-                       [rp](const caf::error& err) mutable { rp.deliver(err); });
+                       [rp](const caf::error& err) mutable {
+                         rp.deliver(err);
+                       });
 }
 
 } // namespace shop

@@ -7,16 +7,16 @@
 //   seq == mark + 1  apply it and move the mark;
 //   seq >  mark + 1  an earlier event is missing: refuse, the relay resends.
 
-#include <cstdint>
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <string>
 
 #include <caf/error.hpp>
 
 #include "actors/errors.hpp"
-#include "common/metrics.hpp"
 #include "actors/unit_of_work.hpp"
+#include "common/metrics.hpp"
 
 namespace shop {
 

@@ -43,38 +43,38 @@ using users_actor = service_actor::extend<
 
 /// Billing: one account per user, deposits, payments and order charges;
 /// consumes USER_CREATED and ORDER_CREATED, publishes ORDER_PROCESSED.
-using billing_actor = service_actor::extend_with<
-  user_created_subscriber, order_created_subscriber>::extend<
-  // Opens an account (idempotent); the bool says whether it is new.
-  caf::replies_to<atom::open, user_id>::with<account, bool>,
-  // Returns the account; fails with account_not_found.
-  caf::replies_to<atom::balance, user_id>::with<account>,
-  // Adds money; fails with account_not_found or amount_too_large.
-  caf::replies_to<deposit>::with<account>,
-  // Takes money if the balance covers it; fails with account_not_found.
-  caf::replies_to<payment>::with<payment_outcome>,
-  // Every balance movement of an account, oldest first.
-  caf::replies_to<atom::ledger, user_id>::with<std::vector<ledger_entry>>>;
+using billing_actor = service_actor::
+  extend_with<user_created_subscriber, order_created_subscriber>::extend<
+    // Opens an account (idempotent); the bool says whether it is new.
+    caf::replies_to<atom::open, user_id>::with<account, bool>,
+    // Returns the account; fails with account_not_found.
+    caf::replies_to<atom::balance, user_id>::with<account>,
+    // Adds money; fails with account_not_found or amount_too_large.
+    caf::replies_to<deposit>::with<account>,
+    // Takes money if the balance covers it; fails with account_not_found.
+    caf::replies_to<payment>::with<payment_outcome>,
+    // Every balance movement of an account, oldest first.
+    caf::replies_to<atom::ledger, user_id>::with<std::vector<ledger_entry>>>;
 
 /// Orders: the catalog and the orders; consumes USER_CREATED and
 /// ORDER_PROCESSED, publishes ORDER_CREATED.
-using orders_actor = service_actor::extend_with<
-  user_created_subscriber, order_processed_subscriber>::extend<
-  // The catalog, sorted by item id.
-  caf::replies_to<atom::list>::with<std::vector<item>>,
-  // Places an order; fails with user_not_found, item_not_found,
-  // invalid_argument or amount_too_large.
-  caf::replies_to<create_order>::with<order>,
-  // Looks up an order; fails with order_not_found.
-  caf::replies_to<atom::get, order_id>::with<order>>;
+using orders_actor = service_actor::
+  extend_with<user_created_subscriber, order_processed_subscriber>::extend<
+    // The catalog, sorted by item id.
+    caf::replies_to<atom::list>::with<std::vector<item>>,
+    // Places an order; fails with user_not_found, item_not_found,
+    // invalid_argument or amount_too_large.
+    caf::replies_to<create_order>::with<order>,
+    // Looks up an order; fails with order_not_found.
+    caf::replies_to<atom::get, order_id>::with<order>>;
 
 /// Notifications: stores an "email" for every processed order; consumes
 /// USER_CREATED (for addresses) and ORDER_PROCESSED.
-using notifications_actor = service_actor::extend_with<
-  user_created_subscriber, order_processed_subscriber>::extend<
-  // Sent messages matching the filter, newest first.
-  caf::replies_to<atom::list, notification_filter>::with<
-    std::vector<notification>>>;
+using notifications_actor = service_actor::
+  extend_with<user_created_subscriber, order_processed_subscriber>::extend<
+    // Sent messages matching the filter, newest first.
+    caf::replies_to<atom::list,
+                    notification_filter>::with<std::vector<notification>>>;
 
 // -- what workers send themselves ----------------------------------------------
 // Not part of the interfaces above: only the worker itself may send these.

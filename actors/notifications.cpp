@@ -18,8 +18,8 @@ notification compose_notification(const user& to, const order_processed& e) {
                          "to your account. Thank you!",
                          to.name, e.order, to_string(e.sum));
   } else {
-    n.subject = fmt::format("Order #{} was rejected: not enough money",
-                            e.order);
+    n.subject
+      = fmt::format("Order #{} was rejected: not enough money", e.order);
     n.body = fmt::format("Hello {}, your order #{} over {} was rejected "
                          "because your balance is not enough. Nothing was "
                          "charged.",
@@ -120,15 +120,18 @@ notifications_service(notifications_worker self, notifications_deps deps) {
     [self](atom::ping) { return ping_storage(self); },
     [self](atom::list, notification_filter filter)
       -> caf::result<std::vector<notification>> {
-      return read_after_commit<std::vector<notification>>(
-        self, [self, filter]() -> caf::expected<std::vector<notification>> {
-          return self->state.repo->list(filter);
-        });
+      return read_after_commit<std::vector<
+        notification>>(self,
+                       [self,
+                        filter]() -> caf::expected<std::vector<notification>> {
+                         return self->state.repo->list(filter);
+                       });
     },
     [self](const user_created& e) -> caf::result<void> {
-      return consume(self, user_created_topic, e, [self](const user_created& x) {
-        stage_recipient(self, user{x.user, x.email, x.name});
-      });
+      return consume(self, user_created_topic, e,
+                     [self](const user_created& x) {
+                       stage_recipient(self, user{x.user, x.email, x.name});
+                     });
     },
     [self](const order_processed& e) -> caf::result<void> {
       return on_order_processed(self, e);
@@ -139,8 +142,7 @@ notifications_service(notifications_worker self, notifications_deps deps) {
 
 caf::actor spawn_notifications_worker(caf::actor_system& sys,
                                       const service_context& ctx) {
-  notifications_deps deps{ctx.repos.notifications, ctx.svc.users,
-                          ctx.settings};
+  notifications_deps deps{ctx.repos.notifications, ctx.svc.users, ctx.settings};
   return ctx.spawn(sys, notifications_service, std::move(deps));
 }
 

@@ -52,8 +52,8 @@ caf::expected<order> stage_order(orders_worker self, const create_order& cmd) {
                            "the order sum exceeds the maximum");
   open_batch(self);
   auto now = now_ms();
-  order o{st.next_id++, cmd.user,  cmd.item, cmd.quantity,
-          *sum,         order_status::pending, now, now};
+  order o{st.next_id++,          cmd.user, cmd.item, cmd.quantity, *sum,
+          order_status::pending, now,      now};
   st.pending.emplace(o.id, o);
   st.uow.changes().created.push_back(o);
   stage_event(self, order_created{0, o.id, o.user, o.item, o.quantity, o.sum,
@@ -101,9 +101,10 @@ caf::expected<order> find_order(orders_worker self, order_id id) {
 /// actorshop_orders_total for a final status, looked up once per process.
 metrics::counter& decided(order_status status) {
   auto make = [](order_status s) -> metrics::counter& {
-    return metrics::registry::global().get_counter(
-      "actorshop_orders_total", "Orders decided, by outcome (committed).",
-      {{"outcome", to_string(s)}});
+    return metrics::registry::global()
+      .get_counter("actorshop_orders_total",
+                   "Orders decided, by outcome (committed).",
+                   {{"outcome", to_string(s)}});
   };
   static auto& paid = make(order_status::paid);
   static auto& rejected = make(order_status::rejected);
@@ -160,13 +161,15 @@ orders_worker_actor::behavior_type orders_service(orders_worker self,
       return guarded<order>(self, [&] { return place_order(self, cmd); });
     },
     [self](atom::get, order_id id) -> caf::result<order> {
-      return read_after_commit<order>(self,
-                                      [self, id] { return find_order(self, id); });
+      return read_after_commit<order>(self, [self, id] {
+        return find_order(self, id);
+      });
     },
     [self](const user_created& e) -> caf::result<void> {
-      return consume(self, user_created_topic, e, [self](const user_created& x) {
-        stage_known_user(self, x.user);
-      });
+      return consume(self, user_created_topic, e,
+                     [self](const user_created& x) {
+                       stage_known_user(self, x.user);
+                     });
     },
     [self](const order_processed& e) -> caf::result<void> {
       return guarded<void>(self, [&] {
@@ -185,10 +188,10 @@ orders_worker_actor::behavior_type orders_service(orders_worker self,
 
 caf::actor spawn_orders_worker(caf::actor_system& sys,
                                const service_context& ctx) {
-  orders_deps deps{
-    ctx.repos.orders, ctx.opts.catalog,
-    ctx.subscribers_as<order_created_subscriber>(sys, order_created_topic),
-    ctx.svc.users, ctx.settings};
+  orders_deps
+    deps{ctx.repos.orders, ctx.opts.catalog,
+         ctx.subscribers_as<order_created_subscriber>(sys, order_created_topic),
+         ctx.svc.users, ctx.settings};
   return ctx.spawn(sys, orders_service, std::move(deps));
 }
 

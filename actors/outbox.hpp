@@ -27,10 +27,10 @@
 #include <caf/typed_actor.hpp>
 
 #include "actors/codec.hpp"
-#include "common/log.hpp"
 #include "actors/messages.hpp"
-#include "common/metrics.hpp"
 #include "actors/unit_of_work.hpp"
+#include "common/log.hpp"
+#include "common/metrics.hpp"
 #include "storage/repositories.hpp"
 
 namespace shop {
@@ -72,21 +72,22 @@ public:
   void bind_metrics(const std::string& service) {
     auto& r = metrics::registry::global();
     metrics::labels tags{{"service", service}, {"topic", topic}};
-    backlog_gauge_ = &r.get_gauge(
-      "actorshop_outbox_backlog",
-      "Events committed but not yet acknowledged by every subscriber, by "
-      "publishing service and topic.",
-      tags);
-    oldest_gauge_ = &r.get_gauge(
-      "actorshop_outbox_oldest_event_timestamp_seconds",
-      "Commit time of the oldest event not yet acknowledged by every "
-      "subscriber (0 when there is none).",
-      tags);
-    auto& age = r.get_gauge(
-      "actorshop_outbox_oldest_event_age_seconds",
-      "Age of the oldest event not yet acknowledged by every subscriber (0 "
-      "when there is none).",
-      tags);
+    backlog_gauge_ = &r.get_gauge("actorshop_outbox_backlog",
+                                  "Events committed but not yet acknowledged "
+                                  "by every subscriber, by "
+                                  "publishing service and topic.",
+                                  tags);
+    oldest_gauge_
+      = &r.get_gauge("actorshop_outbox_oldest_event_timestamp_seconds",
+                     "Commit time of the oldest event not yet acknowledged by "
+                     "every "
+                     "subscriber (0 when there is none).",
+                     tags);
+    auto& age = r.get_gauge("actorshop_outbox_oldest_event_age_seconds",
+                            "Age of the oldest event not yet acknowledged by "
+                            "every subscriber (0 "
+                            "when there is none).",
+                            tags);
     auto* oldest = oldest_gauge_;
     r.on_collect(service + "/" + topic, [oldest, &age] {
       auto t = oldest->value();
@@ -122,8 +123,10 @@ public:
     // A subscriber added after events were pruned cannot get them anymore.
     for (auto& sub : subs_)
       if (sub.acked < first_seq_ - 1) {
-        log::warning("outbox", "{}: subscriber {} starts at #{}, after the "
-                     "pruned events", topic, sub.name, first_seq_);
+        log::warning("outbox",
+                     "{}: subscriber {} starts at #{}, after the "
+                     "pruned events",
+                     topic, sub.name, first_seq_);
         sub.acked = sub.sent = first_seq_ - 1;
       }
   }
@@ -184,7 +187,8 @@ private:
       auto seq = ++sub.sent;
       ++sub.in_flight;
       self->request(sub.handle, timeout, event_at(seq))
-        .then([self, index, seq] { self->state.relay.on_ack(self, index, seq); },
+        .then([self, index,
+               seq] { self->state.relay.on_ack(self, index, seq); },
               [self, index, seq](caf::error& err) {
                 self->state.relay.on_error(self, index, seq, err);
               });
@@ -229,7 +233,8 @@ private:
     sub.backoff = std::clamp<caf::timespan>(sub.backoff * 2, 10ms, 5s);
     log::debug(self->state.name, "{} #{} to {} failed ({}), resending in {} ms",
                topic, seq, sub.name, self->system().render(err),
-               std::chrono::duration_cast<std::chrono::milliseconds>(sub.backoff)
+               std::chrono::duration_cast<std::chrono::milliseconds>(
+                 sub.backoff)
                  .count());
     self->delayed_send(self, sub.backoff, atom::retry_v, sub.name);
   }

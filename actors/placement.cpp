@@ -113,9 +113,12 @@ std::string parse_peers(const std::string& text,
 std::string check_placement(const placement& p) {
   for (auto& name : service_names())
     if (!p.runs(name) && p.peers.count(name) == 0)
-      return "this node does not run " + name + " and no peer is configured "
-             "for it: add " + name + "=host:port to --peers "
-             "(ACTORSHOP_PEERS)";
+      return "this node does not run " + name
+             + " and no peer is configured "
+               "for it: add "
+             + name
+             + "=host:port to --peers "
+               "(ACTORSHOP_PEERS)";
   return {};
 }
 

@@ -14,8 +14,8 @@
 #include <caf/result.hpp>
 
 #include "actors/errors.hpp"
-#include "common/log.hpp"
 #include "actors/messages.hpp"
+#include "common/log.hpp"
 
 namespace shop {
 
@@ -36,16 +36,17 @@ void connect(remote_ptr self);
 void retry_later(remote_ptr self, const caf::error& err) {
   auto& st = self->state;
   st.connecting = false;
-  st.backoff = std::clamp<caf::timespan>(st.backoff * 2, first_backoff,
-                                         max_backoff);
+  st.backoff
+    = std::clamp<caf::timespan>(st.backoff * 2, first_backoff, max_backoff);
   // The first failure is worth a line; a peer that stays away would flood
   // the log, so later ones are debug.
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(st.backoff)
-              .count();
+  auto ms
+    = std::chrono::duration_cast<std::chrono::milliseconds>(st.backoff).count();
   if (st.backoff == first_backoff)
-    log::warning(st.service, "peer {} unreachable ({}), retrying every {} ms "
-                 "and more", st.peer.to_string(), self->system().render(err),
-                 ms);
+    log::warning(st.service,
+                 "peer {} unreachable ({}), retrying every {} ms "
+                 "and more",
+                 st.peer.to_string(), self->system().render(err), ms);
   else
     log::debug(st.service, "peer {} unreachable ({}), retrying in {} ms",
                st.peer.to_string(), self->system().render(err), ms);
@@ -124,8 +125,8 @@ caf::result<service_status> status_of(remote_ptr self) {
         rp.deliver(std::move(result));
       },
       [self, rp, result](caf::error& err) mutable {
-        result.problem = "peer " + result.location + ": "
-                         + self->system().render(err);
+        result.problem
+          = "peer " + result.location + ": " + self->system().render(err);
         rp.deliver(std::move(result));
       });
   return rp;
@@ -196,7 +197,8 @@ caf::behavior node_directory(caf::stateful_actor<directory_state>* self,
           if (--*remaining == 0)
             rp.deliver(std::move(*result));
         };
-        self->request(st.services[name], std::chrono::seconds(2), atom::status_v)
+        self
+          ->request(st.services[name], std::chrono::seconds(2), atom::status_v)
           .then(
             [result, i, done](service_status& x) mutable {
               (*result)[i] = std::move(x);

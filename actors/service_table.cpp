@@ -42,26 +42,33 @@ service_entry entry(std::string name, std::vector<std::string> publishes,
   using s = slots<Factory, Handle>;
   auto schema = name;
   auto option = name + "-db-url";
-  return {std::move(name), std::move(schema),   std::move(option),
-          std::move(publishes), std::move(consumes), spawn,
-          s::use_pg, s::probe, s::handle, s::bind};
+  return {std::move(name),     std::move(schema),
+          std::move(option),   std::move(publishes),
+          std::move(consumes), spawn,
+          s::use_pg,           s::probe,
+          s::handle,           s::bind};
 }
 
 } // namespace
 
 const std::vector<service_entry>& service_table() {
   static const std::vector<service_entry> table{
-    entry<&repository_factories::users, &services::users>(
-      users_state::name, {user_created_topic}, {}, spawn_users_worker),
-    entry<&repository_factories::billing, &services::billing>(
-      billing_state::name, {order_processed_topic},
-      {user_created_topic, order_created_topic}, spawn_billing_worker),
-    entry<&repository_factories::orders, &services::orders>(
-      orders_state::name, {order_created_topic},
-      {user_created_topic, order_processed_topic}, spawn_orders_worker),
-    entry<&repository_factories::notifications, &services::notifications>(
-      notifications_state::name, {}, {user_created_topic, order_processed_topic},
-      spawn_notifications_worker),
+    entry<&repository_factories::users, &services::users>(users_state::name,
+                                                          {user_created_topic},
+                                                          {},
+                                                          spawn_users_worker),
+    entry<&repository_factories::billing,
+          &services::billing>(billing_state::name, {order_processed_topic},
+                              {user_created_topic, order_created_topic},
+                              spawn_billing_worker),
+    entry<&repository_factories::orders,
+          &services::orders>(orders_state::name, {order_created_topic},
+                             {user_created_topic, order_processed_topic},
+                             spawn_orders_worker),
+    entry<&repository_factories::notifications,
+          &services::notifications>(notifications_state::name, {},
+                                    {user_created_topic, order_processed_topic},
+                                    spawn_notifications_worker),
   };
   return table;
 }

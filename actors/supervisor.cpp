@@ -10,8 +10,8 @@
 #include <caf/result.hpp>
 
 #include "actors/errors.hpp"
-#include "common/log.hpp"
 #include "actors/messages.hpp"
+#include "common/log.hpp"
 
 namespace shop {
 
@@ -66,15 +66,17 @@ caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self,
   self->state.factory = std::move(factory);
   auto& registry = metrics::registry::global();
   metrics::labels tags{{"service", self->state.service}};
-  self->state.messages = &registry.get_counter(
-    "actorshop_actor_messages_total",
-    "Messages (requests and events) routed to a service's worker, by "
-    "service.",
-    tags);
-  self->state.restarts_total = &registry.get_counter(
-    "actorshop_service_restarts_total",
-    "Times a service's worker was restarted after a failure, by service.",
-    tags);
+  self->state.messages
+    = &registry.get_counter("actorshop_actor_messages_total",
+                            "Messages (requests and events) routed to a "
+                            "service's worker, by "
+                            "service.",
+                            tags);
+  self->state.restarts_total
+    = &registry.get_counter("actorshop_service_restarts_total",
+                            "Times a service's worker was restarted after a "
+                            "failure, by service.",
+                            tags);
   self->set_down_handler(
     [self](caf::down_msg& msg) { on_worker_down(self, msg); });
   // Stopping the supervisor stops its worker; the worker commits what it has

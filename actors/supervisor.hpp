@@ -4,10 +4,10 @@
 #include <string>
 
 #include <caf/actor.hpp>
+#include <caf/actor_clock.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/fwd.hpp>
 #include <caf/stateful_actor.hpp>
-#include <caf/actor_clock.hpp>
 
 #include "common/metrics.hpp"
 

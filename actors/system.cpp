@@ -49,8 +49,8 @@ services spawn_services(caf::actor_system& sys, repository_factories repos,
   ctx->settings.idempotency_retention = ctx->opts.idempotency_retention;
   ctx->settings.faults = ctx->opts.faults;
   ctx->settings.feed_audience = std::make_shared<std::atomic<size_t>>(0);
-  ctx->svc.feed = sys.spawn<caf::hidden>(event_feed,
-                                         ctx->settings.feed_audience);
+  ctx->svc.feed
+    = sys.spawn<caf::hidden>(event_feed, ctx->settings.feed_audience);
   ctx->settings.feed = ctx->svc.feed;
   auto& place = ctx->opts.place;
   // A supervisor for a service this node runs, a proxy for the others.

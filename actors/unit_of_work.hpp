@@ -23,16 +23,16 @@
 #include <utility>
 #include <vector>
 
-#include <caf/make_message.hpp>
 #include <caf/error.hpp>
-#include <caf/scheduled_actor.hpp>
 #include <caf/expected.hpp>
+#include <caf/make_message.hpp>
 #include <caf/result.hpp>
+#include <caf/scheduled_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 
 #include "actors/errors.hpp"
-#include "common/log.hpp"
 #include "actors/messages.hpp"
+#include "common/log.hpp"
 #include "common/metrics.hpp"
 #include "storage/errors.hpp"
 
@@ -240,7 +240,9 @@ template <class T, class Self, class F>
 caf::result<T> reply_after_commit(Self* self, F value) {
   auto rp = self->template make_response_promise<T>();
   self->state.uow.then([rp, value]() mutable { rp.deliver(value()); },
-                       [rp](const caf::error& err) mutable { rp.deliver(err); });
+                       [rp](const caf::error& err) mutable {
+                         rp.deliver(err);
+                       });
   return rp;
 }
 

@@ -53,11 +53,12 @@ users_worker_actor::behavior_type users_service(users_worker self,
   return {
     [self](atom::ping) { return ping_storage(self); },
     [self](const register_user& cmd) -> caf::result<user> {
-      return reply_with(self, execute_command<user>(
-                                self, "register", cmd,
-                                [self](const register_user& x) {
-                                  return stage_registration(self, x);
-                                }));
+      return reply_with(self,
+                        execute_command<user>(self, "register", cmd,
+                                              [self](const register_user& x) {
+                                                return stage_registration(self,
+                                                                          x);
+                                              }));
     },
     [self](atom::get, user_id id) -> caf::result<user> {
       return read_after_commit<user>(self, [self, id]() -> caf::expected<user> {
@@ -76,10 +77,10 @@ users_worker_actor::behavior_type users_service(users_worker self,
 
 caf::actor spawn_users_worker(caf::actor_system& sys,
                               const service_context& ctx) {
-  users_deps deps{
-    ctx.repos.users,
-    ctx.subscribers_as<user_created_subscriber>(sys, user_created_topic),
-    ctx.settings};
+  users_deps
+    deps{ctx.repos.users,
+         ctx.subscribers_as<user_created_subscriber>(sys, user_created_topic),
+         ctx.settings};
   return ctx.spawn(sys, users_service, std::move(deps));
 }
 

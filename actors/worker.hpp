@@ -92,11 +92,11 @@ void with_known_user(Self* self, user_id id, Found found, Failed failed) {
   self->request(st.deps.users, st.deps.settings.peer_timeout, atom::get_v, id)
     .await([found](const user& u) mutable { found(u); },
            [failed](caf::error& err) mutable {
-             failed(err == errc::user_not_found
-                      ? caf::make_error(errc::user_not_found,
-                                        "no user with this id")
-                      : caf::make_error(errc::service_unavailable,
-                                        "users service did not answer"));
+             failed(
+               err == errc::user_not_found
+                 ? caf::make_error(errc::user_not_found, "no user with this id")
+                 : caf::make_error(errc::service_unavailable,
+                                   "users service did not answer"));
            });
 }
 

@@ -103,8 +103,8 @@ load_options load_for(const options& o, size_t connections = 0) {
   load_options lo;
   lo.port = o.port;
   lo.connections = connections != 0 ? connections : o.connections;
-  lo.duration = std::chrono::milliseconds(
-    static_cast<int64_t>(o.seconds * 1000));
+  lo.duration
+    = std::chrono::milliseconds(static_cast<int64_t>(o.seconds * 1000));
   lo.progress = true;
   return lo;
 }
@@ -167,8 +167,8 @@ std::vector<int64_t> setup_users(const options& o, const std::string& tag) {
       return request{"POST", "/deposit", body.dump()};
     },
     [](size_t, const answer&) {});
-  progress(fmt::format("deposited to {} users ({:.0f}/s)", dep.ok,
-                       dep.per_s()));
+  progress(
+    fmt::format("deposited to {} users ({:.0f}/s)", dep.ok, dep.per_s()));
   if (reg.ok != o.users || dep.ok != o.users)
     throw std::runtime_error("setup failed: not every user registered and "
                              "deposited");
@@ -219,8 +219,8 @@ std::vector<shop::pg::order_timing>
 wait_until_complete(const options& o, int64_t first, size_t expected) {
   auto deadline = clock_type::now() + 300s;
   for (;;) {
-    auto done = static_cast<size_t>(
-      shop::pg::audit_notified_orders(o.db_url, first));
+    auto done
+      = static_cast<size_t>(shop::pg::audit_notified_orders(o.db_url, first));
     if (done >= expected) {
       auto timings = shop::pg::audit_order_timings(o.db_url, first);
       size_t notified = 0;
@@ -230,8 +230,9 @@ wait_until_complete(const options& o, int64_t first, size_t expected) {
         return timings;
     }
     if (clock_type::now() > deadline)
-      throw std::runtime_error(fmt::format(
-        "only {} of {} orders completed after 300 s", done, expected));
+      throw std::runtime_error(
+        fmt::format("only {} of {} orders completed after 300 s", done,
+                    expected));
     std::this_thread::sleep_for(50ms);
   }
 }
@@ -253,8 +254,7 @@ completion completion_of(const std::vector<shop::pg::order_timing>& ts) {
     c.end_to_end.add_ms(t.notified - t.created);
   }
   auto span = std::max<int64_t>(last - first, 1);
-  c.per_s = static_cast<double>(ts.size()) * 1000.0
-            / static_cast<double>(span);
+  c.per_s = static_cast<double>(ts.size()) * 1000.0 / static_cast<double>(span);
   return c;
 }
 
@@ -263,11 +263,10 @@ std::string ratio(double x, double base) {
 }
 
 int run(const options& o) {
-  auto tag = std::to_string(std::chrono::system_clock::now()
-                              .time_since_epoch()
-                              .count());
-  progress(fmt::format("{} users, {} connections, {:.0f} s per phase",
-                       o.users, o.connections, o.seconds));
+  auto tag = std::to_string(
+    std::chrono::system_clock::now().time_since_epoch().count());
+  progress(fmt::format("{} users, {} connections, {:.0f} s per phase", o.users,
+                       o.connections, o.seconds));
   auto users = setup_users(o, tag);
   // At the highest rate: closed loop.
   auto cpu0 = shop::metrics::cpu_seconds_of(o.pid);
@@ -300,8 +299,8 @@ int run(const options& o) {
   auto reads = run_load(
     load_for(o),
     [&](size_t) {
-      return request{"GET", fmt::format("/myBalance?userId={}",
-                                        users[pick_user(rng)]),
+      return request{"GET",
+                     fmt::format("/myBalance?userId={}", users[pick_user(rng)]),
                      ""};
     },
     [&](size_t, const answer& a) { bad_reads += a.status != 200; });
@@ -309,8 +308,7 @@ int run(const options& o) {
   // Invariants.
   progress("auditing the database...");
   auto report = shop::pg::audit_database(o.db_url);
-  bool ok = report.ok() && bad_reads == 0
-            && max.load.ok == max.load.answered
+  bool ok = report.ok() && bad_reads == 0 && max.load.ok == max.load.answered
             && half.load.ok == half.load.answered;
   // Figures.
   json fig;
@@ -328,9 +326,8 @@ int run(const options& o) {
   fig["end_to_end_p50_ms_at_half"] = half_done.end_to_end.quantile_ms(0.5);
   fig["end_to_end_p99_ms_at_half"] = half_done.end_to_end.quantile_ms(0.99);
   fig["peak_rss_mb"] = rss;
-  fig["cpu_s_per_1000_orders"] = orders_placed > 0
-                                   ? (cpu1 - cpu0) * 1000.0 / orders_placed
-                                   : 0.0;
+  fig["cpu_s_per_1000_orders"]
+    = orders_placed > 0 ? (cpu1 - cpu0) * 1000.0 / orders_placed : 0.0;
   auto per_1000 = [&](double cpu) {
     return orders_placed > 0 ? cpu * 1000.0 / orders_placed : 0.0;
   };
@@ -348,9 +345,8 @@ int run(const options& o) {
     std::cout << fmt::format("  {:<44} {:>12}  {}\n", name, value, vs);
   };
   auto num = [](double x) { return fmt::format("{:.0f}", x); };
-  std::cout << "\nactorshop bench: " << o.users << " users, "
-            << o.connections << " connections, " << o.seconds
-            << " s per phase\n";
+  std::cout << "\nactorshop bench: " << o.users << " users, " << o.connections
+            << " connections, " << o.seconds << " s per phase\n";
   row("createOrder accepted /s (max)", num(max.load.per_s()), "");
   row("orders completed /s (end to end)", num(max_done.per_s),
       ratio(max_done.per_s, o.pgbench_per_s) + " of pgbench insert");
@@ -362,8 +358,7 @@ int run(const options& o) {
                   max.load.latency.quantile_ms(0.999)),
       "");
   row(fmt::format("createOrder p50/p99/p99.9 at half ({:.0f}/s)", half_rate),
-      fmt::format("{:.1f}/{:.1f}/{:.1f} ms",
-                  half.load.latency.quantile_ms(0.5),
+      fmt::format("{:.1f}/{:.1f}/{:.1f} ms", half.load.latency.quantile_ms(0.5),
                   half.load.latency.quantile_ms(0.99),
                   half.load.latency.quantile_ms(0.999)),
       "");
@@ -379,7 +374,8 @@ int run(const options& o) {
   row("actorshop's CPU seconds per 1,000 orders",
       fmt::format("{:.2f}", fig["cpu_s_per_1000_orders"].get<double>()), "");
   row("  PostgreSQL's CPU seconds per 1,000 orders",
-      fmt::format("{:.2f}", fig["postgres_cpu_s_per_1000_orders"].get<double>()),
+      fmt::format("{:.2f}",
+                  fig["postgres_cpu_s_per_1000_orders"].get<double>()),
       "");
   row("  the load client's CPU seconds per 1,000",
       fmt::format("{:.2f}",
@@ -405,7 +401,10 @@ int get(const options& o) {
   auto path = o.path;
   size_t bad = 0;
   auto res = run_load(
-    lo, [&](size_t) { return request{"GET", path, ""}; },
+    lo,
+    [&](size_t) {
+      return request{"GET", path, ""};
+    },
     [&](size_t, const answer& a) { bad += a.status != 200; });
   std::cout << fmt::format("per_s {:.0f}\n", res.per_s());
   std::cerr << fmt::format("bench: GET {}: {} answers in {:.1f} s, {} not 200, "

@@ -28,11 +28,8 @@ bool starts_with_nocase(std::string_view line, std::string_view prefix) {
 class engine {
 public:
   engine(const load_options& opts, next_fn next, done_fn done)
-    : opts_(opts),
-      next_(std::move(next)),
-      done_(std::move(done)),
-      endpoint_(asio::ip::make_address(opts.host), opts.port),
-      tick_(io_),
+    : opts_(opts), next_(std::move(next)), done_(std::move(done)),
+      endpoint_(asio::ip::make_address(opts.host), opts.port), tick_(io_),
       report_(io_) {
   }
 
@@ -48,8 +45,8 @@ public:
     if (opts_.progress)
       schedule_report(0);
     io_.run();
-    result_.seconds = std::chrono::duration<double>(last_answer_ - start_)
-                        .count();
+    result_.seconds
+      = std::chrono::duration<double>(last_answer_ - start_).count();
     return std::move(result_);
   }
 
@@ -139,31 +136,34 @@ private:
   }
 
   void read_head(conn& c) {
-    asio::async_read_until(
-      c.sock, c.in, "\r\n\r\n",
-      [this, &c](const asio::error_code& ec, size_t head_size) {
-        if (ec)
-          return fail(c);
-        std::string head(asio::buffers_begin(c.in.data()),
-                         asio::buffers_begin(c.in.data()) + head_size);
-        c.in.consume(head_size);
-        answer a;
-        if (head.size() > 12)
-          a.status = std::atoi(head.c_str() + 9);
-        size_t length = 0;
-        size_t pos = 0;
-        while (pos < head.size()) {
-          auto eol = head.find("\r\n", pos);
-          if (eol == std::string::npos)
-            break;
-          std::string_view line{head.data() + pos, eol - pos};
-          if (starts_with_nocase(line, "content-length:"))
-            length = std::strtoul(std::string{line.substr(15)}.c_str(),
-                                  nullptr, 10);
-          pos = eol + 2;
-        }
-        read_body(c, std::move(a), length);
-      });
+    asio::
+      async_read_until(c.sock, c.in, "\r\n\r\n",
+                       [this, &c](const asio::error_code& ec,
+                                  size_t head_size) {
+                         if (ec)
+                           return fail(c);
+                         std::string head(asio::buffers_begin(c.in.data()),
+                                          asio::buffers_begin(c.in.data())
+                                            + head_size);
+                         c.in.consume(head_size);
+                         answer a;
+                         if (head.size() > 12)
+                           a.status = std::atoi(head.c_str() + 9);
+                         size_t length = 0;
+                         size_t pos = 0;
+                         while (pos < head.size()) {
+                           auto eol = head.find("\r\n", pos);
+                           if (eol == std::string::npos)
+                             break;
+                           std::string_view line{head.data() + pos, eol - pos};
+                           if (starts_with_nocase(line, "content-length:"))
+                             length = std::strtoul(std::string{line.substr(15)}
+                                                     .c_str(),
+                                                   nullptr, 10);
+                           pos = eol + 2;
+                         }
+                         read_body(c, std::move(a), length);
+                       });
   }
 
   void read_body(conn& c, answer a, size_t length) {
@@ -177,8 +177,8 @@ private:
     if (have >= length)
       return complete(std::move(a));
     asio::async_read(c.sock, c.in, asio::transfer_exactly(length - have),
-                     [this, &c, a = std::move(a), complete](
-                       const asio::error_code& ec, size_t) mutable {
+                     [this, &c, a = std::move(a),
+                      complete](const asio::error_code& ec, size_t) mutable {
                        if (ec)
                          return fail(c);
                        complete(std::move(a));
@@ -247,8 +247,8 @@ private:
     report_.async_wait([this, answered_before](const asio::error_code& ec) {
       if (ec)
         return;
-      std::fprintf(stderr, "bench:   %zu answered (%zu/s)\n",
-                   result_.answered, result_.answered - answered_before);
+      std::fprintf(stderr, "bench:   %zu answered (%zu/s)\n", result_.answered,
+                   result_.answered - answered_before);
       schedule_report(result_.answered);
     });
   }

@@ -35,8 +35,8 @@ struct answer {
 class latencies {
 public:
   void add(clock_type::duration d) {
-    xs_.push_back(std::chrono::duration_cast<std::chrono::microseconds>(d)
-                    .count());
+    xs_.push_back(
+      std::chrono::duration_cast<std::chrono::microseconds>(d).count());
   }
 
   void add_ms(int64_t ms) {

@@ -16,9 +16,8 @@ std::atomic<int> line_format{static_cast<int>(format::text)};
 
 /// The level names of --log-level and of logfmt lines.
 constexpr std::pair<std::string_view, level> level_names[] = {
-  {"debug", level::debug},     {"info", level::info},
-  {"warning", level::warning}, {"error", level::error},
-  {"off", level::off},
+  {"debug", level::debug}, {"info", level::info}, {"warning", level::warning},
+  {"error", level::error}, {"off", level::off},
 };
 
 std::string_view logfmt_level(level lvl) noexcept {

@@ -45,8 +45,8 @@ registry& registry::global() {
                              "Resident memory size in bytes.");
     // Set from /proc on every scrape.
     auto& cpu = r->get_float_counter("process_cpu_seconds_total",
-                             "Total user and system CPU time spent in "
-                             "seconds.");
+                                     "Total user and system CPU time spent in "
+                                     "seconds.");
     r->on_collect("process", [&rss, &cpu] { collect_process(rss, cpu); });
     auto& start = r->get_gauge("process_start_time_seconds",
                                "Start time of the process since the Unix "
@@ -84,8 +84,8 @@ T& slot_of(std::map<labels, std::unique_ptr<T>>& slots, const labels& tags) {
 
 } // namespace
 
-counter& registry::get_counter(const std::string& name,
-                               const std::string& help, const labels& tags) {
+counter& registry::get_counter(const std::string& name, const std::string& help,
+                               const labels& tags) {
   std::lock_guard<std::mutex> guard{mtx_};
   return slot_of(find(name, help, kind::counter).counters, tags);
 }
@@ -161,8 +161,7 @@ double cpu_seconds_of(long pid) {
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) noexcept {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now()
-                                       - start)
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
     .count();
 }
 

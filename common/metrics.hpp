@@ -59,9 +59,10 @@ class histogram {
 public:
   /// Upper bounds, in seconds: 0.5 ms to 10 s, for request and commit
   /// latencies.
-  static constexpr std::array<double, 14> bounds{
-    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-    0.1,    0.25,  0.5,    1,     2.5,  5,     10};
+  static constexpr std::array<double, 14> bounds{0.0005, 0.001, 0.0025, 0.005,
+                                                 0.01,   0.025, 0.05,   0.1,
+                                                 0.25,   0.5,   1,      2.5,
+                                                 5,      10};
 
   void observe(double seconds) noexcept;
 
@@ -75,8 +76,7 @@ public:
   }
 
   double sum() const noexcept {
-    return static_cast<double>(sum_ns_.load(std::memory_order_relaxed))
-           / 1e9;
+    return static_cast<double>(sum_ns_.load(std::memory_order_relaxed)) / 1e9;
   }
 
 private:

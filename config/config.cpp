@@ -9,8 +9,8 @@
 #include <vector>
 
 #include <caf/config_value.hpp>
-#include <caf/io/middleman.hpp>
 #include <caf/error.hpp>
+#include <caf/io/middleman.hpp>
 #include <caf/pec.hpp>
 #include <caf/settings.hpp>
 
@@ -199,8 +199,8 @@ void print_help(const config& defaults, std::ostream& out) {
     out << "Environment: " << env << "\n";
   };
   for (auto& opt : options())
-    entry("--" + opt.name + "=" + opt.type, opt.description,
-          opt.show(defaults), opt.env);
+    entry("--" + opt.name + "=" + opt.type, opt.description, opt.show(defaults),
+          opt.env);
   entry("--config-file=<path>",
         "INI file whose [global] section sets the options above",
         std::string{default_config_file} + " if present", config_file_env);

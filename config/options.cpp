@@ -108,8 +108,8 @@ option service_db_url_option(const std::string& service,
   auto title = service;
   if (!title.empty())
     title[0] = static_cast<char>(std::toupper(title[0]));
-  auto result = base(name, "<url>",
-                     "Database of " + title + "; empty: --db-url");
+  auto result
+    = base(name, "<url>", "Database of " + title + "; empty: --db-url");
   result.assign = [service](config& c, const std::string& text, int64_t) {
     c.service_db_urls[service] = text;
   };

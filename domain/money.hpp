@@ -77,11 +77,11 @@ std::optional<money> checked_mul(money a, int64_t n) noexcept;
 
 /// Why an amount was rejected by `parse_money`.
 enum class money_error : uint8_t {
-  empty,          ///< No text at all.
-  malformed,      ///< Not a plain decimal number ("1e3", "12,5", "abc", "+1").
-  too_precise,    ///< More than two fraction digits ("0.001").
-  not_positive,   ///< Zero or negative.
-  too_large,      ///< Above money::max_cents.
+  empty,        ///< No text at all.
+  malformed,    ///< Not a plain decimal number ("1e3", "12,5", "abc", "+1").
+  too_precise,  ///< More than two fraction digits ("0.001").
+  not_positive, ///< Zero or negative.
+  too_large,    ///< Above money::max_cents.
 };
 
 /// A human-readable reason for a money_error, for error messages.

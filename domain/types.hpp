@@ -230,7 +230,7 @@ struct create_order {
 
 /// Where one service runs, as a node sees it (GET /cluster).
 struct service_status {
-  /// "users", "billing", "orders" or "notifications".
+  /// Its name in the service table (actors/service_table.hpp).
   std::string service;
   /// Whether this node runs it.
   bool local = false;
@@ -260,8 +260,8 @@ typename Inspector::result_type inspect(Inspector& f, account& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ledger_entry& x) {
-  return f(caf::meta::type_name("ledger_entry"), x.id, x.user, x.amount,
-           x.kind, x.order, x.balance_after, x.at);
+  return f(caf::meta::type_name("ledger_entry"), x.id, x.user, x.amount, x.kind,
+           x.order, x.balance_after, x.at);
 }
 
 template <class Inspector>
@@ -277,8 +277,8 @@ typename Inspector::result_type inspect(Inspector& f, order& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, notification& x) {
-  return f(caf::meta::type_name("notification"), x.id, x.user, x.order,
-           x.email, x.subject, x.body, x.sent_at);
+  return f(caf::meta::type_name("notification"), x.id, x.user, x.order, x.email,
+           x.subject, x.body, x.sent_at);
 }
 
 template <class Inspector>
@@ -295,14 +295,14 @@ typename Inspector::result_type inspect(Inspector& f, user_created& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, order_created& x) {
-  return f(caf::meta::type_name("order_created"), x.seq, x.order, x.user, x.item,
-           x.quantity, x.sum, x.correlation);
+  return f(caf::meta::type_name("order_created"), x.seq, x.order, x.user,
+           x.item, x.quantity, x.sum, x.correlation);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, order_processed& x) {
-  return f(caf::meta::type_name("order_processed"), x.seq, x.order, x.user, x.sum,
-           x.result, x.correlation);
+  return f(caf::meta::type_name("order_processed"), x.seq, x.order, x.user,
+           x.sum, x.result, x.correlation);
 }
 
 template <class Inspector>
@@ -313,14 +313,14 @@ typename Inspector::result_type inspect(Inspector& f, register_user& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, deposit& x) {
-  return f(caf::meta::type_name("deposit"), x.user, x.sum,
-           x.idempotency_key, x.correlation);
+  return f(caf::meta::type_name("deposit"), x.user, x.sum, x.idempotency_key,
+           x.correlation);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, payment& x) {
-  return f(caf::meta::type_name("payment"), x.user, x.sum,
-           x.idempotency_key, x.correlation);
+  return f(caf::meta::type_name("payment"), x.user, x.sum, x.idempotency_key,
+           x.correlation);
 }
 
 template <class Inspector>

@@ -100,17 +100,16 @@ private:
   /// handlers to the connection's strand).
   template <class Handler, class F>
   auto bound(const Handler& handler, F f) {
-    return restinio::asio_ns::bind_executor(
-      restinio::asio_ns::get_associated_executor(handler,
-                                                 socket_.get_executor()),
-      std::move(f));
+    return restinio::asio_ns::
+      bind_executor(restinio::asio_ns::
+                      get_associated_executor(handler, socket_.get_executor()),
+                    std::move(f));
   }
 
   /// Writes what the guard owes the client (a 100 Continue, a refusal),
   /// then reads on, or ends the connection after a refusal.
   template <class Handler>
-  void write_then_read(restinio::asio_ns::mutable_buffer buf,
-                       Handler handler) {
+  void write_then_read(restinio::asio_ns::mutable_buffer buf, Handler handler) {
     auto& g = guard();
     auto out = g.take_output();
     if (out.empty()) {
@@ -122,37 +121,42 @@ private:
     if (last && on_wire_refusal())
       on_wire_refusal()(g.refusal_status());
     auto text = std::make_shared<std::string>(std::move(out));
-    restinio::asio_ns::async_write(
-      socket_, restinio::asio_ns::buffer(*text),
-      bound(handler, [this, text, last, buf, handler](const error_code& ec,
-                                                      size_t) mutable {
-        if (ec)
-          return handler(ec, size_t{0});
-        if (last) {
-          error_code ignored;
-          socket_.shutdown(Socket::shutdown_send, ignored);
-          return linger(buf, std::move(handler), 0);
-        }
-        read(buf, std::move(handler));
-      }));
+    restinio::asio_ns::async_write(socket_, restinio::asio_ns::buffer(*text),
+                                   bound(handler, [this, text, last, buf,
+                                                   handler](const error_code&
+                                                              ec,
+                                                            size_t) mutable {
+                                     if (ec)
+                                       return handler(ec, size_t{0});
+                                     if (last) {
+                                       error_code ignored;
+                                       socket_.shutdown(Socket::shutdown_send,
+                                                        ignored);
+                                       return linger(buf, std::move(handler),
+                                                     0);
+                                     }
+                                     read(buf, std::move(handler));
+                                   }));
   }
 
   template <class Handler>
   void read(restinio::asio_ns::mutable_buffer buf, Handler handler) {
-    socket_.async_read_some(
-      restinio::asio_ns::mutable_buffers_1{buf},
-      bound(handler,
-            [this, buf, handler](const error_code& ec, size_t n) mutable {
-              if (ec)
-                return handler(ec, n);
-              auto passed = guard().scan(static_cast<const char*>(buf.data()),
-                                         n);
-              if (passed == 0 && guard().refused())
-                // Nothing for RESTinio: every earlier request is answered
-                // (it only reads then), so the refusal goes out now.
-                return write_then_read(buf, std::move(handler));
-              handler(ec, passed);
-            }));
+    socket_
+      .async_read_some(restinio::asio_ns::mutable_buffers_1{buf},
+                       bound(handler, [this, buf, handler](const error_code& ec,
+                                                           size_t n) mutable {
+                         if (ec)
+                           return handler(ec, n);
+                         auto passed
+                           = guard().scan(static_cast<const char*>(buf.data()),
+                                          n);
+                         if (passed == 0 && guard().refused())
+                           // Nothing for RESTinio: every earlier request is
+                           // answered (it only reads then), so the refusal goes
+                           // out now.
+                           return write_then_read(buf, std::move(handler));
+                         handler(ec, passed);
+                       }));
   }
 
   /// Drops what the client still sends after a refusal, so that closing
@@ -162,16 +166,20 @@ private:
   void linger(restinio::asio_ns::mutable_buffer buf, Handler handler,
               size_t dropped) {
     static constexpr size_t max_dropped = 1024 * 1024;
-    socket_.async_read_some(
-      restinio::asio_ns::mutable_buffers_1{buf},
-      bound(handler, [this, buf, handler, dropped](const error_code& ec,
-                                                   size_t n) mutable {
-        if (ec == restinio::asio_ns::error::operation_aborted)
-          return handler(ec, size_t{0}); // RESTinio closed it meanwhile
-        if (ec || dropped + n > max_dropped)
-          return handler(restinio::asio_ns::error::eof, size_t{0});
-        linger(buf, std::move(handler), dropped + n);
-      }));
+    socket_
+      .async_read_some(restinio::asio_ns::mutable_buffers_1{buf},
+                       bound(handler, [this, buf, handler,
+                                       dropped](const error_code& ec,
+                                                size_t n) mutable {
+                         if (ec == restinio::asio_ns::error::operation_aborted)
+                           return handler(ec,
+                                          size_t{
+                                            0}); // RESTinio closed it meanwhile
+                         if (ec || dropped + n > max_dropped)
+                           return handler(restinio::asio_ns::error::eof,
+                                          size_t{0});
+                         linger(buf, std::move(handler), dropped + n);
+                       }));
   }
 
   Socket socket_;

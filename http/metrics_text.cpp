@@ -83,11 +83,11 @@ std::string to_prometheus(const std::vector<metrics::family_view>& families) {
         uint64_t cumulative = 0;
         for (size_t i = 0; i < metrics::histogram::bounds.size(); ++i) {
           cumulative += s.h->bucket(i);
-          out += fmt::format(
-            "{}_bucket{} {}\n", fam.name,
-            label_text(s.tags, fmt::format("le=\"{}\"",
-                                           metrics::histogram::bounds[i])),
-            cumulative);
+          out += fmt::format("{}_bucket{} {}\n", fam.name,
+                             label_text(s.tags, fmt::format("le=\"{}\"",
+                                                            metrics::histogram::
+                                                              bounds[i])),
+                             cumulative);
         }
         // An observation in flight may be in its bucket but not yet in the
         // count: +Inf never shows less than the buckets below it.

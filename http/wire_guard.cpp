@@ -130,9 +130,9 @@ struct wire_guard::impl {
   int on_header_bytes(size_t n) {
     msg.header_bytes += n;
     if (msg.header_bytes > limits.max_header_bytes)
-      return refuse(headers_too_large(
-        fmt::format("the header section exceeds {} bytes",
-                    limits.max_header_bytes)));
+      return refuse(
+        headers_too_large(fmt::format("the header section exceeds {} bytes",
+                                      limits.max_header_bytes)));
     return 0;
   }
 
@@ -141,8 +141,8 @@ struct wire_guard::impl {
       end_field();
       msg.name.clear();
       if (++msg.fields > limits.max_header_fields)
-        return refuse(headers_too_large(fmt::format(
-          "more than {} header fields", limits.max_header_fields)));
+        return refuse(headers_too_large(
+          fmt::format("more than {} header fields", limits.max_header_fields)));
     }
     for (size_t i = 0; i < n && msg.name.size() <= max_tracked_name; ++i)
       msg.name
@@ -153,10 +153,9 @@ struct wire_guard::impl {
   int on_header_value(const char* at, size_t n) {
     msg.in_value = true;
     if (msg.name == "expect")
-      for (size_t i = 0; i < n && msg.expect.size() < max_tracked_expect;
-           ++i)
-        msg.expect += static_cast<char>(
-          std::tolower(static_cast<unsigned char>(at[i])));
+      for (size_t i = 0; i < n && msg.expect.size() < max_tracked_expect; ++i)
+        msg.expect
+          += static_cast<char>(std::tolower(static_cast<unsigned char>(at[i])));
     return on_header_bytes(n);
   }
 
@@ -183,8 +182,7 @@ struct wire_guard::impl {
     if (msg.expect_fields > 0) {
       if (msg.expect_fields > 1 || text::trim(msg.expect) != "100-continue")
         return refuse(expectation_failed());
-      msg.continue_owed
-        = chunked || (has_length && parser.content_length > 0);
+      msg.continue_owed = chunked || (has_length && parser.content_length > 0);
     }
     return 0;
   }
@@ -217,9 +215,8 @@ struct wire_guard::impl {
         of(p).begin_message();
         return 0;
       };
-      s.on_url = [](http_parser* p, const char*, size_t n) {
-        return of(p).on_url(n);
-      };
+      s.on_url
+        = [](http_parser* p, const char*, size_t n) { return of(p).on_url(n); };
       s.on_header_field = [](http_parser* p, const char* at, size_t n) {
         return of(p).on_header_field(at, n);
       };
@@ -271,8 +268,8 @@ struct wire_guard::impl {
     while (pos < n) {
       auto saved_parser = parser;
       auto saved_msg = msg;
-      auto parsed = http_parser_execute(&parser, &settings(), data + pos,
-                                        n - pos);
+      auto parsed
+        = http_parser_execute(&parser, &settings(), data + pos, n - pos);
       auto err = HTTP_PARSER_ERRNO(&parser);
       if (err == HPE_PAUSED) {
         // One message complete; the next one starts right after it.

@@ -11,9 +11,9 @@
 
 #include <functional>
 #include <map>
-#include <string>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "domain/types.hpp"

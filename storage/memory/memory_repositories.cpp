@@ -126,8 +126,7 @@ public:
 
 // -- billing ------------------------------------------------------------------
 
-class memory_billing_repository
-  : public memory_repository<billing_repository> {
+class memory_billing_repository : public memory_repository<billing_repository> {
 public:
   explicit memory_billing_repository(std::shared_ptr<memory_store> store)
     : memory_repository(std::move(store), &tables::billing_reliability) {
@@ -165,7 +164,8 @@ public:
   std::vector<ledger_entry> ledger(user_id user) override {
     return read([user](tables& t) {
       std::vector<ledger_entry> result;
-      auto first = t.ledger.lower_bound({user, std::numeric_limits<int64_t>::min()});
+      auto first
+        = t.ledger.lower_bound({user, std::numeric_limits<int64_t>::min()});
       for (auto i = first; i != t.ledger.end() && i->first.first == user; ++i)
         result.push_back(i->second);
       return result;
@@ -385,7 +385,8 @@ repository_factories
 make_memory_repositories(std::shared_ptr<memory_store> store) {
   repository_factories result;
   result.users = factory<memory_users_repository, users_repository>(store);
-  result.billing = factory<memory_billing_repository, billing_repository>(store);
+  result.billing
+    = factory<memory_billing_repository, billing_repository>(store);
   result.orders = factory<memory_orders_repository, orders_repository>(store);
   result.notifications
     = factory<memory_notifications_repository, notifications_repository>(store);

@@ -74,6 +74,7 @@ private:
 };
 
 /// Factories whose every call returns a fresh repository viewing `store`.
-repository_factories make_memory_repositories(std::shared_ptr<memory_store> store);
+repository_factories
+make_memory_repositories(std::shared_ptr<memory_store> store);
 
 } // namespace shop

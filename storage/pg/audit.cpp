@@ -378,8 +378,8 @@ std::vector<order_timing> audit_order_timings(const std::string& conninfo,
   connection conn{conninfo};
   auto res = conn.exec(order_timings_sql, first_order);
   return res.map_rows([&](int row) {
-    return order_timing{res.int64(row, 0), res.int64(row, 1),
-                        res.int64(row, 2), res.int64(row, 3)};
+    return order_timing{res.int64(row, 0), res.int64(row, 1), res.int64(row, 2),
+                        res.int64(row, 3)};
   });
 }
 

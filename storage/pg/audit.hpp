@@ -113,8 +113,7 @@ struct order_timing {
 
 /// How many orders with an id >= `first_order` have their notification
 /// (cheap enough to poll while a benchmark runs).
-int64_t audit_notified_orders(const std::string& conninfo,
-                              int64_t first_order);
+int64_t audit_notified_orders(const std::string& conninfo, int64_t first_order);
 
 /// The timings of every order with an id >= `first_order`, ordered by id.
 std::vector<order_timing> audit_order_timings(const std::string& conninfo,

@@ -61,8 +61,9 @@ public:
 
   std::vector<account> load_accounts() override {
     auto res = conn().exec(load_accounts_sql);
-    return res.map_rows(
-      [&](int row) { return account{res.int64(row, 0), res.cents(row, 1)}; });
+    return res.map_rows([&](int row) {
+      return account{res.int64(row, 0), res.cents(row, 1)};
+    });
   }
 
   int64_t max_ledger_id() override {

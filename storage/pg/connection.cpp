@@ -5,6 +5,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "common/text.hpp"
 #include "storage/schema.hpp"
 
 namespace shop::pg {
@@ -15,11 +16,13 @@ namespace {
 /// arbitrary ("actorsho" in ASCII); it only has to be the same everywhere.
 constexpr const char* schema_lock_key = "7017580666383722607";
 
-constexpr const char* schema_lock_sql = "SELECT pg_advisory_xact_lock($1::bigint)";
+constexpr const char* schema_lock_sql
+  = "SELECT pg_advisory_xact_lock($1::bigint)";
 
 /// Keeps the "already exists, skipping" notices of the idempotent schema out
 /// of stderr.
-constexpr const char* quiet_notices_sql = "SET LOCAL client_min_messages = warning";
+constexpr const char* quiet_notices_sql
+  = "SET LOCAL client_min_messages = warning";
 
 /// Drops a trailing newline from libpq's messages.
 std::string trimmed(const char* msg) {
@@ -42,15 +45,15 @@ std::string first_line(const char* sql) {
 
 } // namespace
 
-storage_error::kind classify(const char* sqlstate, bool connection_ok) noexcept {
+storage_error::kind classify(const char* sqlstate,
+                             bool connection_ok) noexcept {
   using kind = storage_error::kind;
   if (!connection_ok)
     return kind::connection_lost;
   if (sqlstate == nullptr || *sqlstate == '\0')
     return kind::other;
-  auto is = [sqlstate](const char* code) {
-    return std::strcmp(sqlstate, code) == 0;
-  };
+  auto is
+    = [sqlstate](const char* code) { return std::strcmp(sqlstate, code) == 0; };
   // Class 08: connection exception. 57P01-57P03: the server is shutting down
   // or not accepting connections yet; the connection is gone either way.
   if (std::strncmp(sqlstate, "08", 2) == 0 || is("57P01") || is("57P02")
@@ -99,12 +102,8 @@ std::string to_hex(const std::string& bytes) {
 
 std::string from_hex(const std::string& hex) {
   auto value = [&hex](char c) -> int {
-    if (c >= '0' && c <= '9')
-      return c - '0';
-    if (c >= 'a' && c <= 'f')
-      return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-      return c - 'A' + 10;
+    if (auto v = text::hex_digit_value(c); v >= 0)
+      return v;
     throw storage_error(storage_error::kind::other, "",
                         "storage: invalid hex string '" + hex + "'");
   };
@@ -127,8 +126,8 @@ int64_t result::int64(int row, int col) const {
   auto [end, ec] = std::from_chars(str, str + len, value);
   if (ec != std::errc{} || end != str + len || len == 0)
     throw storage_error(storage_error::kind::other, "",
-                        std::string{"storage: expected an integer, got '"}
-                          + str + "'");
+                        std::string{"storage: expected an integer, got '"} + str
+                          + "'");
   return value;
 }
 
@@ -157,8 +156,8 @@ connection::connection(const std::string& conninfo) {
   }
   // Later keywords override earlier ones, so the caller's conninfo (expanded
   // from "dbname") wins over these defaults.
-  const char* keywords[] = {"connect_timeout", "fallback_application_name",
-                            "dbname", nullptr};
+  const char* keywords[]
+    = {"connect_timeout", "fallback_application_name", "dbname", nullptr};
   const char* values[] = {"10", "actorshop", conninfo.c_str(), nullptr};
   conn_.reset(PQconnectdbParams(keywords, values, 1));
   if (!conn_)
@@ -208,9 +207,8 @@ result connection::check(PGresult* res, const char* sql) const {
 }
 
 void connection::fail(const PGresult* res, const char* sql) const {
-  const char* sqlstate = res != nullptr
-                           ? PQresultErrorField(res, PG_DIAG_SQLSTATE)
-                           : nullptr;
+  const char* sqlstate
+    = res != nullptr ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
   std::string state = sqlstate != nullptr ? sqlstate : "";
   auto msg = trimmed(res != nullptr ? PQresultErrorMessage(res) : "");
   if (msg.empty())

@@ -54,9 +54,9 @@ inline param to_param(money x) {
 }
 
 /// Builds one array parameter ("{"1","2"}") so that a whole batch of rows
-/// travels in a single statement: `INSERT ... SELECT * FROM unnest($1::bigint[],
-/// $2::text[])`. Elements are always quoted, which PostgreSQL accepts for
-/// every element type.
+/// travels in a single statement: `INSERT ... SELECT * FROM
+/// unnest($1::bigint[], $2::text[])`. Elements are always quoted, which
+/// PostgreSQL accepts for every element type.
 class array {
 public:
   template <class T>

@@ -35,8 +35,7 @@ struct money_fixture : fixture {
 
   /// A new user holding `funds` (nothing deposited for zero).
   user_id user_with(money funds) {
-    auto id = register_ok("u" + std::to_string(++users_) + "@example.com",
-                          "U");
+    auto id = register_ok("u" + std::to_string(++users_) + "@example.com", "U");
     if (funds.is_positive()) {
       auto acc = ask<account>(svc.billing, deposit{id, funds});
       BOOST_REQUIRE_MESSAGE(acc, why(acc));
@@ -131,7 +130,8 @@ BOOST_AUTO_TEST_CASE(payment_from_an_empty_account_moves_nothing) {
   BOOST_TEST(ledger_of(id).empty());
 }
 
-BOOST_AUTO_TEST_CASE(payment_and_deposit_sums_must_be_positive_and_at_most_max) {
+BOOST_AUTO_TEST_CASE(
+  payment_and_deposit_sums_must_be_positive_and_at_most_max) {
   auto id = user_with(cents(max));
   for (auto sum : {money::rep{0}, money::rep{-1}, -max, max + 1}) {
     auto d = ask<account>(svc.billing, deposit{id, cents(sum)});
@@ -165,7 +165,8 @@ BOOST_AUTO_TEST_CASE(deposits_reach_exactly_the_maximum_balance) {
   BOOST_TEST(ledger_of(id).size() == 2u);
 }
 
-BOOST_AUTO_TEST_CASE(a_deposit_one_cent_over_the_maximum_balance_moves_nothing) {
+BOOST_AUTO_TEST_CASE(
+  a_deposit_one_cent_over_the_maximum_balance_moves_nothing) {
   auto id = user_with(units(1));
   auto over = ask<account>(svc.billing, deposit{id, cents(max)});
   BOOST_REQUIRE(!over);

@@ -45,7 +45,8 @@ BOOST_AUTO_TEST_CASE(payment_without_cover_changes_nothing) {
 
 BOOST_AUTO_TEST_CASE(non_positive_and_oversized_sums) {
   auto id = register_ok("f@example.com", "F");
-  for (auto sum : {money{}, -units(1), money::from_cents(money::max_cents + 1)}) {
+  for (auto sum :
+       {money{}, -units(1), money::from_cents(money::max_cents + 1)}) {
     auto dep = ask<account>(svc.billing, deposit{id, sum});
     BOOST_REQUIRE(!dep);
     BOOST_TEST(is(dep.error(), errc::invalid_argument));

@@ -18,9 +18,9 @@
 #include <caf/scheduler/test_coordinator.hpp>
 #include <caf/scoped_actor.hpp>
 
-#include "common/log.hpp"
 #include "actors/messages.hpp"
 #include "actors/system.hpp"
+#include "common/log.hpp"
 #include "storage/memory/memory_repositories.hpp"
 #include "support/print.hpp"
 
@@ -93,9 +93,9 @@ struct fixture {
     sched.run();
     BOOST_REQUIRE_MESSAGE(!self->mailbox().empty(), "no reply arrived");
     std::optional<caf::expected<std::pair<account, bool>>> result;
-    handle.receive(
-      [&](account& acc, bool created) { result = std::make_pair(acc, created); },
-      [&](caf::error& err) { result = std::move(err); });
+    handle.receive([&](account& acc,
+                       bool created) { result = std::make_pair(acc, created); },
+                   [&](caf::error& err) { result = std::move(err); });
     return std::move(*result);
   }
 
@@ -127,8 +127,8 @@ struct fixture {
   }
 
   std::vector<notification> messages(notification_filter filter = {}) {
-    auto xs = ask<std::vector<notification>>(svc.notifications, atom::list_v,
-                                             filter);
+    auto xs
+      = ask<std::vector<notification>>(svc.notifications, atom::list_v, filter);
     BOOST_REQUIRE_MESSAGE(xs, "list failed: " << why(xs));
     return *xs;
   }

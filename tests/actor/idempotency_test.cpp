@@ -60,7 +60,7 @@ BOOST_AUTO_TEST_CASE(register_and_create_order_replay_their_reply) {
   BOOST_REQUIRE(o1 && o2);
   BOOST_TEST(o1->id == o2->id);
   BOOST_TEST(o2->status == order_status::pending); // the original reply
-  BOOST_TEST(balance_of(a->id) == units(25));       // charged once
+  BOOST_TEST(balance_of(a->id) == units(25));      // charged once
   BOOST_TEST(messages().size() == 1u);
 }
 

@@ -85,7 +85,8 @@ void check_every_shape(fixture& f, const stream<Handle, Event>& s) {
   // The stream goes on after the repeat.
   acked(3, 2);
   BOOST_TEST(s.observe() == s.applied_both);
-  BOOST_TEST(f.worker_of(s.consumer).id() == worker.id(), "the consumer restarted");
+  BOOST_TEST(f.worker_of(s.consumer).id() == worker.id(),
+             "the consumer restarted");
   // After a restart, from what storage kept: every shape again.
   f.crash(s.consumer);
   auto restarted = f.worker_of(s.consumer);
@@ -96,7 +97,8 @@ void check_every_shape(fixture& f, const stream<Handle, Event>& s) {
   auto late_gap = f.deliver(s.consumer, s.event(7, 1));
   BOOST_TEST(is(late_gap, errc::out_of_order), f.sys.render(late_gap));
   BOOST_TEST(s.observe() == s.applied_both);
-  BOOST_TEST(f.worker_of(s.consumer).id() == restarted.id(), "the consumer restarted");
+  BOOST_TEST(f.worker_of(s.consumer).id() == restarted.id(),
+             "the consumer restarted");
 }
 
 /// USER_CREATED for users 501 and 502, whom Users never heard of.
@@ -190,10 +192,10 @@ BOOST_FIXTURE_TEST_CASE(notifications_order_processed, held_order_outcomes) {
   stream<notifications_actor, order_processed> s;
   s.consumer = svc.notifications;
   s.event = [id](int64_t seq, int which) {
-    return which == 1 ? order_processed{seq, 1, id, units(25),
-                                        payment_result::paid}
-                      : order_processed{seq, 2, id, units(600),
-                                        payment_result::not_enough_money};
+    return which == 1
+             ? order_processed{seq, 1, id, units(25), payment_result::paid}
+             : order_processed{seq, 2, id, units(600),
+                               payment_result::not_enough_money};
   };
   s.observe = [&] { return describe(messages()); };
   // Message ids without a gap: a repeat must not even draw an id.
@@ -208,9 +210,8 @@ BOOST_FIXTURE_TEST_CASE(notifications_user_created, held_user_events) {
   stream<notifications_actor, user_created> s;
   s.consumer = svc.notifications;
   s.event = new_user;
-  s.observe = [repos] {
-    return describe(repos.notifications()->load_recipients());
-  };
+  s.observe
+    = [repos] { return describe(repos.notifications()->load_recipients()); };
   s.applied_both = "[501 u501@example.com U501][502 u502@example.com U502]";
   check_every_shape(*this, s);
 }
@@ -228,8 +229,8 @@ BOOST_AUTO_TEST_CASE(a_repeated_order_is_not_decided_again_after_restart) {
   f.crash(f.svc.billing);
   auto worker = f.worker_of(f.svc.billing);
   // Orders published ORDER_CREATED #1; the repeat comes as #2.
-  auto err = f.deliver(f.svc.billing,
-                       order_created{2, o->id, id, 3, 1, o->sum});
+  auto err
+    = f.deliver(f.svc.billing, order_created{2, o->id, id, 3, 1, o->sum});
   BOOST_TEST(!err, f.sys.render(err));
   BOOST_TEST(f.balance_of(id).cents() == 0);
   BOOST_TEST(f.ledger_of(id).size() == 2u);

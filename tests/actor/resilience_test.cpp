@@ -50,7 +50,8 @@ BOOST_AUTO_TEST_CASE(an_event_beyond_the_next_is_refused) {
 
 BOOST_AUTO_TEST_CASE(late_or_duplicate_order_processed_is_ignored) {
   auto id = register_ok("late@example.com", "Late");
-  auto o = ask<order>(svc.orders, create_order{id, 3, 1}); // rejected: 0 balance
+  auto o
+    = ask<order>(svc.orders, create_order{id, 3, 1}); // rejected: 0 balance
   BOOST_REQUIRE(o);
   BOOST_TEST(order_of(o->id).status == order_status::rejected);
   // A contradicting redelivery of ORDER_PROCESSED #1 must not flip the final
@@ -163,15 +164,14 @@ struct lost_until_restart : fixture {
   static service_options options() {
     auto opts = test_options();
     auto spawned = std::make_shared<int>(0);
-    opts.wrap_subscriber = [spawned](caf::actor_system& sys,
-                                     const std::string& topic,
-                                     const std::string& subscriber,
-                                     caf::actor target) {
-      if (topic == "user_created" && subscriber == "notifications"
-          && (*spawned)++ == 0)
-        return sys.spawn(black_hole);
-      return target;
-    };
+    opts.wrap_subscriber
+      = [spawned](caf::actor_system& sys, const std::string& topic,
+                  const std::string& subscriber, caf::actor target) {
+          if (topic == "user_created" && subscriber == "notifications"
+              && (*spawned)++ == 0)
+            return sys.spawn(black_hole);
+          return target;
+        };
     return opts;
   }
 
@@ -186,9 +186,9 @@ BOOST_FIXTURE_TEST_CASE(a_restarted_publisher_redelivers_what_was_not_acked,
   register_ok("one@example.com", "One");
   register_ok("two@example.com", "Two");
   auto repos = make_memory_repositories(store);
-  BOOST_TEST(repos.notifications()->load_reliability().inbox.count(
-               "user_created")
-             == 0u);
+  BOOST_TEST(
+    repos.notifications()->load_reliability().inbox.count("user_created")
+    == 0u);
   // Kill the Users worker; its successor reloads the outbox.
   caf::actor worker;
   auto h = self->request(caf::actor_cast<caf::actor>(svc.users), caf::infinite,

@@ -46,8 +46,8 @@ public:
     std::string result;
     for (auto& [name, port] : node_ports_)
       if (name != except)
-        result += (result.empty() ? "" : ",") + name + "=127.0.0.1:"
-                  + std::to_string(port);
+        result += (result.empty() ? "" : ",") + name
+                  + "=127.0.0.1:" + std::to_string(port);
     return result;
   }
 
@@ -55,12 +55,14 @@ public:
   /// waits until it is ready.
   void start_service(const std::string& service) {
     auto& proc = services_[service];
-    proc = std::make_unique<actorshop_process>(
-      db.conninfo(), free_port(),
-      std::vector<std::string>{"--services=" + service, "--http=off",
-                               "--node-port="
-                                 + std::to_string(node_ports_.at(service)),
-                               "--peers=" + peers(service)});
+    proc = std::make_unique<
+      actorshop_process>(db.conninfo(), free_port(),
+                         std::vector<std::string>{"--services=" + service,
+                                                  "--http=off",
+                                                  "--node-port="
+                                                    + std::to_string(
+                                                      node_ports_.at(service)),
+                                                  "--peers=" + peers(service)});
     bool ready = eventually([&] {
       return proc->exited()
              || proc->log().find("actorshop ready without HTTP")
@@ -76,9 +78,10 @@ public:
   void start_front(size_t i) {
     if (fronts_.size() <= i)
       fronts_.resize(i + 1);
-    fronts_[i] = std::make_unique<actorshop_process>(
-      db.conninfo(), front_ports_[i],
-      std::vector<std::string>{"--services=", "--peers=" + peers()});
+    fronts_[i] = std::make_unique<
+      actorshop_process>(db.conninfo(), front_ports_[i],
+                         std::vector<std::string>{"--services=",
+                                                  "--peers=" + peers()});
     fronts_[i]->wait_until_healthy();
   }
 
@@ -115,7 +118,8 @@ public:
 
   /// GET /cluster on front `i`, or null when it does not answer 200.
   json cluster_view(size_t i) {
-    http_client client{"127.0.0.1", front_ports_.at(i), std::chrono::seconds(5)};
+    http_client client{"127.0.0.1", front_ports_.at(i),
+                       std::chrono::seconds(5)};
     auto resp = client.try_get("/cluster");
     if (!resp || resp->status != 200)
       return nullptr;

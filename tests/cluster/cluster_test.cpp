@@ -35,12 +35,13 @@ public:
 
   call_outcome post(const std::string& path, const json& body) {
     auto key = tag_ + "-" + std::to_string(++n_);
-    return post_with_retries("127.0.0.1", port_, path, body.dump(), key,
-                             stats, std::chrono::seconds(60));
+    return post_with_retries("127.0.0.1", port_, path, body.dump(), key, stats,
+                             std::chrono::seconds(60));
   }
 
   int64_t register_user(const std::string& email) {
-    auto out = post("/register", json{{"email", email}, {"name", "N " + email}});
+    auto out
+      = post("/register", json{{"email", email}, {"name", "N " + email}});
     BOOST_TEST_REQUIRE(out.status == 201, out.body);
     auto id = json::parse(out.body).value("userId", int64_t{0});
     view.users.emplace(id, email);
@@ -50,7 +51,8 @@ public:
 
   json deposit(int64_t user, int64_t cents) {
     auto sum = money::from_cents(cents);
-    auto out = post("/deposit", json{{"userId", user}, {"sum", to_string(sum)}});
+    auto out
+      = post("/deposit", json{{"userId", user}, {"sum", to_string(sum)}});
     BOOST_TEST_REQUIRE(out.status == 200, out.body);
     record(view, op_kind::deposit, user, sum, 0, 0, out);
     return json::parse(out.body);
@@ -73,8 +75,8 @@ private:
 json get(uint16_t port, const std::string& target) {
   http_client client{"127.0.0.1", port, 10s};
   auto resp = client.get(target);
-  BOOST_TEST(resp.status == 200, target << ": " << resp.status << " "
-                                        << resp.body);
+  BOOST_TEST(resp.status == 200,
+             target << ": " << resp.status << " " << resp.body);
   return json::parse(resp.body);
 }
 
@@ -154,9 +156,8 @@ BOOST_AUTO_TEST_CASE(five_nodes_survive_a_billing_node_kill) {
   auto bob = client.register_user("bob-" + std::to_string(seed) + "@x.org");
   client.deposit(bob, 100000);
   c.kill_service("billing");
-  std::cout << "cluster test: kill -9 of the billing node after "
-            << load.done() << " of " << load.total() << " requests"
-            << std::endl;
+  std::cout << "cluster test: kill -9 of the billing node after " << load.done()
+            << " of " << load.total() << " requests" << std::endl;
   BOOST_TEST(eventually([&] { return c.reports(0, "billing", false); }),
              "the front still reports billing reachable");
   // Billing is down: its requests fail fast with 503, never hang.
@@ -166,11 +167,11 @@ BOOST_AUTO_TEST_CASE(five_nodes_survive_a_billing_node_kill) {
     auto resp = api.get("/myBalance?userId=" + std::to_string(bob));
     auto took = std::chrono::steady_clock::now() - t0;
     BOOST_TEST(resp.status == 503, resp.body);
-    BOOST_TEST((took < 5s), "a 503 took "
-                              << std::chrono::duration_cast<
-                                   std::chrono::milliseconds>(took)
-                                   .count()
-                              << " ms");
+    BOOST_TEST((took < 5s),
+               "a 503 took "
+                 << std::chrono::duration_cast<std::chrono::milliseconds>(took)
+                      .count()
+                 << " ms");
   }
   // Orders accepted while Billing is down stay pending: their ORDER_CREATED
   // waits in Orders' outbox.
@@ -251,8 +252,8 @@ BOOST_AUTO_TEST_CASE(two_fronts_survive_node_kills_and_a_rolling_restart) {
   auto mid = l0.done();
   eventually([&] { return l0.done() > mid + 10; }, 60s);
   c.kill_front(0);
-  std::cout << "cluster test: kill -9 of front 0 after " << l0.done()
-            << " of " << l0.total() << " of its requests" << std::endl;
+  std::cout << "cluster test: kill -9 of front 0 after " << l0.done() << " of "
+            << l0.total() << " of its requests" << std::endl;
   c.start_front(0);
   c.wait_until_all_reachable(0);
   l0.join();
@@ -262,11 +263,11 @@ BOOST_AUTO_TEST_CASE(two_fronts_survive_node_kills_and_a_rolling_restart) {
   f.runs = 2; // the orders node was rolled
   auto report = quiesce_and_audit(c.db.conninfo(), f);
   http_client api{"127.0.0.1", c.front_port(1), 10s};
-  auto view = merge(merge(view_of(w0, l0), view_of(w1, l1)),
-                    merge(c0.view, c1.view));
+  auto view
+    = merge(merge(view_of(w0, l0), view_of(w1, l1)), merge(c0.view, c1.view));
   cross_check(c.db.conninfo(), view, api, f, report);
-  std::cout << "cluster test (notifications kill, orders roll, front kill): " << f << "\n  "
-            << pg::to_string(report) << std::endl;
+  std::cout << "cluster test (notifications kill, orders roll, front kill): "
+            << f << "\n  " << pg::to_string(report) << std::endl;
   if (!report.ok())
     BOOST_TEST_MESSAGE(c.logs());
 }
@@ -283,12 +284,14 @@ BOOST_AUTO_TEST_CASE(billing_on_its_own_database) {
                + ",users=127.0.0.1:" + std::to_string(users_port)
                + ",orders=127.0.0.1:" + std::to_string(users_port)
                + ",notifications=127.0.0.1:" + std::to_string(users_port);
-  actorshop_process billing{shared.conninfo(), free_port(),
+  actorshop_process billing{shared.conninfo(),
+                            free_port(),
                             {"--services=billing", "--http=off",
                              "--billing-db-url=" + billing_db.conninfo(),
                              "--node-port=" + std::to_string(billing_port),
                              "--peers=" + peers}};
-  actorshop_process rest{shared.conninfo(), http_port,
+  actorshop_process rest{shared.conninfo(),
+                         http_port,
                          {"--services=users,orders,notifications",
                           "--node-port=" + std::to_string(users_port),
                           "--peers=" + peers}};

@@ -41,10 +41,10 @@ struct figures {
 
 inline std::ostream& operator<<(std::ostream& os, const figures& f) {
   return os << "runs " << f.runs << ", kills " << f.kills << ", users "
-            << f.users << ", orders " << f.orders << ", deposits "
-            << f.deposits << ", paid payments " << f.payments << ", requests "
-            << f.requests << " (retried " << f.retries << ": "
-            << f.connection_errors << " connection errors, " << f.unavailable
+            << f.users << ", orders " << f.orders << ", deposits " << f.deposits
+            << ", paid payments " << f.payments << ", requests " << f.requests
+            << " (retried " << f.retries << ": " << f.connection_errors
+            << " connection errors, " << f.unavailable
             << " 503s), invariant checks passed: audit " << f.audit_passed
             << "/" << f.audit_checks << ", client cross-checks "
             << f.cross_passed << "/" << f.cross_checks;
@@ -181,8 +181,8 @@ struct mismatches {
 
   void add(const std::string& what, const http_response& resp) {
     if (++count <= 5)
-      text += "\n  " + what + ": " + std::to_string(resp.status) + " "
-              + resp.body;
+      text
+        += "\n  " + what + ": " + std::to_string(resp.status) + " " + resp.body;
   }
 };
 
@@ -190,10 +190,9 @@ inline void cross_check(const std::string& conninfo, client_view view,
                         http_client& api, figures& f,
                         const pg::audit_report& report) {
   BOOST_TEST(view.problems.empty(),
-             view.problems.size() << " client problems, first: "
-                                  << (view.problems.empty()
-                                        ? ""
-                                        : view.problems[0]));
+             view.problems.size()
+               << " client problems, first: "
+               << (view.problems.empty() ? "" : view.problems[0]));
   cross(f, view.problems.empty());
   // Users.
   auto users = pg::audit_users(conninfo);
@@ -214,8 +213,8 @@ inline void cross_check(const std::string& conninfo, client_view view,
     else if (e.kind == ledger_kind::payment)
       stored_payments[e.user].push_back(-e.amount.cents());
   }
-  for (auto* m : {&stored_deposits, &stored_payments, &view.deposits,
-                  &view.payments})
+  for (auto* m :
+       {&stored_deposits, &stored_payments, &view.deposits, &view.payments})
     for (auto& entry : *m)
       std::sort(entry.second.begin(), entry.second.end());
   BOOST_TEST((stored_deposits == view.deposits),

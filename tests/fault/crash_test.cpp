@@ -93,9 +93,9 @@ BOOST_FIXTURE_TEST_CASE(kill_9_under_load_loses_and_doubles_nothing,
     auto found = wait_for_ready_lines(*proc);
     reloaded_events += found.events;
     reloaded_pending += found.pending_orders;
-    std::cout << "crash test: restarted; the services reloaded "
-              << found.events << " unacknowledged events and "
-              << found.pending_orders << " pending orders" << std::endl;
+    std::cout << "crash test: restarted; the services reloaded " << found.events
+              << " unacknowledged events and " << found.pending_orders
+              << " pending orders" << std::endl;
   };
   load_driver load{w, "127.0.0.1", port, 8, seed};
   load.start();
@@ -112,9 +112,8 @@ BOOST_FIXTURE_TEST_CASE(kill_9_under_load_loses_and_doubles_nothing,
     auto rc = proc->stop(SIGKILL);
     BOOST_TEST(rc == 128 + SIGKILL);
     ++f.kills;
-    std::cout << "crash test: kill -9 #" << f.kills << " after "
-              << load.done() << " of " << load.total() << " requests"
-              << std::endl;
+    std::cout << "crash test: kill -9 #" << f.kills << " after " << load.done()
+              << " of " << load.total() << " requests" << std::endl;
     restart();
   }
   load.join();

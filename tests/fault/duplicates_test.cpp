@@ -88,30 +88,31 @@ BOOST_FIXTURE_TEST_CASE(one_key_from_many_connections_has_one_effect,
     };
     // register: one user.
     auto email = "dup" + r + "-" + tag + "@example.com";
-    auto reg = same_answer(send("/register", {{"email", email}, {"name", "D"}}),
-                           201);
+    auto reg
+      = same_answer(send("/register", {{"email", email}, {"name", "D"}}), 201);
     auto user = json::parse(reg)["userId"].get<int64_t>();
-    BOOST_TEST(client.get("/getUserInfo?userId=" + std::to_string(user + 1))
-                 .status
-               == 404);
+    BOOST_TEST(
+      client.get("/getUserInfo?userId=" + std::to_string(user + 1)).status
+      == 404);
     // deposit: one ledger entry, the balance grows once.
-    auto dep = same_answer(send("/deposit", {{"userId", user}, {"sum", 70}}),
-                           200);
+    auto dep
+      = same_answer(send("/deposit", {{"userId", user}, {"sum", 70}}), 200);
     BOOST_TEST(json::parse(dep)["balance"] == 70);
     BOOST_TEST(balance(user)["balance"] == 70);
     // payment: taken once.
-    auto pay = same_answer(send("/payment", {{"userId", user}, {"sum", 20}}),
-                           200);
+    auto pay
+      = same_answer(send("/payment", {{"userId", user}, {"sum", 20}}), 200);
     BOOST_TEST(json::parse(pay)["result"] == "paid");
     BOOST_TEST(balance(user)["balance"] == 50);
     // createOrder: one order, one charge, one message.
-    auto ord = same_answer(
-      send("/createOrder", {{"userId", user}, {"itemId", 3}}), 201);
+    auto ord
+      = same_answer(send("/createOrder", {{"userId", user}, {"itemId", 3}}),
+                    201);
     auto order = json::parse(ord)["orderId"].get<int64_t>();
     BOOST_TEST(settled_order(order)["status"] == "paid");
-    BOOST_TEST(client.get("/getOrder?orderId=" + std::to_string(order + 1))
-                 .status
-               == 404);
+    BOOST_TEST(
+      client.get("/getOrder?orderId=" + std::to_string(order + 1)).status
+      == 404);
     BOOST_TEST(balance(user)["balance"] == 25);
     messages_eventually(1, "?userId=" + std::to_string(user));
   }
@@ -122,11 +123,12 @@ BOOST_FIXTURE_TEST_CASE(one_key_from_many_connections_has_one_effect,
   BOOST_TEST(report.counts.deposits == static_cast<int64_t>(rounds));
   BOOST_TEST(report.counts.payments == static_cast<int64_t>(rounds));
   BOOST_TEST(report.counts.orders == static_cast<int64_t>(rounds));
-  BOOST_TEST(report.counts.idempotency_keys == static_cast<int64_t>(4 * rounds));
-  std::cout << "duplicates test: " << requests << " requests, "
-            << connections << " at a time with one key, " << 4 * rounds
-            << " effects; audit " << report.passed() << "/"
-            << report.checks.size() << " checks passed" << std::endl;
+  BOOST_TEST(report.counts.idempotency_keys
+             == static_cast<int64_t>(4 * rounds));
+  std::cout << "duplicates test: " << requests << " requests, " << connections
+            << " at a time with one key, " << 4 * rounds << " effects; audit "
+            << report.passed() << "/" << report.checks.size()
+            << " checks passed" << std::endl;
 }
 
 BOOST_AUTO_TEST_SUITE_END()

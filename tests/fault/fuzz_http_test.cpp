@@ -76,9 +76,8 @@ exchange_result raw_exchange(const http_client& client,
   return r;
 }
 
-const std::vector<std::string> post_routes = {"/register", "/createAccount",
-                                              "/deposit", "/payment",
-                                              "/createOrder"};
+const std::vector<std::string> post_routes
+  = {"/register", "/createAccount", "/deposit", "/payment", "/createOrder"};
 
 /// Whether a POST of `body` to `path` with `keys` might be a valid command:
 /// then it is not bad input, and sending it could change state.
@@ -118,19 +117,19 @@ std::string random_token(rng_type& rng) {
 }
 
 std::string random_method(rng_type& rng) {
-  static const char* methods[] = {"POST", "POST", "POST", "POST", "GET",
-                                  "GET",  "PUT",  "DELETE", "PATCH", "HEAD",
-                                  "OPTIONS", "CONNECT", "TRACE", "post"};
+  static const char* methods[]
+    = {"POST",   "POST",  "POST", "POST",    "GET",     "GET",   "PUT",
+       "DELETE", "PATCH", "HEAD", "OPTIONS", "CONNECT", "TRACE", "post"};
   if (pick(rng, 10) == 0)
     return random_token(rng);
   return methods[pick(rng, std::size(methods))];
 }
 
 std::string random_path(rng_type& rng) {
-  static const char* paths[] = {"/register", "/createAccount", "/deposit",
-                                "/payment", "/createOrder", "/getUserInfo",
-                                "/myBalance", "/items", "/getOrder",
-                                "/getAllSentMessages", "/health"};
+  static const char* paths[]
+    = {"/register",    "/createAccount",      "/deposit",   "/payment",
+       "/createOrder", "/getUserInfo",        "/myBalance", "/items",
+       "/getOrder",    "/getAllSentMessages", "/health"};
   switch (pick(rng, 12)) {
     case 0:
       return "/" + random_bytes(rng, 20);
@@ -141,7 +140,8 @@ std::string random_path(rng_type& rng) {
     case 3:
       return "*";
     case 4:
-      return "http://127.0.0.1" + std::string{paths[pick(rng, std::size(paths))]};
+      return "http://127.0.0.1"
+             + std::string{paths[pick(rng, std::size(paths))]};
     case 5: {
       std::string q = "?userId=";
       q += pick(rng, 2) == 0 ? random_bytes(rng, 10)
@@ -157,9 +157,12 @@ std::string random_path(rng_type& rng) {
 }
 
 std::string random_content_type(rng_type& rng) {
-  static const char* types[] = {"application/json", "application/json",
-                                "text/plain", "application/x-www-form-urlencoded",
-                                "multipart/form-data; boundary=x", "",
+  static const char* types[] = {"application/json",
+                                "application/json",
+                                "text/plain",
+                                "application/x-www-form-urlencoded",
+                                "multipart/form-data; boundary=x",
+                                "",
                                 "application/json; charset=latin1",
                                 "image/png"};
   return types[pick(rng, std::size(types))];
@@ -206,8 +209,8 @@ generated random_request(rng_type& rng) {
     head += "Idempotency-Key: " + k + "\r\n";
   switch (pick(rng, aimed ? 60 : 20)) {
     case 0:
-      head += "X-Big: " + std::string(100'000 + pick(rng, 100'000), 'b')
-              + "\r\n";
+      head
+        += "X-Big: " + std::string(100'000 + pick(rng, 100'000), 'b') + "\r\n";
       break;
     case 1:
       for (int i = 0; i < 500; ++i)
@@ -236,8 +239,8 @@ generated random_request(rng_type& rng) {
     case 1: { // Content-Length too small: the rest is a "next request"
       auto n = body.empty() ? 0 : pick(rng, body.size());
       effective = body.substr(0, n);
-      framed = head + "Content-Length: " + std::to_string(n) + "\r\n\r\n"
-               + body;
+      framed
+        = head + "Content-Length: " + std::to_string(n) + "\r\n\r\n" + body;
       break;
     }
     case 2: // no Content-Length: no body, the bytes follow as garbage
@@ -247,20 +250,20 @@ generated random_request(rng_type& rng) {
     case 3: { // chunked, well-formed
       char size[32];
       std::snprintf(size, sizeof(size), "%zx", body.size());
-      framed = head + "Transfer-Encoding: chunked\r\n\r\n"
-               + (body.empty() ? "" : std::string{size} + "\r\n" + body
-                                        + "\r\n")
-               + "0\r\n\r\n";
+      framed
+        = head + "Transfer-Encoding: chunked\r\n\r\n"
+          + (body.empty() ? "" : std::string{size} + "\r\n" + body + "\r\n")
+          + "0\r\n\r\n";
       break;
     }
     case 4: // chunked, malformed
-      framed = head + "Transfer-Encoding: chunked\r\n\r\nzz\r\n" + body
-               + "\r\n";
+      framed
+        = head + "Transfer-Encoding: chunked\r\n\r\nzz\r\n" + body + "\r\n";
       effective.clear();
       break;
     case 5: // a garbage Content-Length
-      framed = head + "Content-Length: " + random_token(rng) + "\r\n\r\n"
-               + body;
+      framed
+        = head + "Content-Length: " + random_token(rng) + "\r\n\r\n" + body;
       effective.clear();
       break;
     default:
@@ -275,9 +278,9 @@ generated random_request(rng_type& rng) {
   g.bytes = std::move(framed);
   // Bad input only: skip anything the server might run as a command (only
   // POST runs one; a random token might spell it).
-  static const std::vector<std::string> not_post = {
-    "GET", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "CONNECT", "TRACE",
-    "post"};
+  static const std::vector<std::string> not_post
+    = {"GET",     "PUT",     "DELETE", "PATCH", "HEAD",
+       "OPTIONS", "CONNECT", "TRACE",  "post"};
   bool may_post = std::find(not_post.begin(), not_post.end(), method)
                   == not_post.end();
   for (auto& route : post_routes)
@@ -338,9 +341,9 @@ BOOST_FIXTURE_TEST_CASE(garbage_gets_4xx_or_a_close_and_changes_nothing,
   }
   BOOST_TEST_REQUIRE(!proc->exited(), "actorshop died; log:\n" << proc->log());
   BOOST_TEST(client.get("/health").status == 200);
-  BOOST_TEST(bad.empty(), bad.size() << " bad answers (seed " << seed
-                                     << "), first: "
-                                     << (bad.empty() ? "" : bad[0]));
+  BOOST_TEST(bad.empty(), bad.size()
+                            << " bad answers (seed " << seed
+                            << "), first: " << (bad.empty() ? "" : bad[0]));
   for (size_t i = 1; i < std::min<size_t>(bad.size(), 5); ++i)
     BOOST_TEST_MESSAGE("also: " << bad[i]);
   BOOST_TEST(hung == 0u);

@@ -69,8 +69,8 @@ inline workload make_workload(uint64_t seed, const std::string& tag,
   workload w;
   for (size_t u = 0; u < size.users; ++u) {
     auto id = tag + "-" + std::to_string(u);
-    w.users.push_back(planned_user{id + "@example.com", "User " + id,
-                                   id + "-register"});
+    w.users.push_back(
+      planned_user{id + "@example.com", "User " + id, id + "-register"});
     for (size_t j = 0; j < size.deposits_per_user; ++j) {
       planned_op op;
       op.kind = op_kind::deposit;
@@ -108,13 +108,8 @@ class load_driver {
 public:
   load_driver(const workload& w, std::string host, uint16_t port,
               size_t threads, uint64_t seed)
-    : w_(w),
-      host_(std::move(host)),
-      port_(port),
-      threads_(threads),
-      seed_(seed),
-      user_ids(w.users.size(), 0),
-      user_results(w.users.size()),
+    : w_(w), host_(std::move(host)), port_(port), threads_(threads),
+      seed_(seed), user_ids(w.users.size(), 0), user_results(w.users.size()),
       results(w.ops.size()) {
   }
 
@@ -169,7 +164,8 @@ private:
   std::string body_of(const planned_op& op) const {
     auto user = user_ids[op.user];
     if (op.kind == op_kind::order)
-      return json{{"userId", user}, {"itemId", op.item},
+      return json{{"userId", user},
+                  {"itemId", op.item},
                   {"quantity", op.quantity}}
         .dump();
     return json{{"userId", user}, {"sum", to_string(op.sum)}}.dump();
@@ -193,8 +189,8 @@ private:
 
   void check(const call_outcome& out, int expected, const std::string& what) {
     if (out.gave_up)
-      problem(what + ": no definitive answer after " +
-              std::to_string(out.attempts) + " attempts");
+      problem(what + ": no definitive answer after "
+              + std::to_string(out.attempts) + " attempts");
     else if (out.status != expected)
       problem(what + ": status " + std::to_string(out.status) + " " + out.body);
   }

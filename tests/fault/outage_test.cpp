@@ -102,14 +102,16 @@ BOOST_AUTO_TEST_CASE(requests_fail_fast_while_postgres_is_down_and_recover) {
       return client.post_with_key("/deposit", body, key);
     }));
     writes.push_back(timed(client, "createOrder", [&] {
-      return client.post_with_key(
-        "/createOrder", json{{"userId", probe_user}, {"itemId", 6}}.dump(),
-        key);
+      return client
+        .post_with_key("/createOrder",
+                       json{{"userId", probe_user}, {"itemId", 6}}.dump(), key);
     }));
     writes.push_back(timed(client, "register", [&] {
-      return client.post_with_key(
-        "/register",
-        json{{"email", key + "@example.com"}, {"name", "P"}}.dump(), key);
+      return client.post_with_key("/register",
+                                  json{{"email", key + "@example.com"},
+                                       {"name", "P"}}
+                                    .dump(),
+                                  key);
     }));
     reads.push_back(timed(client, "myBalance", [&] {
       return client.get("/myBalance?userId=" + std::to_string(probe_user));
@@ -154,8 +156,8 @@ BOOST_AUTO_TEST_CASE(requests_fail_fast_while_postgres_is_down_and_recover) {
                   || r.error == "service_unavailable"),
                  r.what << ": " << r.body);
       storage_failures += r.error == "storage_failure" ? 1 : 0;
-      for (auto leak : {"SQL", "BEGIN", "[in:", "host=", "port",
-                        "connection", pg.conninfo().c_str()})
+      for (auto leak : {"SQL", "BEGIN", "[in:", "host=", "port", "connection",
+                        pg.conninfo().c_str()})
         BOOST_TEST(r.body.find(leak) == std::string::npos,
                    r.what << " leaks '" << leak << "': " << r.body);
     }
@@ -172,7 +174,7 @@ BOOST_AUTO_TEST_CASE(requests_fail_fast_while_postgres_is_down_and_recover) {
     return ready.status == 503;
   });
   BOOST_TEST(not_ready, "GET /ready during the outage: " << ready.status << " "
-                                                          << ready.body);
+                                                         << ready.body);
   if (not_ready) {
     auto body = json::parse(ready.body);
     BOOST_TEST(body["status"] == "not_ready");
@@ -197,8 +199,8 @@ BOOST_AUTO_TEST_CASE(requests_fail_fast_while_postgres_is_down_and_recover) {
     ready = client.get("/ready");
     return ready.status == 200;
   });
-  BOOST_TEST(ready_again, "GET /ready after the outage: " << ready.status
-                                                           << " " << ready.body);
+  BOOST_TEST(ready_again, "GET /ready after the outage: " << ready.status << " "
+                                                          << ready.body);
   BOOST_TEST(!proc->exited());
   load.join();
   // Every probe was refused; a client retries each with its key, and each
@@ -221,13 +223,12 @@ BOOST_AUTO_TEST_CASE(requests_fail_fast_while_postgres_is_down_and_recover) {
     BOOST_TEST(ord.status == 201, key << ": " << ord.status << " " << ord.body);
     record(view, op_kind::order, probe_user, money{}, 6, 1, ord);
     auto email = key + "@example.com";
-    auto reg = post_with_retries(
-      "127.0.0.1", port, "/register",
-      json{{"email", email}, {"name", "P"}}.dump(), key, probe_stats);
+    auto reg = post_with_retries("127.0.0.1", port, "/register",
+                                 json{{"email", email}, {"name", "P"}}.dump(),
+                                 key, probe_stats);
     BOOST_TEST(reg.status == 201, key << ": " << reg.status << " " << reg.body);
     if (reg.status == 201) {
-      view.users.emplace(json::parse(reg.body)["userId"].get<int64_t>(),
-                         email);
+      view.users.emplace(json::parse(reg.body)["userId"].get<int64_t>(), email);
       ++view.keyed_successes;
     }
   }

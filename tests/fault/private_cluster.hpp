@@ -57,8 +57,8 @@ public:
 private:
   std::string command(const std::string& verb) const {
     // Both paths are ours (no quotes inside); the script logs to stderr.
-    return "'" + required_env("ACTORSHOP_SOURCE_DIR") + "/scripts/pg-cluster.sh' "
-           + verb + " '" + state_ + "'";
+    return "'" + required_env("ACTORSHOP_SOURCE_DIR")
+           + "/scripts/pg-cluster.sh' " + verb + " '" + state_ + "'";
   }
 
   void script(const std::string& verb) {

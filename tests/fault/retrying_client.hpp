@@ -34,11 +34,11 @@ inline uint64_t env_number(const char* name, uint64_t fallback) {
 /// failing run can be repeated with the same workload and kill points (the
 /// timing of a real process never repeats exactly).
 inline uint64_t fault_seed() {
-  static const uint64_t seed = env_number(
-    "ACTORSHOP_FAULT_SEED",
-    static_cast<uint64_t>(
-      std::chrono::steady_clock::now().time_since_epoch().count())
-      % 1'000'000'007);
+  static const uint64_t seed
+    = env_number("ACTORSHOP_FAULT_SEED",
+                 static_cast<uint64_t>(
+                   std::chrono::steady_clock::now().time_since_epoch().count())
+                   % 1'000'000'007);
   return seed;
 }
 
@@ -88,8 +88,8 @@ post_with_retries(const std::string& host, uint16_t port,
   // An experiment, never set in the suite: a broken client that sends each
   // retry under a fresh key, to show that the checks catch the doubled
   // effects this causes (docs/reliability.md).
-  static const bool fresh_keys
-    = env_number("ACTORSHOP_FAULT_BROKEN_CLIENT", 0) != 0;
+  static const bool fresh_keys = env_number("ACTORSHOP_FAULT_BROKEN_CLIENT", 0)
+                                 != 0;
   for (;;) {
     ++out.attempts;
     ++stats.requests;

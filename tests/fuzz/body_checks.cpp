@@ -123,11 +123,11 @@ void check_user_sum(std::string_view body,
   check_id(got->user);
   check_sum(got->sum);
   check_untouched(*got);
-  check_round_trip(
-    parse, equal, *got,
-    json{{"userId", got->user}, {"sum", amount_number(got->sum)}},
-    json{{"userId", std::to_string(got->user)},
-         {"sum", to_string(got->sum)}});
+  check_round_trip(parse, equal, *got,
+                   json{{"userId", got->user},
+                        {"sum", amount_number(got->sum)}},
+                   json{{"userId", std::to_string(got->user)},
+                        {"sum", to_string(got->sum)}});
 }
 
 } // namespace

@@ -90,9 +90,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
              "parse_catalog is deterministic");
   if (!got.error.empty()) {
     FUZZ_CHECK(got.items.empty(), "a rejected catalog yields no items");
-    auto lines = static_cast<size_t>(std::count(text.begin(), text.end(),
-                                                '\n'))
-                 + 1;
+    auto lines
+      = static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
     FUZZ_CHECK(line_of(got.error) <= lines,
                "a catalog error names a line of the input");
     return 0;

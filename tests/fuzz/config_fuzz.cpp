@@ -33,8 +33,8 @@
 
 #include <unistd.h>
 
-#include "common/log.hpp"
 #include "actors/placement.hpp"
+#include "common/log.hpp"
 #include "config/config.hpp"
 #include "fuzz_support.hpp"
 
@@ -63,15 +63,13 @@ std::vector<expected_option> fixed_options() {
     return [member](const config& c) { return c.*member; };
   };
   std::vector<expected_option> result{
-    {"http-host", "ACTORSHOP_HTTP_HOST", text(&config::http_host), false, 1,
-     0},
+    {"http-host", "ACTORSHOP_HTTP_HOST", text(&config::http_host), false, 1, 0},
     {"http-port", "ACTORSHOP_HTTP_PORT", num(&config::http_port), true, 1,
      65535},
-    {"http-threads", "ACTORSHOP_HTTP_THREADS", num(&config::http_threads),
-     true, 1, 256},
+    {"http-threads", "ACTORSHOP_HTTP_THREADS", num(&config::http_threads), true,
+     1, 256},
     {"db-url", "ACTORSHOP_DB_URL", text(&config::db_url), false, 0, 0},
-    {"catalog", "ACTORSHOP_CATALOG", text(&config::catalog_path), false, 1,
-     0},
+    {"catalog", "ACTORSHOP_CATALOG", text(&config::catalog_path), false, 1, 0},
     {"request-timeout-ms", "ACTORSHOP_REQUEST_TIMEOUT_MS",
      num(&config::request_timeout_ms), true, 1, 3600000},
     {"http-max-target-bytes", "ACTORSHOP_HTTP_MAX_TARGET_BYTES",
@@ -85,14 +83,12 @@ std::vector<expected_option> fixed_options() {
     {"workers", "ACTORSHOP_WORKERS", num(&config::workers), true, 0, 1024},
     {"services", "ACTORSHOP_SERVICES", text(&config::services), false, 0, 0},
     {"http", "ACTORSHOP_HTTP",
-     [](const config& c) { return std::string{c.http ? "on" : "off"}; },
-     false, 1, 0},
-    {"log-level", "ACTORSHOP_LOG_LEVEL", text(&config::log_level), false, 1,
-     0},
-    {"log-format", "ACTORSHOP_LOG_FORMAT", text(&config::log_format), false,
+     [](const config& c) { return std::string{c.http ? "on" : "off"}; }, false,
      1, 0},
-    {"node-host", "ACTORSHOP_NODE_HOST", text(&config::node_host), false, 1,
+    {"log-level", "ACTORSHOP_LOG_LEVEL", text(&config::log_level), false, 1, 0},
+    {"log-format", "ACTORSHOP_LOG_FORMAT", text(&config::log_format), false, 1,
      0},
+    {"node-host", "ACTORSHOP_NODE_HOST", text(&config::node_host), false, 1, 0},
     {"node-port", "ACTORSHOP_NODE_PORT", num(&config::node_port), true, 0,
      65535},
     {"peers", "ACTORSHOP_PEERS", text(&config::peers), false, 0, 0},
@@ -124,10 +120,10 @@ const std::vector<expected_option>& expected_options() {
 /// The temporary config file of this process, removed at exit.
 const std::string& file_path() {
   static const std::string path = [] {
-    auto p = (std::filesystem::temp_directory_path()
-              / ("actorshop-fuzz-config-" + std::to_string(::getpid())
-                 + ".ini"))
-               .string();
+    auto p
+      = (std::filesystem::temp_directory_path()
+         / ("actorshop-fuzz-config-" + std::to_string(::getpid()) + ".ini"))
+          .string();
     // Nothing from the fuzzer's own environment may leak into the layers.
     for (auto& opt : expected_options())
       ::unsetenv(opt.env.c_str());
@@ -138,7 +134,7 @@ const std::string& file_path() {
     std::atexit([] { std::remove(file_path().c_str()); });
     return true;
   }();
-  (void) registered;
+  (void)registered;
   return path;
 }
 
@@ -196,8 +192,8 @@ outcome load(const input& in) {
   outcome result;
   config cfg;
   try {
-    result.error = load_config(cfg, static_cast<int>(args.size()),
-                               argv.data(), result.help);
+    result.error = load_config(cfg, static_cast<int>(args.size()), argv.data(),
+                               result.help);
   } catch (...) {
     violated(__FILE__, __LINE__, "load_config never throws");
   }
@@ -243,8 +239,7 @@ outcome load(const input& in) {
 std::string normal(const expected_option& opt, const std::string& text) {
   if (!opt.integer)
     return text;
-  auto digits = text.substr(std::min(text.find_first_not_of('0'),
-                                     text.size()));
+  auto digits = text.substr(std::min(text.find_first_not_of('0'), text.size()));
   return digits.empty() ? "0" : digits;
 }
 
@@ -274,8 +269,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (auto& arg : in.args)
       if (arg.rfind(prefix, 0) == 0)
         given = arg.substr(prefix.size());
-    if (auto i = in.env.find(opt.env); !given && i != in.env.end()
-                                        && !i->second.empty())
+    if (auto i = in.env.find(opt.env);
+        !given && i != in.env.end() && !i->second.empty())
       given = i->second;
     if (given)
       FUZZ_CHECK(got.values.at(std::string{opt.name}) == normal(opt, *given),

@@ -20,9 +20,9 @@ constexpr std::string_view max_cents_text = "1000000000000000";
 constexpr size_t max_depth = 32;
 
 bool all_digits(std::string_view s) {
-  return !s.empty()
-         && std::all_of(s.begin(), s.end(),
-                        [](char c) { return c >= '0' && c <= '9'; });
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return c >= '0' && c <= '9';
+  });
 }
 
 std::string_view strip_leading_zeros(std::string_view s) {
@@ -250,8 +250,8 @@ amount_reading read_amount_text(std::string_view text) {
   auto whole = body.substr(0, dot);
   auto fraction = dot == std::string_view::npos ? std::string_view{}
                                                 : body.substr(dot + 1);
-  if (!all_digits(whole) || (dot != std::string_view::npos
-                             && !all_digits(fraction)))
+  if (!all_digits(whole)
+      || (dot != std::string_view::npos && !all_digits(fraction)))
     return {amount_verdict::malformed, 0};
   if (fraction.size() > 2)
     return {amount_verdict::too_precise, 0};
@@ -275,8 +275,8 @@ amount_reading read_json_number(std::string_view text) {
   if (e != std::string_view::npos) {
     auto exp_text = text.substr(e + 1);
     bool exp_negative = !exp_text.empty() && exp_text.front() == '-';
-    if (!exp_text.empty() && (exp_text.front() == '-'
-                              || exp_text.front() == '+'))
+    if (!exp_text.empty()
+        && (exp_text.front() == '-' || exp_text.front() == '+'))
       exp_text.remove_prefix(1);
     for (auto c : exp_text)
       exponent = std::min(exponent * 10 + (c - '0'), 1'000'000'000LL);
@@ -340,8 +340,8 @@ expected<int64_t> expect_id_text(std::string_view text) {
     return expected<int64_t>::fail("invalid_field");
   auto digits = strip_leading_zeros(text);
   if (digits.empty()
-      || compare_digits(digits, std::to_string(
-                                  std::numeric_limits<int64_t>::max()))
+      || compare_digits(digits,
+                        std::to_string(std::numeric_limits<int64_t>::max()))
            > 0)
     return expected<int64_t>::fail("invalid_field");
   return {std::stoll(std::string{digits}), {}};
@@ -353,8 +353,8 @@ expected<int64_t> expect_id(const body_view& view, const std::string& name) {
     return expected<int64_t>::fail("missing_field");
   if (f->kind == field_view::unsigned_integer) {
     if (f->unsigned_value == 0
-        || f->unsigned_value > static_cast<uint64_t>(
-             std::numeric_limits<int64_t>::max()))
+        || f->unsigned_value
+             > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
       return expected<int64_t>::fail("invalid_field");
     return {static_cast<int64_t>(f->unsigned_value), {}};
   }

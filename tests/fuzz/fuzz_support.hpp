@@ -24,7 +24,7 @@ namespace shop::fuzz {
 [[noreturn]] void violated(const char* file, int line, const char* what);
 
 /// Stops the run when `cond` does not hold; `what` names the property.
-#define FUZZ_CHECK(cond, what)                                                 \
+#define FUZZ_CHECK(cond, what) \
   ((cond) ? void(0) : ::shop::fuzz::violated(__FILE__, __LINE__, what))
 
 /// The fuzzer's bytes as text.

@@ -40,8 +40,7 @@ void check_idempotency_key(const std::vector<std::string_view>& values) {
   if (!valid) {
     FUZZ_CHECK(!got, "an invalid Idempotency-Key is refused");
     check_client_error(got.error(), {"invalid_header"});
-    FUZZ_CHECK(got.error().message.find("Idempotency-Key")
-                 != std::string::npos,
+    FUZZ_CHECK(got.error().message.find("Idempotency-Key") != std::string::npos,
                "the error names the header");
     return;
   }

@@ -40,8 +40,8 @@ std::optional<std::string> decode(std::string_view s) {
         return std::nullopt;
       if (!is_hex(s[i + 1]) || !is_hex(s[i + 2]))
         return std::nullopt;
-      out += static_cast<char>(std::stoi(std::string{s.substr(i + 1, 2)},
-                                         nullptr, 16));
+      out += static_cast<char>(
+        std::stoi(std::string{s.substr(i + 1, 2)}, nullptr, 16));
       i += 2;
     } else {
       out += s[i] == '+' ? ' ' : s[i];
@@ -96,8 +96,7 @@ void check_id_param(const query_params& params, const std::string& name) {
   if (!ref.value) {
     FUZZ_CHECK(!got, "an id the rule rejects is refused");
     check_client_error(got.error(), {"invalid_field"});
-    FUZZ_CHECK(got.error().message.find("'" + name + "'")
-                 != std::string::npos,
+    FUZZ_CHECK(got.error().message.find("'" + name + "'") != std::string::npos,
                "the error names the parameter");
     return;
   }
@@ -109,8 +108,8 @@ void check_messages_query(const query_params& params) {
   auto got = parse_messages_query(params);
   std::string code;
   notification_filter want;
-  for (auto [name, target] : {std::pair{"userId", &want.user},
-                              std::pair{"orderId", &want.order}}) {
+  for (auto [name, target] :
+       {std::pair{"userId", &want.user}, std::pair{"orderId", &want.order}}) {
     if (auto i = params.find(name); i != params.end() && code.empty()) {
       auto id = expect_id_text(i->second);
       if (id.value)
@@ -162,7 +161,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                            "repeated name is refused");
   std::string encoded;
   for (auto& [name, value] : *got)
-    encoded += (encoded.empty() ? "" : "&") + encode(name) + "=" + encode(value);
+    encoded
+      += (encoded.empty() ? "" : "&") + encode(name) + "=" + encode(value);
   auto back = parse_query(encoded);
   FUZZ_CHECK(back && *back == *got,
              "accepted parameters percent-encoded again parse back to "

@@ -18,8 +18,7 @@ using namespace shop::test;
 namespace {
 
 /// "/getOrder?orderId=1" from the operation's parameter examples.
-std::string target_with_examples(const std::string& path,
-                                 const YAML::Node& op,
+std::string target_with_examples(const std::string& path, const YAML::Node& op,
                                  const YAML::Node& doc) {
   std::string query;
   for (YAML::Node p : op["parameters"]) {
@@ -118,11 +117,10 @@ BOOST_AUTO_TEST_CASE(the_server_matches_its_openapi_document) {
         needs_input = needs_input || p["$ref"]
                       || (p["required"] && p["required"].as<bool>());
       if (needs_input) {
-        auto bad = upper == "GET" ? client.get(path)
-                                  : client.post(path, "{}");
+        auto bad = upper == "GET" ? client.get(path) : client.post(path, "{}");
         auto bad_status = std::to_string(bad.status);
-        BOOST_TEST(bad.status / 100 == 4, upper << " " << path << ": "
-                                                << bad.status);
+        BOOST_TEST(bad.status / 100 == 4,
+                   upper << " " << path << ": " << bad.status);
         BOOST_TEST(static_cast<bool>(op["responses"][bad_status]),
                    upper << " " << path << " answered an undocumented "
                          << bad_status);

@@ -221,11 +221,11 @@ BOOST_AUTO_TEST_CASE(client_mistakes_change_nothing) {
     // Prism 5.12 hangs on a JSON body it cannot parse, fails with its own
     // 500 on deep nesting, and re-serializes a body (so an oversized one
     // arrives small).
-    bool unparsable = r.content_type == "application/json"
-                      && (!json::accept(r.body)
-                          || r.body.find(std::string(64, '['))
-                               != std::string::npos
-                          || r.body.size() > 1024);
+    bool unparsable
+      = r.content_type == "application/json"
+        && (!json::accept(r.body)
+            || r.body.find(std::string(64, '[')) != std::string::npos
+            || r.body.size() > 1024);
     BOOST_TEST_CONTEXT(r.method << " " << r.target << " "
                                 << r.body.substr(0, 80)) {
       auto& to = unparsable ? direct : client;

@@ -96,8 +96,8 @@ BOOST_AUTO_TEST_CASE(same_key_same_body_replays_with_one_effect) {
   stop();
   start();
   check_same(reg, keyed("/register", reg_body, "reg-1"));
-  check_same(dep, keyed("/deposit", json{{"userId", user}, {"sum", 100}},
-                        "dep-1"));
+  check_same(dep,
+             keyed("/deposit", json{{"userId", user}, {"sum", 100}}, "dep-1"));
   check_same(ord, keyed("/createOrder", order_body, "ord-1"));
   BOOST_TEST(balance_text(user) == "39.5");
   BOOST_TEST(!user_exists(user + 1));
@@ -108,8 +108,7 @@ BOOST_AUTO_TEST_CASE(same_key_same_body_replays_with_one_effect) {
 BOOST_AUTO_TEST_CASE(same_key_different_body_is_422_and_changes_nothing) {
   auto user = register_user("lee@example.com", "Lee");
   BOOST_TEST_REQUIRE(
-    keyed("/deposit", json{{"userId", user}, {"sum", 100}}, "k").status
-    == 200);
+    keyed("/deposit", json{{"userId", user}, {"sum", 100}}, "k").status == 200);
   BOOST_TEST_REQUIRE(
     keyed("/register", json{{"email", "mo@example.com"}, {"name", "Mo"}}, "k")
       .status
@@ -127,8 +126,8 @@ BOOST_AUTO_TEST_CASE(same_key_different_body_is_422_and_changes_nothing) {
 
   // Each endpoint refuses its key with another body: another sum, another
   // email, another item or quantity, another user.
-  check_error(keyed("/deposit", json{{"userId", user}, {"sum", 200}}, "k"),
-              422, "idempotency_key_reused");
+  check_error(keyed("/deposit", json{{"userId", user}, {"sum", 200}}, "k"), 422,
+              "idempotency_key_reused");
   check_error(keyed("/register",
                     json{{"email", "ned@example.com"}, {"name", "Ned"}}, "k"),
               422, "idempotency_key_reused");
@@ -148,15 +147,16 @@ BOOST_AUTO_TEST_CASE(same_key_different_body_is_422_and_changes_nothing) {
 
 BOOST_AUTO_TEST_CASE(keys_are_scoped_per_endpoint) {
   // The same key on four endpoints: four independent commands, four effects.
-  auto reg = keyed("/register", json{{"email", "oz@example.com"}, {"name", "Oz"}},
+  auto reg = keyed("/register",
+                   json{{"email", "oz@example.com"}, {"name", "Oz"}},
                    "shared-key");
   BOOST_TEST_REQUIRE(reg.status == 201, reg.body);
   auto user = json_of(reg)["userId"].get<int64_t>();
-  auto dep = keyed("/deposit", json{{"userId", user}, {"sum", 50}},
-                   "shared-key");
+  auto dep
+    = keyed("/deposit", json{{"userId", user}, {"sum", 50}}, "shared-key");
   BOOST_TEST(dep.status == 200, dep.body);
-  auto pay = keyed("/payment", json{{"userId", user}, {"sum", 20}},
-                   "shared-key");
+  auto pay
+    = keyed("/payment", json{{"userId", user}, {"sum", 20}}, "shared-key");
   BOOST_TEST(pay.status == 200, pay.body);
   BOOST_TEST(json_of(pay)["result"] == "paid");
   auto ord = keyed("/createOrder", json{{"userId", user}, {"itemId", 3}},

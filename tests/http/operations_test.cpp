@@ -21,7 +21,8 @@ double sample(const std::string& scrape, const std::string& series) {
   std::istringstream in{scrape};
   std::string line;
   while (std::getline(in, line))
-    if (line.size() > series.size() && line.compare(0, series.size(), series) == 0
+    if (line.size() > series.size()
+        && line.compare(0, series.size(), series) == 0
         && line[series.size()] == ' ')
       return std::stod(line.substr(series.size() + 1));
   return -1;
@@ -55,8 +56,8 @@ BOOST_AUTO_TEST_CASE(request_ids_are_echoed_or_made) {
                             {{"X-Request-Id", std::string(200, 'x')}});
   BOOST_TEST(bad.header("x-request-id").size() == 16u);
   // Errors carry it too.
-  auto err = client.request("GET", "/nowhere", "", "",
-                            {{"X-Request-Id", "err-1"}});
+  auto err
+    = client.request("GET", "/nowhere", "", "", {{"X-Request-Id", "err-1"}});
   BOOST_TEST(err.status == 404);
   BOOST_TEST(err.header("x-request-id") == "err-1");
 }
@@ -78,7 +79,7 @@ BOOST_AUTO_TEST_CASE(metrics_move_with_traffic) {
   auto alice = register_user("m1@example.com", "M1");
   register_user("m2@example.com", "M2");
   deposit(alice, "100");
-  auto ok = create_order(alice, 3);      // Book, 25
+  auto ok = create_order(alice, 3);       // Book, 25
   auto too_much = create_order(alice, 1); // Laptop, 1500
   settled_order(ok["orderId"]);
   settled_order(too_much["orderId"]);
@@ -93,23 +94,30 @@ BOOST_AUTO_TEST_CASE(metrics_move_with_traffic) {
   BOOST_TEST(sample(after, registered) == registered0 + 2);
   BOOST_TEST(sample(after, paid) == paid0 + 1);
   BOOST_TEST(sample(after, rejected) == rejected0 + 1);
-  BOOST_TEST(sample(after,
-                    R"(actorshop_http_requests_total{route="unmatched",status="404"})")
-             >= 1);
+  BOOST_TEST(
+    sample(after,
+           R"(actorshop_http_requests_total{route="unmatched",status="404"})")
+    >= 1);
   // Latency histograms, commits, the outbox and the process.
-  BOOST_TEST(sample(after,
-                    R"(actorshop_http_request_duration_seconds_count{route="/createOrder"})")
-             >= 2);
-  BOOST_TEST(sample(after,
-                    R"(actorshop_http_request_duration_seconds_bucket{route="/createOrder",le="+Inf"})")
-             >= 2);
+  BOOST_TEST(
+    sample(
+      after,
+      R"(actorshop_http_request_duration_seconds_count{route="/createOrder"})")
+    >= 2);
+  BOOST_TEST(
+    sample(
+      after,
+      R"(actorshop_http_request_duration_seconds_bucket{route="/createOrder",le="+Inf"})")
+    >= 2);
   BOOST_TEST(sample(after, R"(actorshop_db_commits_total{service="billing"})")
              >= 1);
-  BOOST_TEST(sample(after, R"(actorshop_actor_messages_total{service="orders"})")
-             >= 2);
-  BOOST_TEST(sample(after,
-                    R"(actorshop_outbox_backlog{service="orders",topic="order_created"})")
-             >= 0);
+  BOOST_TEST(
+    sample(after, R"(actorshop_actor_messages_total{service="orders"})") >= 2);
+  BOOST_TEST(
+    sample(
+      after,
+      R"(actorshop_outbox_backlog{service="orders",topic="order_created"})")
+    >= 0);
   BOOST_TEST(sample(after, "process_resident_memory_bytes") > 0);
   BOOST_TEST(sample(after, "process_cpu_seconds_total") > 0);
 }
@@ -131,9 +139,11 @@ BOOST_AUTO_TEST_CASE(events_stream_and_a_stop_ends_the_stream) {
   };
   BOOST_TEST_REQUIRE(read_until("the events of this node"), got);
   BOOST_TEST(to_lower(got).find("content-type: text/event-stream")
-             != std::string::npos, got);
+               != std::string::npos,
+             got);
   register_user("stream@example.com", "S");
-  BOOST_TEST(read_until("event: USER_CREATED\ndata: {\"type\":\"USER_CREATED\""),
+  BOOST_TEST(read_until(
+               "event: USER_CREATED\ndata: {\"type\":\"USER_CREATED\""),
              got);
   // A stop ends the stream and the process exits 0 (teardown checks it).
   stop();
@@ -151,7 +161,8 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_CASE(one_order_can_be_followed_through_the_logs) {
   test_database logs_db;
   auto logs_port = free_port();
-  actorshop_process traced{logs_db.conninfo(), logs_port,
+  actorshop_process traced{logs_db.conninfo(),
+                           logs_port,
                            {"--log-level=debug", "--log-format=logfmt"}};
   traced.wait_until_healthy();
   http_client api{"127.0.0.1", logs_port};
@@ -164,9 +175,10 @@ BOOST_AUTO_TEST_CASE(one_order_can_be_followed_through_the_logs) {
                          json{{"userId", user}, {"sum", 100}}.dump(),
                          "application/json", {{"X-Request-Id", "dep-trace-1"}});
   BOOST_TEST_REQUIRE(dep.status == 200, dep.body);
-  auto created = api.request(
-    "POST", "/createOrder", json{{"userId", user}, {"itemId", 3}}.dump(),
-    "application/json", {{"X-Request-Id", "order-trace-1"}});
+  auto created = api.request("POST", "/createOrder",
+                             json{{"userId", user}, {"itemId", 3}}.dump(),
+                             "application/json",
+                             {{"X-Request-Id", "order-trace-1"}});
   BOOST_TEST_REQUIRE(created.status == 201, created.body);
   // The path: HTTP, Orders (created), Billing (decided), Orders (final),
   // Notifications (message stored).

@@ -312,8 +312,7 @@ private:
     auto out = log_path_;
     out += ".stacks";
     auto cmd = "gdb -p " + std::to_string(pid_)
-               + " -batch -ex 'thread apply all bt' >" + out.string()
-               + " 2>&1";
+               + " -batch -ex 'thread apply all bt' >" + out.string() + " 2>&1";
     if (std::system(cmd.c_str()) != 0)
       return {};
     std::ifstream in{out};
@@ -409,8 +408,8 @@ inline void check_contract(const std::string& request_line,
     auto side = where.empty() ? std::string{} : where[0].get<std::string>();
     bool accepted = resp.status / 100 == 2;
     BOOST_TEST((side != "response" && !(side == "request" && accepted)),
-               request_line << " -> " << resp.status
-                            << ": the contract says " << v.dump());
+               request_line << " -> " << resp.status << ": the contract says "
+                            << v.dump());
   }
 }
 

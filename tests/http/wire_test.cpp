@@ -111,9 +111,10 @@ std::string request(const std::string& method, const std::string& target,
 }
 
 std::string deposit_body(int64_t user, int cents) {
-  return json{{"userId", user}, {"sum", std::to_string(cents / 100) + "."
-                                          + std::to_string(cents % 100 / 10)
-                                          + std::to_string(cents % 10)}}
+  return json{{"userId", user},
+              {"sum", std::to_string(cents / 100) + "."
+                        + std::to_string(cents % 100 / 10)
+                        + std::to_string(cents % 10)}}
     .dump();
 }
 
@@ -306,10 +307,11 @@ BOOST_AUTO_TEST_CASE(an_overlong_target_gets_414_and_large_headers_431) {
   }
   // The limits are configurable.
   stop();
-  auto small = std::make_unique<actorshop_process>(
-    db.conninfo(), port,
-    std::vector<std::string>{"--http-max-target-bytes=300",
-                             "--http-max-header-bytes=2048"});
+  auto small = std::make_unique<
+    actorshop_process>(db.conninfo(), port,
+                       std::vector<
+                         std::string>{"--http-max-target-bytes=300",
+                                      "--http-max-header-bytes=2048"});
   small->wait_until_healthy();
   {
     wire w{port};
@@ -328,8 +330,8 @@ BOOST_AUTO_TEST_CASE(an_overlong_target_gets_414_and_large_headers_431) {
 }
 
 BOOST_AUTO_TEST_CASE(every_response_has_a_date) {
-  for (auto target : {"/health", "/nope", "/myBalance?userId=x", "/items",
-                      "/metrics"}) {
+  for (auto target :
+       {"/health", "/nope", "/myBalance?userId=x", "/items", "/metrics"}) {
     auto resp = client.get(target);
     check_date(resp);
   }
@@ -385,9 +387,8 @@ BOOST_AUTO_TEST_CASE(conflicting_framing_gets_400_and_changes_nothing) {
           + "\r\nContent-Length: 7\r\n"}) {
     BOOST_TEST_CONTEXT(framing) {
       wire w{port};
-      w.send("POST /deposit HTTP/1.1\r\nHost: 127.0.0.1\r\n" + framing
-             + "\r\n" + std::to_string(body.size()) + "\r\n" + body
-             + "\r\n0\r\n\r\n");
+      w.send("POST /deposit HTTP/1.1\r\nHost: 127.0.0.1\r\n" + framing + "\r\n"
+             + std::to_string(body.size()) + "\r\n" + body + "\r\n0\r\n\r\n");
       check_refusal(w, 400, "invalid_request");
     }
   }
@@ -405,8 +406,7 @@ BOOST_AUTO_TEST_CASE(duplicate_query_parameters_are_refused) {
     auto name = target.substr(target.rfind('&') + 1);
     name = name.substr(0, name.find('='));
     auto message = json::parse(resp.body)["message"].get<std::string>();
-    BOOST_TEST(message.find("'" + name + "'") != std::string::npos,
-               resp.body);
+    BOOST_TEST(message.find("'" + name + "'") != std::string::npos, resp.body);
   }
 }
 

@@ -85,7 +85,9 @@ BOOST_FIXTURE_TEST_CASE(terminated_connection_is_connection_lost,
   BOOST_TEST(pg::terminate_connections(admin, name) >= 1);
   check_throws([&] { repo->load_users(); }, kind::connection_lost);
   check_throws(
-    [&] { repo->commit(users_changes{{user{2, "b@example.com", "B"}}, {}}); },
+    [&] {
+      repo->commit(users_changes{{user{2, "b@example.com", "B"}}, {}});
+    },
     kind::connection_lost);
   // A restarted service reconnects and finds what was committed.
   BOOST_TEST(factories.users()->load_users().size() == 1u);

@@ -27,8 +27,9 @@ inline std::string cluster_conninfo() {
   std::ifstream in{std::string{state} + "/url"};
   std::string url;
   if (!std::getline(in, url) || url.empty())
-    throw std::runtime_error(std::string{"no conninfo in "} + state
-                             + "/url: did scripts/pg-cluster.sh start-temp run?");
+    throw std::runtime_error(
+      std::string{"no conninfo in "} + state
+      + "/url: did scripts/pg-cluster.sh start-temp run?");
   return url;
 }
 

@@ -2,8 +2,8 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include "support/storage_contract.hpp"
 #include "pg/pg_fixture.hpp"
+#include "support/storage_contract.hpp"
 
 using shop::test::pg_fixture;
 

@@ -148,13 +148,27 @@ op_record make_edge_op(world& w, const client_state& st, size_t n) {
       op.reg = register_user{"edge" + std::to_string(st.index) + "@sim.test",
                              "Edge", op.key};
       break;
-    case 1: dep(total); break;                                // = price
-    case 2: place(payment_result::paid); break;               // -> 0
-    case 3: dep(money::from_cents(total.cents() - 1)); break; // 1 cent short
-    case 4: place(payment_result::not_enough_money); break;
-    case 5: dep(cent); break;                                 // = price
-    case 6: pay(total, payment_result::paid); break;          // -> 0
-    default: pay(cent, payment_result::not_enough_money); break;
+    case 1:
+      dep(total);
+      break; // = price
+    case 2:
+      place(payment_result::paid);
+      break; // -> 0
+    case 3:
+      dep(money::from_cents(total.cents() - 1));
+      break; // 1 cent short
+    case 4:
+      place(payment_result::not_enough_money);
+      break;
+    case 5:
+      dep(cent);
+      break; // = price
+    case 6:
+      pay(total, payment_result::paid);
+      break; // -> 0
+    default:
+      pay(cent, payment_result::not_enough_money);
+      break;
   }
   return op;
 }

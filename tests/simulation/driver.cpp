@@ -10,12 +10,12 @@
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 
-#include "common/log.hpp"
 #include "actors/messages.hpp"
 #include "actors/supervisor.hpp"
 #include "audit.hpp"
 #include "chaos.hpp"
 #include "client.hpp"
+#include "common/log.hpp"
 #include "config.hpp"
 #include "invariants.hpp"
 
@@ -359,8 +359,8 @@ std::string scenario_result::report() const {
       << " restarts, " << s.deliveries << " deliveries (" << s.duplicates
       << " duplicated, " << s.delayed << " delayed, " << s.dropped
       << " dropped, " << s.acks_dropped << " acks dropped, " << s.republished
-      << " repeated under a new seq), " << s.steps
-      << " steps, " << s.virtual_ms << " ms simulated\n";
+      << " repeated under a new seq), " << s.steps << " steps, " << s.virtual_ms
+      << " ms simulated\n";
   out << "  replay: " << env_line(*this, options)
       << " ACTORSHOP_SIM_VERBOSE=1 build/tests/simulation_tests "
          "--run_test=seeded_scenarios";

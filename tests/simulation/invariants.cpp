@@ -336,8 +336,7 @@ void check_boundaries(const world& w, const snapshot& s, verdict& v) {
                                                : order_status::rejected;
     v.expect(i != s.orders.end() && i->second.status == status, "boundaries",
              [&] {
-               return op.describe() + " must end " + to_string(status)
-                      + ", is "
+               return op.describe() + " must end " + to_string(status) + ", is "
                       + (i == s.orders.end() ? std::string{"missing"}
                                              : to_string(i->second.status));
              });

@@ -11,11 +11,11 @@
 #include <caf/scheduler/test_coordinator.hpp>
 
 #include "actors/codec.hpp"
-#include "common/log.hpp"
 #include "actors/notifications.hpp"
 #include "actors/system.hpp"
 #include "actors/topics.hpp"
 #include "actors/users.hpp"
+#include "common/log.hpp"
 #include "config.hpp"
 #include "invariants.hpp"
 

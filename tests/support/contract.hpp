@@ -99,9 +99,11 @@ private:
         problems.push_back(path + ": " + v.dump() + " is not in the enum");
     }
     if (v.is_number()) {
-      if (auto min = schema["minimum"]; min && v.get<double>() < min.as<double>())
+      if (auto min = schema["minimum"];
+          min && v.get<double>() < min.as<double>())
         problems.push_back(path + ": below the minimum");
-      if (auto max = schema["maximum"]; max && v.get<double>() > max.as<double>())
+      if (auto max = schema["maximum"];
+          max && v.get<double>() > max.as<double>())
         problems.push_back(path + ": above the maximum");
     }
     if (v.is_object()) {

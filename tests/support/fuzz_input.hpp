@@ -115,7 +115,7 @@ inline std::string random_bytes(rng_type& rng, size_t max_len) {
 inline std::string random_value(rng_type& rng, int depth);
 
 inline std::string random_object(rng_type& rng, int depth) {
-  static const char* keys[] = {"userId", "sum",   "itemId", "quantity",
+  static const char* keys[] = {"userId", "sum",   "itemId",  "quantity",
                                "email",  "name",  "orderId", "limit",
                                "",       "USERID"};
   std::string s = "{";

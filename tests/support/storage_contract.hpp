@@ -48,9 +48,9 @@ inline std::string describe(const account& x) {
 inline std::string describe(const ledger_entry& x) {
   std::ostringstream out;
   out << "ledger_entry{" << x.id << ", user " << x.user << ", "
-      << x.amount.cents() << ", kind " << static_cast<int>(x.kind)
-      << ", order " << x.order << ", after " << x.balance_after.cents()
-      << ", at " << x.at << "}";
+      << x.amount.cents() << ", kind " << static_cast<int>(x.kind) << ", order "
+      << x.order << ", after " << x.balance_after.cents() << ", at " << x.at
+      << "}";
   return out.str();
 }
 
@@ -73,9 +73,9 @@ inline std::string describe(const order& x) {
 
 inline std::string describe(const notification& x) {
   std::ostringstream out;
-  out << "notification{" << x.id << ", user " << x.user << ", order "
-      << x.order << ", " << x.email << ", " << x.subject << ", " << x.body
-      << ", " << x.sent_at << "}";
+  out << "notification{" << x.id << ", user " << x.user << ", order " << x.order
+      << ", " << x.email << ", " << x.subject << ", " << x.body << ", "
+      << x.sent_at << "}";
   return out.str();
 }
 
@@ -183,7 +183,8 @@ inline notification message(notification_id id, user_id user, order_id order,
   x.order = order;
   x.email = "u" + std::to_string(user) + "@example.com";
   x.subject = "Order " + std::to_string(order);
-  x.body = "Order " + std::to_string(order) + " was paid: 12.50 \"quoted\" \\ {braces}, commas";
+  x.body = "Order " + std::to_string(order)
+           + " was paid: 12.50 \"quoted\" \\ {braces}, commas";
   x.sent_at = at;
   return x;
 }
@@ -297,15 +298,16 @@ inline void billing_balance_follows_last_entry(const repository_factories& f) {
                    entry(4, 2, -999, ledger_kind::order_charge, 1, 42, t0 + 3),
                    entry(5, 1, 100, ledger_kind::deposit, 400, 0, t0 + 4)};
   repo->commit(first);
-  auto want = std::vector<account>{account{1, cents(400)}, account{2, cents(1)}};
+  auto want
+    = std::vector<account>{account{1, cents(400)}, account{2, cents(1)}};
   BOOST_TEST(describe(repo->load_accounts()) == describe(want));
-  BOOST_TEST(describe(repo->ledger(1))
-             == describe(std::vector<ledger_entry>{first.entries[0],
-                                                   first.entries[2],
-                                                   first.entries[4]}));
-  BOOST_TEST(describe(repo->ledger(2))
-             == describe(std::vector<ledger_entry>{first.entries[1],
-                                                   first.entries[3]}));
+  BOOST_TEST(
+    describe(repo->ledger(1))
+    == describe(std::vector<ledger_entry>{first.entries[0], first.entries[2],
+                                          first.entries[4]}));
+  BOOST_TEST(
+    describe(repo->ledger(2))
+    == describe(std::vector<ledger_entry>{first.entries[1], first.entries[3]}));
   BOOST_TEST(repo->max_ledger_id() == 5);
   // A later batch continues the ledger; untouched accounts keep their balance.
   billing_changes second;
@@ -315,7 +317,8 @@ inline void billing_balance_follows_last_entry(const repository_factories& f) {
   want = {account{1, cents(0)}, account{2, cents(1)}};
   BOOST_TEST(describe(reopened->load_accounts()) == describe(want));
   BOOST_TEST(reopened->ledger(1).size() == 4u);
-  BOOST_TEST(describe(reopened->ledger(1).back()) == describe(second.entries[0]));
+  BOOST_TEST(describe(reopened->ledger(1).back())
+             == describe(second.entries[0]));
   BOOST_TEST(reopened->max_ledger_id() == 6);
   BOOST_TEST(reopened->ledger(3).empty());
 }
@@ -333,8 +336,10 @@ inline void billing_find_charge(const repository_factories& f) {
                      charge(11, 1, 5000, payment_result::not_enough_money, 6)};
   repo->commit(changes);
   auto reopened = f.billing();
-  BOOST_TEST(describe(reopened->find_charge(10)) == describe(changes.charges[0]));
-  BOOST_TEST(describe(reopened->find_charge(11)) == describe(changes.charges[1]));
+  BOOST_TEST(describe(reopened->find_charge(10))
+             == describe(changes.charges[0]));
+  BOOST_TEST(describe(reopened->find_charge(11))
+             == describe(changes.charges[1]));
   BOOST_TEST(reopened->find_charge(10)->seq == 0);
   BOOST_TEST(reopened->find_charge(11)->seq == 0);
   BOOST_TEST(!reopened->find_charge(12).has_value());
@@ -344,7 +349,8 @@ inline void billing_find_charge(const repository_factories& f) {
   again.charges = {charge(10, 1, 700, payment_result::not_enough_money)};
   check_throws([&] { reopened->commit(again); },
                storage_error::kind::unique_violation);
-  BOOST_TEST(describe(reopened->find_charge(10)) == describe(changes.charges[0]));
+  BOOST_TEST(describe(reopened->find_charge(10))
+             == describe(changes.charges[0]));
 }
 
 inline void billing_negative_balance_rejected(const repository_factories& f) {
@@ -423,7 +429,8 @@ inline void orders_create_and_find(const repository_factories& f) {
   BOOST_TEST(repo->load_pending().empty());
   orders_changes changes;
   changes.known_users = {5};
-  changes.created = {make_order(2, 5, 1, 3, 450000), make_order(1, 5, 2, 1, 30000)};
+  changes.created
+    = {make_order(2, 5, 1, 3, 450000), make_order(1, 5, 2, 1, 30000)};
   repo->commit(changes);
   auto reopened = f.orders();
   BOOST_TEST(describe(reopened->find_order(1)) == describe(changes.created[1]));
@@ -483,7 +490,8 @@ inline void orders_rejects_bad_orders(const repository_factories& f) {
   repo->commit(setup);
   orders_changes duplicate;
   duplicate.known_users = {8};
-  duplicate.created = {make_order(2, 8, 1, 1, 100), make_order(1, 8, 1, 1, 100)};
+  duplicate.created
+    = {make_order(2, 8, 1, 1, 100), make_order(1, 8, 1, 1, 100)};
   check_throws([&] { repo->commit(duplicate); },
                storage_error::kind::unique_violation);
   orders_changes zero_quantity;
@@ -504,7 +512,8 @@ inline void notifications_upsert_recipients(const repository_factories& f) {
   auto repo = f.notifications();
   BOOST_TEST(repo->load_recipients().empty());
   notifications_changes first;
-  first.recipients = {user{2, "b@example.com", "B"}, user{1, "a@example.com", "A"}};
+  first.recipients
+    = {user{2, "b@example.com", "B"}, user{1, "a@example.com", "A"}};
   repo->commit(first);
   // A changed address replaces the old one; within a batch the last wins.
   notifications_changes second;
@@ -556,9 +565,8 @@ inline void notifications_list_filters(const repository_factories& f) {
                   message(3, 1, 101, t0 + 2), message(4, 2, 201, t0 + 3),
                   message(5, 1, 102, t0 - 5)};
   repo->commit(changes);
-  auto ids = [&](notification_filter x) {
-    return describe(ids_of(repo->list(x)));
-  };
+  auto ids
+    = [&](notification_filter x) { return describe(ids_of(repo->list(x))); };
   BOOST_TEST(ids(filter(0, 0)) == "[5, 4, 3, 2, 1]");
   BOOST_TEST(ids(filter(1, 0)) == "[5, 3, 1]");
   BOOST_TEST(ids(filter(2, 0)) == "[4, 2]");
@@ -592,42 +600,43 @@ inline void notifications_default_limit(const repository_factories& f) {
 // service, in a file of its own for size.
 #include "support/storage_contract_reliability.hpp"
 
-#define SHOP_STORAGE_CONTRACT_CASE(fixture, name)                              \
-  BOOST_FIXTURE_TEST_CASE(name, fixture) {                                     \
-    shop::contract::name(factories);                                           \
+#define SHOP_STORAGE_CONTRACT_CASE(fixture, name) \
+  BOOST_FIXTURE_TEST_CASE(name, fixture) {        \
+    shop::contract::name(factories);              \
   }
 
 /// Instantiates every contract test case for `fixture`.
-#define SHOP_STORAGE_CONTRACT_TESTS(fixture)                                   \
-  SHOP_STORAGE_CONTRACT_CASE(fixture, users_load_after_commit)                 \
-  SHOP_STORAGE_CONTRACT_CASE(fixture, users_reopen_sees_data)                  \
-  SHOP_STORAGE_CONTRACT_CASE(fixture, users_unique_email_key)                  \
-  SHOP_STORAGE_CONTRACT_CASE(fixture, billing_open_accounts)                   \
-  SHOP_STORAGE_CONTRACT_CASE(fixture, billing_balance_follows_last_entry)      \
-  SHOP_STORAGE_CONTRACT_CASE(fixture, billing_find_charge)                     \
-  SHOP_STORAGE_CONTRACT_CASE(fixture, billing_negative_balance_rejected)       \
-  SHOP_STORAGE_CONTRACT_CASE(fixture, billing_rejects_bad_entries)             \
-  SHOP_STORAGE_CONTRACT_CASE(fixture, orders_known_users_idempotent)           \
-  SHOP_STORAGE_CONTRACT_CASE(fixture, orders_create_and_find)                  \
-  SHOP_STORAGE_CONTRACT_CASE(fixture, orders_update_only_from_pending)         \
-  SHOP_STORAGE_CONTRACT_CASE(fixture, orders_rejects_bad_orders)               \
-  SHOP_STORAGE_CONTRACT_CASE(fixture, notifications_upsert_recipients)         \
-  SHOP_STORAGE_CONTRACT_CASE(fixture, notifications_one_message_per_order)     \
-  SHOP_STORAGE_CONTRACT_CASE(fixture, notifications_list_filters)              \
-  SHOP_STORAGE_CONTRACT_CASE(fixture, notifications_default_limit)             \
-  SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_starts_empty)                \
-  SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_outbox_round_trip)           \
-  SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_binary_round_trip)           \
-  SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_outbox_from_slowest_cursor)  \
-  SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_cursors_never_lowered)       \
-  SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_prune_and_reload)            \
-  SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_max_seq_survives_pruning)    \
-  SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_inbox_never_lowered)         \
-  SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_idempotency_unique_per_scope)\
-  SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_purge_idempotency)           \
-  SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_rejects_bad_records)         \
-  SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_schemas_are_separate)        \
-  SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_atomic_users)                \
-  SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_atomic_billing)              \
-  SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_atomic_orders)               \
+#define SHOP_STORAGE_CONTRACT_TESTS(fixture)                                  \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, users_load_after_commit)                \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, users_reopen_sees_data)                 \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, users_unique_email_key)                 \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, billing_open_accounts)                  \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, billing_balance_follows_last_entry)     \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, billing_find_charge)                    \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, billing_negative_balance_rejected)      \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, billing_rejects_bad_entries)            \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, orders_known_users_idempotent)          \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, orders_create_and_find)                 \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, orders_update_only_from_pending)        \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, orders_rejects_bad_orders)              \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, notifications_upsert_recipients)        \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, notifications_one_message_per_order)    \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, notifications_list_filters)             \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, notifications_default_limit)            \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_starts_empty)               \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_outbox_round_trip)          \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_binary_round_trip)          \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_outbox_from_slowest_cursor) \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_cursors_never_lowered)      \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_prune_and_reload)           \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_max_seq_survives_pruning)   \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_inbox_never_lowered)        \
+  SHOP_STORAGE_CONTRACT_CASE(fixture,                                         \
+                             reliability_idempotency_unique_per_scope)        \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_purge_idempotency)          \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_rejects_bad_records)        \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_schemas_are_separate)       \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_atomic_users)               \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_atomic_billing)             \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_atomic_orders)              \
   SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_atomic_notifications)

@@ -58,8 +58,8 @@ void check_event(const YAML::Node& doc, const char* topic,
   BOOST_TEST_REQUIRE(static_cast<bool>(message), "dangling " << ref);
   BOOST_TEST(message["x-type"].as<std::string>() == type_name);
   auto schema_ref = message["payload"]["$ref"].as<std::string>();
-  auto schema
-    = doc["components"]["schemas"][schema_ref.substr(schema_ref.rfind('/') + 1)];
+  auto schema = doc["components"]["schemas"]
+                   [schema_ref.substr(schema_ref.rfind('/') + 1)];
   BOOST_TEST(schema["properties"].size() == fields_of<Event>(),
              topic << ": " << schema["properties"].size()
                    << " documented fields, the type has "
@@ -105,7 +105,8 @@ BOOST_AUTO_TEST_CASE(channels_name_the_services_of_the_table) {
                        topic << ": one publisher in the service table");
     BOOST_TEST(it->second["x-publisher"].as<std::string>() == publishers[0],
                topic << ": documented publisher");
-    auto documented = it->second["x-subscribers"].as<std::vector<std::string>>();
+    auto documented
+      = it->second["x-subscribers"].as<std::vector<std::string>>();
     BOOST_TEST(documented == consumers, topic << ": documented subscribers");
   }
 }

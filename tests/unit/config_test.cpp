@@ -21,15 +21,24 @@ namespace fs = std::filesystem;
 namespace {
 
 const char* const variables[] = {
-  "ACTORSHOP_HTTP_HOST",    "ACTORSHOP_HTTP_PORT",
-  "ACTORSHOP_HTTP_THREADS", "ACTORSHOP_DB_URL",
-  "ACTORSHOP_CATALOG",      "ACTORSHOP_REQUEST_TIMEOUT_MS",
-  "ACTORSHOP_WORKERS",      "ACTORSHOP_CONFIG_FILE",
-  "ACTORSHOP_SERVICES",     "ACTORSHOP_HTTP",
-  "ACTORSHOP_NODE_HOST",    "ACTORSHOP_NODE_PORT",
-  "ACTORSHOP_PEERS",        "ACTORSHOP_USERS_DB_URL",
-  "ACTORSHOP_BILLING_DB_URL", "ACTORSHOP_ORDERS_DB_URL",
-  "ACTORSHOP_NOTIFICATIONS_DB_URL", "ACTORSHOP_LOG_LEVEL",
+  "ACTORSHOP_HTTP_HOST",
+  "ACTORSHOP_HTTP_PORT",
+  "ACTORSHOP_HTTP_THREADS",
+  "ACTORSHOP_DB_URL",
+  "ACTORSHOP_CATALOG",
+  "ACTORSHOP_REQUEST_TIMEOUT_MS",
+  "ACTORSHOP_WORKERS",
+  "ACTORSHOP_CONFIG_FILE",
+  "ACTORSHOP_SERVICES",
+  "ACTORSHOP_HTTP",
+  "ACTORSHOP_NODE_HOST",
+  "ACTORSHOP_NODE_PORT",
+  "ACTORSHOP_PEERS",
+  "ACTORSHOP_USERS_DB_URL",
+  "ACTORSHOP_BILLING_DB_URL",
+  "ACTORSHOP_ORDERS_DB_URL",
+  "ACTORSHOP_NOTIFICATIONS_DB_URL",
+  "ACTORSHOP_LOG_LEVEL",
   "ACTORSHOP_LOG_FORMAT",
 };
 
@@ -310,8 +319,8 @@ BOOST_AUTO_TEST_CASE(other_invalid_values) {
 BOOST_AUTO_TEST_CASE(qualified_spellings_are_checked_too) {
   BOOST_TEST(contains(failure({"--global.http-threads=0"}), "from 1 to 256"));
   BOOST_TEST(contains(failure({"--caf#http-port=0"}), "from 1 to 65535"));
-  BOOST_TEST(contains(failure({"--caf#global.workers=2000"}),
-                      "from 0 to 1024"));
+  BOOST_TEST(
+    contains(failure({"--caf#global.workers=2000"}), "from 0 to 1024"));
   BOOST_TEST(contains(failure({"--global.http-port=010x"}), "from 1 to"));
   shop::config cfg;
   BOOST_TEST(load(cfg, {"--global.http-port=010", "--caf#http-threads=3",
@@ -390,9 +399,9 @@ BOOST_AUTO_TEST_CASE(cluster_placement) {
         "orders=10.0.0.2:4002,notifications=[::1]:4004\"\n");
   shop::config cfg;
   ::setenv("ACTORSHOP_NODE_PORT", "4001", 1);
-  BOOST_TEST(load(cfg, {"--services=users", "--http=off",
-                        "--billing-db-url=dbname=b"})
-             == "");
+  BOOST_TEST(
+    load(cfg, {"--services=users", "--http=off", "--billing-db-url=dbname=b"})
+    == "");
   ::unsetenv("ACTORSHOP_NODE_PORT");
   BOOST_TEST(cfg.node_port == 4001);
   BOOST_TEST(!cfg.http);
@@ -445,7 +454,8 @@ BOOST_AUTO_TEST_CASE(invalid_cluster_options) {
   // Every service this node does not run needs a peer.
   err = failure({"--services=users,orders", "--peers=billing=h:1"});
   BOOST_TEST(contains(err, "does not run notifications"), err);
-  err = failure({"--services=", "--http=off", "--peers=users=h:1,billing=h:1,"
+  err = failure({"--services=", "--http=off",
+                 "--peers=users=h:1,billing=h:1,"
                  "orders=h:1,notifications=h:1"});
   BOOST_TEST(contains(err, "no service and no HTTP"), err);
 }

@@ -115,8 +115,8 @@ BOOST_AUTO_TEST_CASE(server_errors_never_carry_the_services_text) {
   // exception message), a 5xx body says only what kind of failure it was;
   // the text stays for the log.
   std::string internal = "ERROR: relation \"x\" [in: BEGIN] host=db:5432";
-  for (auto code : {errc::service_unavailable, errc::storage_failure,
-                    errc::out_of_order}) {
+  for (auto code :
+       {errc::service_unavailable, errc::storage_failure, errc::out_of_order}) {
     auto err = from_service_error(caf::make_error(code, internal));
     BOOST_TEST(err.status == 503);
     BOOST_TEST(err.message.find("BEGIN") == std::string::npos, err.message);
@@ -133,15 +133,25 @@ BOOST_AUTO_TEST_CASE(server_errors_never_carry_the_services_text) {
 /// mapping of every service error.
 std::set<std::pair<int, std::string>> produced_codes() {
   using namespace shop::http;
-  std::vector<api_error> all{
-    invalid_json("x"), missing_field("f"), invalid_field("f", "x"),
-    invalid_amount("f", "x"), invalid_header("h", "x"), invalid_request("x"),
-    uri_too_long(1), expectation_failed(), headers_too_large("x"),
-    version_not_supported(), internal_error("x"), path_not_found("/"),
-    method_not_allowed("PUT", "/"), body_too_large(1), shutting_down(),
-    from_service_error(caf::make_error(caf::sec::request_timeout)),
-    from_service_error(caf::make_error(caf::sec::request_receiver_down)),
-    from_service_error(caf::make_error(caf::sec::unexpected_message))};
+  std::vector<api_error>
+    all{invalid_json("x"),
+        missing_field("f"),
+        invalid_field("f", "x"),
+        invalid_amount("f", "x"),
+        invalid_header("h", "x"),
+        invalid_request("x"),
+        uri_too_long(1),
+        expectation_failed(),
+        headers_too_large("x"),
+        version_not_supported(),
+        internal_error("x"),
+        path_not_found("/"),
+        method_not_allowed("PUT", "/"),
+        body_too_large(1),
+        shutting_down(),
+        from_service_error(caf::make_error(caf::sec::request_timeout)),
+        from_service_error(caf::make_error(caf::sec::request_receiver_down)),
+        from_service_error(caf::make_error(caf::sec::unexpected_message))};
   for (int code = 0; code <= static_cast<int>(errc::out_of_order); ++code)
     all.push_back(mapped(static_cast<errc>(code)));
   std::set<std::pair<int, std::string>> result;

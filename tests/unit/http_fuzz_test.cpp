@@ -42,7 +42,7 @@ const size_t cases = env_or("ACTORSHOP_FUZZ_CASES", 10000);
 
 bool valid_utf8(std::string_view s) {
   try {
-    (void) nlohmann::json(std::string{s}).dump();
+    (void)nlohmann::json(std::string{s}).dump();
     return true;
   } catch (const nlohmann::json::exception&) {
     return false;
@@ -70,8 +70,8 @@ struct tally {
   void fail(const std::string& what, std::string_view input) {
     ++failures;
     if (failures <= 10)
-      BOOST_ERROR(what << " for input '" << escaped(input) << "' (seed "
-                       << seed << ")");
+      BOOST_ERROR(what << " for input '" << escaped(input) << "' (seed " << seed
+                       << ")");
   }
 };
 
@@ -123,9 +123,8 @@ void probe(tally& t, std::string_view input, Parse parse, Valid valid) {
 void probe_all_bodies(tally& t, std::string_view body) {
   probe<register_user>(t, body, parse_register, [](const register_user& x) {
     return !x.email.empty() && x.email.size() <= 254 && !x.name.empty()
-           && valid_utf8(x.email) && valid_utf8(x.name)
-           && !has_control(x.email) && !has_control(x.name)
-           && x.email.find('@') != std::string::npos
+           && valid_utf8(x.email) && valid_utf8(x.name) && !has_control(x.email)
+           && !has_control(x.name) && x.email.find('@') != std::string::npos
            && x.idempotency_key.empty();
   });
   probe<user_id>(t, body, parse_create_account, valid_id);
@@ -170,10 +169,22 @@ BOOST_AUTO_TEST_CASE(bodies_never_throw_and_obey_the_rules) {
 
 BOOST_AUTO_TEST_CASE(query_strings_never_throw_and_obey_the_rules) {
   rng_type rng{seed + 1};
-  static const char* parts[] = {"userId=", "orderId=", "limit=", "&", "=",
-                                "%",       "%2",      "%41",    "+", "1",
-                                "0",       "-1",      "99999999999999999999",
-                                "x",       "%00",     "%zz"};
+  static const char* parts[] = {"userId=",
+                                "orderId=",
+                                "limit=",
+                                "&",
+                                "=",
+                                "%",
+                                "%2",
+                                "%41",
+                                "+",
+                                "1",
+                                "0",
+                                "-1",
+                                "99999999999999999999",
+                                "x",
+                                "%00",
+                                "%zz"};
   tally t;
   for (size_t i = 0; i < cases; ++i) {
     std::string q;

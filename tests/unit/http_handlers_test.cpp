@@ -149,11 +149,7 @@ struct test_config : caf::actor_system_config {
   test_config() {
     set("scheduler.policy", caf::atom("testing"));
     set("logger.verbosity", caf::atom("quiet"));
-    add_message_types<caf::id_block::shop>();
-    add_error_category(caf::atom("shop"), [](uint8_t code, caf::atom_value,
-                                             const caf::message& ctx) {
-      return render_shop_error(code, ctx);
-    });
+    register_types(*this);
   }
 };
 

@@ -27,7 +27,9 @@ BOOST_FIXTURE_TEST_CASE(injected_commit_failures_change_nothing,
   store->fail_next_commits(2);
   for (int i = 0; i < 2; ++i)
     contract::check_throws(
-      [&] { repo->commit(users_changes{{user{1, "a@example.com", "A"}}, {}}); },
+      [&] {
+        repo->commit(users_changes{{user{1, "a@example.com", "A"}}, {}});
+      },
       storage_error::kind::connection_lost);
   BOOST_TEST(repo->load_users().empty());
   BOOST_TEST(store->commits() == 0);
@@ -35,7 +37,9 @@ BOOST_FIXTURE_TEST_CASE(injected_commit_failures_change_nothing,
   store->fail_next_commits(1, storage_error::kind::serialization_failure);
   repo->commit(users_changes{});
   contract::check_throws(
-    [&] { factories.orders()->commit(orders_changes{{1}, {}, {}, {}}); },
+    [&] {
+      factories.orders()->commit(orders_changes{{1}, {}, {}, {}});
+    },
     storage_error::kind::serialization_failure);
   BOOST_TEST(factories.orders()->load_known_users().empty());
   // The third commit goes through.

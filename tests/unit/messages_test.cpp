@@ -42,8 +42,7 @@ bool operator==(const order& a, const order& b) {
                      b.created_at, b.updated_at);
 }
 bool operator==(const notification& a, const notification& b) {
-  return std::tie(a.id, a.user, a.order, a.email, a.subject, a.body,
-                  a.sent_at)
+  return std::tie(a.id, a.user, a.order, a.email, a.subject, a.body, a.sent_at)
          == std::tie(b.id, b.user, b.order, b.email, b.subject, b.body,
                      b.sent_at);
 }
@@ -82,8 +81,7 @@ bool operator==(const payment_outcome& a, const payment_outcome& b) {
          == std::tie(b.user, b.result, b.balance);
 }
 bool operator==(const create_order& a, const create_order& b) {
-  return std::tie(a.user, a.item, a.quantity, a.idempotency_key,
-                  a.correlation)
+  return std::tie(a.user, a.item, a.quantity, a.idempotency_key, a.correlation)
          == std::tie(b.user, b.item, b.quantity, b.idempotency_key,
                      b.correlation);
 }
@@ -157,13 +155,14 @@ BOOST_AUTO_TEST_CASE(domain_records) {
   check(item{2, "Headphones", m(30000)});
   check(order{9, 7, 2, 3, m(90000), order_status::rejected, 1700000000000,
               1700000000999});
-  check(notification{4, 7, 9, "ann@example.com", "subject", "body",
-                     1700000000555});
+  check(
+    notification{4, 7, 9, "ann@example.com", "subject", "body", 1700000000555});
   check(notification_filter{7, 9, 25});
   check(std::vector<item>{{1, "Laptop", m(150000)}, {3, "Book", m(2500)}});
-  check(std::vector<ledger_entry>{
-    {1, 7, m(500), ledger_kind::deposit, 0, m(500), 1},
-    {2, 7, m(-5), ledger_kind::payment, 0, m(495), 2}});
+  check(std::vector<ledger_entry>{{1, 7, m(500), ledger_kind::deposit, 0,
+                                   m(500), 1},
+                                  {2, 7, m(-5), ledger_kind::payment, 0, m(495),
+                                   2}});
   check(std::vector<notification>{{1, 2, 3, "e", "s", "b", 4}});
 }
 
@@ -185,9 +184,9 @@ BOOST_AUTO_TEST_CASE(commands_and_replies) {
 
 BOOST_AUTO_TEST_CASE(cluster) {
   check(service_status{"billing", false, "10.0.0.2:4002", "node-id", true});
-  check(std::vector<service_status>{
-    {"users", true, "local", "n", true, ""},
-    {"orders", false, "h:1", "", false, "peer h:1 not connected"}});
+  check(std::vector<service_status>{{"users", true, "local", "n", true, ""},
+                                    {"orders", false, "h:1", "", false,
+                                     "peer h:1 not connected"}});
 }
 
 BOOST_AUTO_TEST_SUITE_END()

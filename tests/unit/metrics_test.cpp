@@ -34,14 +34,13 @@ BOOST_AUTO_TEST_CASE(exposition_groups_families_and_escapes) {
   r.get_gauge("a_gauge", "A \\ gauge\nwith two lines.", {{"v", "q\"uote"}})
     .set(1.5);
   auto text = http::to_prometheus(r.collect());
-  auto expected = std::string{
-    "# HELP a_gauge A \\\\ gauge\\nwith two lines.\n"
-    "# TYPE a_gauge gauge\n"
-    "a_gauge{v=\"q\\\"uote\"} 1.5\n"
-    "# HELP b_total B things.\n"
-    "# TYPE b_total counter\n"
-    "b_total{route=\"/x\",status=\"200\"} 5\n"
-    "b_total{route=\"/x\",status=\"404\"} 1\n"};
+  auto expected = std::string{"# HELP a_gauge A \\\\ gauge\\nwith two lines.\n"
+                              "# TYPE a_gauge gauge\n"
+                              "a_gauge{v=\"q\\\"uote\"} 1.5\n"
+                              "# HELP b_total B things.\n"
+                              "# TYPE b_total counter\n"
+                              "b_total{route=\"/x\",status=\"200\"} 5\n"
+                              "b_total{route=\"/x\",status=\"404\"} 1\n"};
   BOOST_TEST(text == expected);
 }
 
@@ -51,18 +50,22 @@ BOOST_AUTO_TEST_CASE(histograms_are_cumulative_with_sum_and_count) {
   h.observe(0.0003); // first bucket (0.0005)
   h.observe(0.003);  // 0.005
   h.observe(0.003);
-  h.observe(60);     // only +Inf
+  h.observe(60); // only +Inf
   auto text = http::to_prometheus(r.collect());
   BOOST_TEST(text.find("d_seconds_bucket{le=\"0.0005\"} 1\n")
-             != std::string::npos, text);
+               != std::string::npos,
+             text);
   BOOST_TEST(text.find("d_seconds_bucket{le=\"0.0025\"} 1\n")
-             != std::string::npos, text);
+               != std::string::npos,
+             text);
   BOOST_TEST(text.find("d_seconds_bucket{le=\"0.005\"} 3\n")
-             != std::string::npos, text);
+               != std::string::npos,
+             text);
   BOOST_TEST(text.find("d_seconds_bucket{le=\"10\"} 3\n") != std::string::npos,
              text);
   BOOST_TEST(text.find("d_seconds_bucket{le=\"+Inf\"} 4\n")
-             != std::string::npos, text);
+               != std::string::npos,
+             text);
   BOOST_TEST(text.find("d_seconds_count 4\n") != std::string::npos, text);
   BOOST_TEST(h.sum() > 60.006);
   BOOST_TEST(h.sum() < 60.007);

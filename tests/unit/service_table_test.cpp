@@ -54,7 +54,8 @@ BOOST_AUTO_TEST_CASE(every_topic_has_one_publisher_and_consumers) {
     for (auto& x : service_table()) {
       auto pub = std::count(x.publishes.begin(), x.publishes.end(), topic);
       auto con = std::count(x.consumes.begin(), x.consumes.end(), topic);
-      BOOST_TEST(!(pub > 0 && con > 0), x.name << " consumes its own " << topic);
+      BOOST_TEST(!(pub > 0 && con > 0),
+                 x.name << " consumes its own " << topic);
       publishers += static_cast<size_t>(pub);
       consumers += static_cast<size_t>(con);
     }

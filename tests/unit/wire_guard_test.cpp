@@ -16,9 +16,9 @@ namespace {
 
 /// What the guard made of a byte stream fed in pieces of `step` bytes.
 struct verdict {
-  std::string passed;   // the bytes RESTinio would see
-  std::string output;   // everything the guard wrote, in order
-  uint16_t status = 0;  // the refusal's status, 0 for none
+  std::string passed;  // the bytes RESTinio would see
+  std::string output;  // everything the guard wrote, in order
+  uint16_t status = 0; // the refusal's status, 0 for none
 };
 
 verdict feed(const std::string& bytes, size_t step,
@@ -40,8 +40,8 @@ verdict feed(const std::string& bytes, size_t step,
 const std::string get_health = "GET /health HTTP/1.1\r\nHost: a\r\n\r\n";
 
 std::string post(const std::string& body, const std::string& extra = "") {
-  return "POST /deposit HTTP/1.1\r\nHost: a\r\n" + extra + "Content-Length: "
-         + std::to_string(body.size()) + "\r\n\r\n" + body;
+  return "POST /deposit HTTP/1.1\r\nHost: a\r\n" + extra
+         + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
 /// Whether RESTinio saw every byte of `good` and never all of the refused
@@ -109,7 +109,8 @@ BOOST_AUTO_TEST_CASE(each_refusal_gets_its_status) {
      400},
     {"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 999999\r\n\r\n", 413},
     {"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
-     "10001\r\n" + std::string(0x10001, 'x') + "\r\n0\r\n\r\n",
+     "10001\r\n"
+       + std::string(0x10001, 'x') + "\r\n0\r\n\r\n",
      413},
     {post("{}", "Expect: 200-ok\r\n"), 417},
     {"GET / HTTP/3.0\r\nHost: a\r\n\r\n", 505},
@@ -140,8 +141,9 @@ BOOST_AUTO_TEST_CASE(http_1_0_needs_no_host) {
 }
 
 BOOST_AUTO_TEST_CASE(a_refusal_of_a_head_request_has_no_body) {
-  auto v = feed("HEAD /" + std::string(9000, 'a') + " HTTP/1.1\r\nHost: a\r\n\r\n",
-                512);
+  auto v
+    = feed("HEAD /" + std::string(9000, 'a') + " HTTP/1.1\r\nHost: a\r\n\r\n",
+           512);
   BOOST_TEST(v.status == 414);
   BOOST_TEST(v.output.substr(v.output.size() - 4) == "\r\n\r\n");
 }
