@@ -22,7 +22,8 @@ fi
 sources() {
   local root="$1"
   (cd "$root" && find . \( -path './build*' -o -path './.git' \
-      -o -path './tests/fuzz/corpus' -o -path './tests/fuzz/regressions' \) \
+      -o -name node_modules -o -path './tests/fuzz/corpus' \
+      -o -path './tests/fuzz/regressions' \) \
       -prune -o \( -name '*.cpp' -o -name '*.hpp' \) -type f -print | sort)
 }
 
