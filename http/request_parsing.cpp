@@ -214,7 +214,7 @@ parsed<register_user> parse_register(std::string_view body) {
   auto name = parse_name(*name_text);
   if (!name)
     return name.error();
-  return register_user{std::move(*email), std::move(*name), {}};
+  return register_user{std::move(*email), std::move(*name), {}, {}};
 }
 
 parsed<user_id> parse_create_account(std::string_view body) {
