@@ -33,6 +33,10 @@ const char* to_string(errc x) noexcept {
       return "idempotency_key_reused";
     case errc::out_of_order:
       return "out_of_order";
+    case errc::invalid_credentials:
+      return "invalid_credentials";
+    case errc::overloaded:
+      return "overloaded";
   }
   return "unknown";
 }

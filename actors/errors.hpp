@@ -38,6 +38,11 @@ enum class errc : uint8_t {
   /// An event arrived beyond the next expected sequence number; the
   /// publisher's relay resends from the gap.
   out_of_order,
+  /// Login: no user with this email, or the wrong password (the same error
+  /// for both, so the answer does not reveal which emails exist).
+  invalid_credentials,
+  /// A bounded queue (the password hashing pool) is full; retry later.
+  overloaded,
 };
 
 /// The stable snake_case name of an error code, e.g. "email_taken".

@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -59,22 +60,51 @@ caf::expected<Reply> replay(const char* scope, const std::string& key,
 
 } // namespace detail
 
-/// Runs `stage(cmd)` (which validates, stages the effect in the open batch and
-/// returns the reply) at most once per (scope, cmd.idempotency_key). Requires
-/// `self->state.keys` (idempotency_state) and `self->state.repo`.
-template <class Reply, class Self, class Command, class Stage>
-caf::expected<Reply> execute_command(Self* self, const char* scope,
-                                     const Command& cmd, Stage stage) {
-  if (cmd.idempotency_key.empty())
-    return stage(cmd);
-  auto& st = self->state;
-  auto& keys = st.keys;
+/// Clears what must never be stored with an Idempotency-Key from the copy of
+/// a command that is stored (and compared with a retry): nothing, for most
+/// commands. A command with a secret overloads it for its own type.
+template <class Command>
+void redact_secrets(Command&) noexcept {
+  // nothing secret
+}
+
+/// A registration's password: the stored request leaves it out, so a retry
+/// with the same key replays the first answer without storing a secret (a
+/// retry's password is not compared: the first one is the one stored).
+inline void redact_secrets(register_user& x) noexcept {
+  x.password.clear();
+}
+
+namespace detail {
+
+/// The bytes an Idempotency-Key stands for: the command without its key,
+/// its correlation and its secrets.
+template <class Command>
+std::string canonical_request(const Command& cmd) {
   auto canonical = cmd;
   canonical.idempotency_key.clear();
   canonical.correlation.clear();
-  auto request = encode(canonical);
+  redact_secrets(canonical);
+  return encode(canonical);
+}
+
+} // namespace detail
+
+/// The answer to a retry of `cmd` under its Idempotency-Key: the stored (or
+/// staged) reply, or idempotency_key_reused if the key stands for another
+/// request. nullopt when the key is new or absent: the command must run.
+/// For commands whose checks must wait for something slow (a password
+/// hash): a retry is answered before that wait, and execute_command checks
+/// again afterwards. Requires what execute_command requires.
+template <class Reply, class Self, class Command>
+std::optional<caf::expected<Reply>> find_replay(Self* self, const char* scope,
+                                                const Command& cmd) {
+  if (cmd.idempotency_key.empty())
+    return std::nullopt;
+  auto& st = self->state;
+  auto request = detail::canonical_request(cmd);
   auto id = std::make_pair(std::string{scope}, cmd.idempotency_key);
-  if (auto i = keys.staged.find(id); i != keys.staged.end())
+  if (auto i = st.keys.staged.find(id); i != st.keys.staged.end())
     return detail::replay<Reply>(scope, id.second, i->second.first,
                                  i->second.second, request);
   if (auto rec = st.repo->find_idempotency(id.first, id.second)) {
@@ -83,9 +113,26 @@ caf::expected<Reply> execute_command(Self* self, const char* scope,
     return detail::replay<Reply>(scope, id.second, rec->request, rec->reply,
                                  request);
   }
+  return std::nullopt;
+}
+
+/// Runs `stage(cmd)` (which validates, stages the effect in the open batch and
+/// returns the reply) at most once per (scope, cmd.idempotency_key). Requires
+/// `self->state.keys` (idempotency_state) and `self->state.repo`.
+template <class Reply, class Self, class Command, class Stage>
+caf::expected<Reply> execute_command(Self* self, const char* scope,
+                                     const Command& cmd, Stage stage) {
+  if (cmd.idempotency_key.empty())
+    return stage(cmd);
+  if (auto replay = find_replay<Reply>(self, scope, cmd))
+    return std::move(*replay);
   auto reply = stage(cmd);
   if (!reply)
     return reply;
+  auto& st = self->state;
+  auto& keys = st.keys;
+  auto request = detail::canonical_request(cmd);
+  auto id = std::make_pair(std::string{scope}, cmd.idempotency_key);
   open_batch(self);
   auto bytes = encode(*reply);
   auto now = now_ms();

@@ -39,7 +39,13 @@ using users_actor = service_actor::extend<
   // Registers a user; fails with email_taken or invalid_argument.
   caf::replies_to<register_user>::with<user>,
   // Looks up a user; fails with user_not_found.
-  caf::replies_to<atom::get, user_id>::with<user>>;
+  caf::replies_to<atom::get, user_id>::with<user>,
+  // Checks a password; fails with invalid_credentials (unknown email, no
+  // password set, wrong password: one error) or overloaded.
+  caf::replies_to<credentials>::with<user>,
+  // Sets a user's password (operators); fails with user_not_found,
+  // invalid_argument or overloaded.
+  caf::replies_to<set_password>::with<user>>;
 
 /// Billing: one account per user, deposits, payments and order charges;
 /// consumes USER_CREATED and ORDER_CREATED, publishes ORDER_PROCESSED.

@@ -30,6 +30,8 @@ CAF_ADD_ATOM(shop, shop::atom, worker, "worker")
 CAF_ADD_ATOM(shop, shop::atom, status, "status")
 CAF_ADD_ATOM(shop, shop::atom, ping, "ping")
 CAF_ADD_ATOM(shop, shop::atom, join, "join")
+CAF_ADD_ATOM(shop, shop::atom, hash, "hash")
+CAF_ADD_ATOM(shop, shop::atom, verify, "verify")
 
 // -- type IDs -----------------------------------------------------------------
 
@@ -53,6 +55,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(shop, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(shop, (shop::order_created))
   CAF_ADD_TYPE_ID(shop, (shop::order_processed))
   CAF_ADD_TYPE_ID(shop, (shop::register_user))
+  CAF_ADD_TYPE_ID(shop, (shop::credentials))
+  CAF_ADD_TYPE_ID(shop, (shop::set_password))
   CAF_ADD_TYPE_ID(shop, (shop::deposit))
   CAF_ADD_TYPE_ID(shop, (shop::payment))
   CAF_ADD_TYPE_ID(shop, (shop::payment_outcome))

@@ -2,6 +2,9 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <string>
+#include <utility>
 
 #include <atomic>
 #include <memory>
@@ -21,6 +24,36 @@ struct fault_injection {
   bool ack_before_commit = false;
 };
 
+/// libsodium's argon2id cost levels (crypto_pwhash_OPSLIMIT_* and
+/// MEMLIMIT_*). `minimum` exists for tests and benchmarks only; actorshop
+/// warns at start when it is configured.
+enum class hash_cost : uint8_t { minimum, interactive, moderate, sensitive };
+
+/// Parses "minimum", "interactive", "moderate" or "sensitive".
+inline bool parse_hash_cost(const std::string& text, hash_cost& x) noexcept {
+  static constexpr std::pair<const char*, hash_cost> names[] = {
+    {"minimum", hash_cost::minimum},
+    {"interactive", hash_cost::interactive},
+    {"moderate", hash_cost::moderate},
+    {"sensitive", hash_cost::sensitive},
+  };
+  for (auto& [name, value] : names)
+    if (text == name) {
+      x = value;
+      return true;
+    }
+  return false;
+}
+
+/// Where Users hashes and checks passwords: a small pool of threads of its
+/// own (never the HTTP I/O threads, CAF's scheduler or a service worker),
+/// with a bounded queue: beyond `queue` waiting jobs, overloaded.
+struct password_settings {
+  hash_cost cost = hash_cost::interactive;
+  size_t threads = 1;
+  size_t queue = 64;
+};
+
 /// Settings every service worker shares.
 struct worker_settings {
   caf::timespan peer_timeout = std::chrono::seconds(5);
@@ -28,6 +61,8 @@ struct worker_settings {
   size_t relay_window = 256;
   std::chrono::milliseconds idempotency_retention = std::chrono::hours(24);
   fault_injection faults;
+  /// Users only: password hashing.
+  password_settings passwords;
   /// The node's live event feed (actors/feed.hpp): committed events are
   /// announced there too, best effort; none in tests.
   caf::actor feed;

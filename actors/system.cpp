@@ -47,6 +47,7 @@ services spawn_services(caf::actor_system& sys, repository_factories repos,
   ctx->settings.peer_timeout = ctx->opts.peer_timeout;
   ctx->settings.relay_window = ctx->opts.relay_window;
   ctx->settings.idempotency_retention = ctx->opts.idempotency_retention;
+  ctx->settings.passwords = ctx->opts.passwords;
   ctx->settings.faults = ctx->opts.faults;
   ctx->settings.feed_audience = std::make_shared<std::atomic<size_t>>(0);
   ctx->svc.feed

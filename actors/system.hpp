@@ -41,6 +41,8 @@ struct service_options {
   std::chrono::milliseconds idempotency_retention = std::chrono::hours(24);
   /// Deliberate bugs for tests (see fault_injection); all off by default.
   fault_injection faults;
+  /// Users' password hashing pool and cost.
+  password_settings passwords;
   /// Which services run here and where the others are; default: all here.
   placement place;
   /// Test hook: replaces the handle through which `publisher` delivers

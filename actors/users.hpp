@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -10,6 +11,7 @@
 #include <caf/fwd.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/passwords.hpp"
 #include "actors/topics.hpp"
 #include "actors/worker.hpp"
 
@@ -21,6 +23,21 @@ struct users_deps {
   /// Receive USER_CREATED, by subscriber name.
   std::vector<std::pair<std::string, user_created_subscriber>> subscribers;
   worker_settings settings;
+  /// Spawn the password hashers detached, a thread each (production), or
+  /// scheduled (deterministic tests): as service_options::detached says.
+  bool detached = true;
+};
+
+/// A user's password as Users keeps it: apart from the `user` record, which
+/// travels in replies and USER_CREATED and must never carry the hash.
+struct stored_password {
+  /// The argon2id string; empty: no password (an account from before
+  /// passwords existed).
+  std::string hash;
+  /// set_password jobs accepted for this user, and the newest of them whose
+  /// hash is `hash`: an older job that finishes later changes nothing.
+  uint64_t requested = 0;
+  uint64_t applied = 0;
 };
 
 struct users_state
@@ -29,6 +46,10 @@ struct users_state
   /// Lower-cased email -> user: emails are unique case-insensitively.
   std::unordered_map<std::string, user_id> by_email;
   user_id next_id = 1;
+  /// Passwords by user; a user without an entry has none.
+  std::unordered_map<user_id, stored_password> passwords;
+  /// Where passwords are hashed and checked, never on this worker.
+  password_pool pool;
 
   static inline const char* name = "users";
 };
@@ -36,7 +57,8 @@ struct users_state
 using users_worker = users_worker_actor::stateful_pointer<users_state>;
 
 /// The Users service: registers users (unique emails), answers user info from
-/// memory and publishes USER_CREATED through its outbox.
+/// memory, checks and sets passwords on its password pool and publishes
+/// USER_CREATED through its outbox.
 users_worker_actor::behavior_type users_service(users_worker self,
                                                 users_deps deps);
 

@@ -5,6 +5,7 @@
 // private one per parser (actors/catalog.cpp, http/wire_guard.cpp,
 // http/field_text.cpp, http/query_string.cpp).
 
+#include <cstddef>
 #include <string_view>
 
 namespace shop::text {
@@ -51,6 +52,46 @@ constexpr int hex_digit_value(char c) noexcept {
   if (c >= 'A' && c <= 'F')
     return c - 'A' + 10;
   return -1;
+}
+
+/// Whether `s` is well-formed UTF-8 (RFC 3629): no overlong forms, no
+/// surrogates, nothing above U+10FFFF.
+constexpr bool is_valid_utf8(std::string_view s) noexcept {
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    size_t n = 0;
+    unsigned lo = 0x80, hi = 0xBF;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+      n = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      n = 2;
+      if (c == 0xE0)
+        lo = 0xA0;
+      else if (c == 0xED)
+        hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      n = 3;
+      if (c == 0xF0)
+        lo = 0x90;
+      else if (c == 0xF4)
+        hi = 0x8F;
+    } else {
+      return false;
+    }
+    if (s.size() - i <= n)
+      return false;
+    for (size_t k = 1; k <= n; ++k) {
+      auto d = static_cast<unsigned char>(s[i + k]);
+      if (d < (k == 1 ? lo : 0x80) || d > (k == 1 ? hi : 0xBF))
+        return false;
+    }
+    i += n + 1;
+  }
+  return true;
 }
 
 } // namespace shop::text

@@ -181,10 +181,29 @@ struct order_processed {
 struct register_user {
   std::string email;
   std::string name;
+  /// The password in clear (8 to 256 bytes of UTF-8): Users stores only its
+  /// argon2id hash and leaves it out of the request an Idempotency-Key
+  /// stands for. Never logged, never in an event or a reply.
+  std::string password;
   std::string idempotency_key;
   /// The request's X-Request-Id, carried into the events it causes; not
   /// part of the request an Idempotency-Key stands for.
   std::string correlation;
+};
+
+/// POST /login: Users checks the password of the user with this email
+/// (case-insensitive) and answers the user, or invalid_credentials; the HTTP
+/// front signs the token. Never logged.
+struct credentials {
+  std::string email;
+  std::string password;
+};
+
+/// POST /setPassword (operators): sets a user's password, for example for an
+/// account registered before passwords existed. Never logged.
+struct set_password {
+  user_id user = 0;
+  std::string password;
 };
 
 /// POST /deposit: adds `sum` to the user's account.
@@ -211,6 +230,11 @@ struct payment_outcome {
   payment_result result = payment_result::paid;
   money balance;
 };
+
+/// A password's length in bytes (of UTF-8): Users refuses others, and so
+/// does the HTTP front's parser.
+constexpr size_t min_password_bytes = 8;
+constexpr size_t max_password_bytes = 256;
 
 /// Largest quantity of one item in one order (Orders refuses more, and so
 /// does the HTTP front's parser).
@@ -307,8 +331,18 @@ typename Inspector::result_type inspect(Inspector& f, order_processed& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, register_user& x) {
-  return f(caf::meta::type_name("register_user"), x.email, x.name,
+  return f(caf::meta::type_name("register_user"), x.email, x.name, x.password,
            x.idempotency_key, x.correlation);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, credentials& x) {
+  return f(caf::meta::type_name("credentials"), x.email, x.password);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, set_password& x) {
+  return f(caf::meta::type_name("set_password"), x.user, x.password);
 }
 
 template <class Inspector>

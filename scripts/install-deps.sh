@@ -12,6 +12,8 @@ packages=(
   # libraries
   libcaf-dev librestinio-dev libasio-dev libfmt-dev libpq-dev
   nlohmann-json3-dev libboost-test-dev
+  # argon2id password hashes and the HMAC of the login tokens
+  libsodium-dev
   # tests only: reading the YAML contracts (docs/openapi.yaml, asyncapi.yaml),
   # the tests' blocking HTTP client, the format check (ctest format)
   libyaml-cpp-dev libcpp-httplib-dev clang-format

@@ -107,9 +107,14 @@ public:
 struct users_changes {
   std::vector<user> created;
   reliability_changes reliable;
+  /// New password hashes (argon2id strings, opaque to storage) by user id:
+  /// stored in the new row of a user in `created`, replacing the stored one
+  /// of any other user, who must exist (else constraint_violation). A new
+  /// user without an entry has no password (NULL).
+  std::map<user_id, std::string> passwords;
 
   bool empty() const noexcept {
-    return created.empty() && reliable.empty();
+    return created.empty() && reliable.empty() && passwords.empty();
   }
 };
 
@@ -120,7 +125,11 @@ public:
   /// Every registered user, ordered by id.
   virtual std::vector<user> load_users() = 0;
 
-  /// Inserts the new users atomically.
+  /// The password hash of every user that has one, by id; users without a
+  /// password (registered before passwords existed) are absent.
+  virtual std::map<user_id, std::string> load_password_hashes() = 0;
+
+  /// Inserts the new users and stores the password hashes atomically.
   virtual void commit(const users_changes& changes) = 0;
 };
 

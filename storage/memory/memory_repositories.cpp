@@ -100,6 +100,10 @@ public:
     });
   }
 
+  std::map<user_id, std::string> load_password_hashes() override {
+    return read([](tables& t) { return t.password_hashes; });
+  }
+
   void commit(const users_changes& changes) override {
     if (changes.empty())
       return;
@@ -113,12 +117,17 @@ public:
         if (t.email_keys.count(key) > 0 || !keys.insert(key).second)
           unique_violation("duplicate email " + x.email);
       }
+      for (auto& [id, hash] : changes.passwords)
+        if (t.users.count(id) == 0 && ids.count(id) == 0)
+          constraint_violation("a password hash for an unknown user");
     };
     auto apply = [&](tables& t) {
       for (auto& x : changes.created) {
         t.users.emplace(x.id, x);
         t.email_keys.insert(email_key(x.email));
       }
+      for (auto& [id, hash] : changes.passwords)
+        t.password_hashes[id] = hash;
     };
     write(changes.reliable, check, apply);
   }

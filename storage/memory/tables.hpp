@@ -21,6 +21,8 @@ struct memory_store::tables {
   std::map<user_id, user> users;
   /// The unique email_key column.
   std::set<std::string> email_keys;
+  /// The password_hash column of the users that have one (NULL: absent).
+  std::map<user_id, std::string> password_hashes;
   /// users.outbox, users.inbox, ... (reliability.sql).
   memory::reliability_tables users_reliability;
 

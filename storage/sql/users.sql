@@ -11,3 +11,8 @@ CREATE TABLE IF NOT EXISTS users.users (
   name       text        NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now()
 );
+
+-- The argon2id hash of the user's password (libsodium's crypto_pwhash_str
+-- string); NULL: no password, an account registered before passwords
+-- existed. Added in place to a table created without it.
+ALTER TABLE users.users ADD COLUMN IF NOT EXISTS password_hash text;
