@@ -3,7 +3,11 @@
 # database of the test PostgreSQL, installs playwright-core (npm ci from the
 # vendored tarball, once, into the build tree) and drives the console in
 # Debian's Chromium
-# (console.test.js). Environment from ctest: ACTORSHOP_BINARY,
+# (console.test.js). actorshop gets a throwaway token key and operator token
+# (mode 0600, in a private temp dir) and the cheapest password hash; the
+# operator token goes to the test in CONSOLE_TEST_OPERATOR_TOKEN (only
+# node's environment, never actorshop's: it reads ACTORSHOP_*).
+# Environment from ctest: ACTORSHOP_BINARY,
 # ACTORSHOP_SOURCE_DIR, ACTORSHOP_TEST_PG_STATE; ACTORSHOP_BROWSER_DIR is
 # where node_modules, the log and the screenshot go.
 set -euo pipefail
@@ -35,14 +39,27 @@ psql -q "$url" -c "CREATE DATABASE $db" >/dev/null
 db_url="${url/dbname=postgres/dbname=$db}"
 
 pid=""
+secrets=""
 cleanup() {
   if [[ -n "$pid" ]]; then
     kill -TERM "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
   fi
   psql -q "$url" -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
+  if [[ -n "$secrets" ]]; then rm -rf "$secrets"; fi
 }
 trap cleanup EXIT
+
+# The identities' secrets: 32 random bytes of token key, 64 hex digits of
+# operator token, both files mode 0600 (actorshop refuses any other).
+secrets=$(umask 077 && mktemp -d "${TMPDIR:-/tmp}/actorshop-browser-secrets.XXXXXX")
+(
+  umask 077
+  head -c 32 /dev/urandom >"$secrets/token.key"
+  od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$secrets/operator-token"
+)
+operator_token=$(cat "$secrets/operator-token")
+[[ ${#operator_token} -eq 64 ]] || { echo "browser test: no operator token" >&2; exit 1; }
 
 # A port the kernel just handed out (so no connection holds it), and another
 # one if actorshop still finds it taken (something grabbed it meanwhile).
@@ -54,7 +71,10 @@ started=0
 for _ in 1 2 3 4 5; do
   port=$(free_port)
   "$bin" --db-url="$db_url" --http-host=127.0.0.1 --http-port="$port" \
-    --catalog="$src/config/catalog.csv" >"$work/actorshop.log" 2>&1 &
+    --catalog="$src/config/catalog.csv" \
+    --token-key-file="$secrets/token.key" \
+    --operator-token-file="$secrets/operator-token" \
+    --password-hash-cost=minimum >"$work/actorshop.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 200); do
     grep -q "actorshop listening" "$work/actorshop.log" && { started=1; break; }
@@ -72,5 +92,6 @@ if [[ $started -ne 1 ]]; then
   exit 1
 fi
 
-NODE_PATH="$work/node_modules" node "$src/tests/browser/console.test.js" \
+CONSOLE_TEST_OPERATOR_TOKEN="$operator_token" NODE_PATH="$work/node_modules" \
+  node "$src/tests/browser/console.test.js" \
   "http://127.0.0.1:$port/" "$chromium" "$work/console.png"
