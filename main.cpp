@@ -8,6 +8,7 @@
 #include <chrono>
 #include <exception>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
@@ -27,7 +28,9 @@
 #include "actors/system.hpp"
 #include "common/log.hpp"
 #include "config/config.hpp"
+#include "http/auth.hpp"
 #include "http/server.hpp"
+#include "http/tokens.hpp"
 
 namespace {
 
@@ -67,6 +70,54 @@ std::string local_list(const shop::placement& place) {
 
 } // namespace
 
+/// The HTTP front's credentials from the key files of `cfg`; null (after
+/// printing why) when a file is unusable.
+std::shared_ptr<const shop::http::authenticator>
+authenticator(const shop::config& cfg) {
+  namespace http = shop::http;
+  auto read = [](const std::string& path, size_t min_bytes, bool trim,
+                 std::string& out) {
+    auto err = http::read_secret_file(path, min_bytes, trim, out);
+    if (!err.empty())
+      std::cerr << "actorshop: " << err << '\n';
+    return err.empty();
+  };
+  auto ttl = static_cast<int64_t>(cfg.token_ttl_seconds);
+  std::string operator_secret;
+  if (!cfg.operator_token_file.empty()
+      && !read(cfg.operator_token_file, http::min_key_bytes, true,
+               operator_secret))
+    return nullptr;
+  if (cfg.operator_token_file.empty())
+    shop::log::warning("main", "no --operator-token-file: operator endpoints "
+                               "(/metrics, /events, /cluster) refuse everyone");
+  if (cfg.token_key_file.empty()) {
+    shop::log::warning("main", "no --token-key-file: login tokens are signed "
+                               "with a random key and die with this process");
+    return std::make_shared<const http::authenticator>(http::ephemeral_tokens(
+                                                         ttl),
+                                                       std::move(
+                                                         operator_secret));
+  }
+  std::string current;
+  if (!read(cfg.token_key_file, http::min_key_bytes, false, current))
+    return nullptr;
+  std::optional<http::token_key> previous;
+  if (!cfg.token_previous_key_file.empty()) {
+    std::string secret;
+    if (!read(cfg.token_previous_key_file, http::min_key_bytes, false, secret))
+      return nullptr;
+    previous = http::make_token_key(std::move(secret));
+  }
+  auto tokens
+    = std::make_shared<const http::token_authority>(http::make_token_key(
+                                                      std::move(current)),
+                                                    std::move(previous), ttl);
+  return std::make_shared<const http::authenticator>(std::move(tokens),
+                                                     std::move(
+                                                       operator_secret));
+}
+
 int main(int argc, char** argv) {
   shop::config cfg;
   bool help_shown = false;
@@ -103,6 +154,12 @@ int main(int argc, char** argv) {
   }
   opts.idempotency_retention
     = std::chrono::hours{cfg.idempotency_retention_hours};
+  shop::parse_hash_cost(cfg.password_hash_cost, opts.passwords.cost);
+  opts.passwords.threads = cfg.password_hash_threads;
+  opts.passwords.queue = cfg.password_hash_queue;
+  if (opts.passwords.cost == shop::hash_cost::minimum)
+    shop::log::warning("main", "--password-hash-cost=minimum: passwords are "
+                               "hashed at the lowest cost, for tests only");
   auto repos = repositories(cfg);
   try {
     probe(repos);
@@ -110,7 +167,11 @@ int main(int argc, char** argv) {
     std::cerr << "actorshop: cannot use the database: " << e.what() << '\n';
     return exit_cannot_start;
   }
+  auto auth = authenticator(cfg);
+  if (!auth)
+    return exit_bad_config;
   shop::http::server_options http_opts;
+  http_opts.auth = std::move(auth);
   http_opts.host = cfg.http_host;
   http_opts.port = cfg.http_port;
   http_opts.threads = cfg.http_threads;

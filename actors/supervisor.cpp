@@ -8,6 +8,7 @@
 #include <caf/exit_reason.hpp>
 #include <caf/message_view.hpp>
 #include <caf/result.hpp>
+#include <caf/sec.hpp>
 
 #include "actors/errors.hpp"
 #include "actors/messages.hpp"
@@ -128,7 +129,13 @@ caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self,
             rp.deliver(std::move(result));
           },
           [self, rp, result](caf::error& err) mutable {
-            result.problem = self->system().render(err);
+            // The error's text (SQL, SQLSTATE, host:port) goes to the log
+            // only: GET /ready shows operators the kind of problem.
+            log::warning(self->state.service, "not ready: {}",
+                         self->system().render(err));
+            result.problem = err == caf::sec::request_timeout
+                               ? "its worker did not answer in time"
+                               : "its storage does not answer";
             rp.deliver(std::move(result));
           });
       return rp;

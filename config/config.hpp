@@ -51,6 +51,29 @@ public:
   /// (ACTORSHOP_WORKERS, --workers); 0 keeps CAF's default.
   size_t workers = 0;
 
+  // -- identities (docs/security.md) -------------------------------------------
+
+  /// The secret (at least 32 bytes, mode 0600) tokens are signed with
+  /// (ACTORSHOP_TOKEN_KEY_FILE, --token-key-file); empty: a random key for
+  /// this process only, with a warning.
+  std::string token_key_file;
+  /// A previous key that still verifies tokens (never signs) until they
+  /// expire (ACTORSHOP_TOKEN_PREVIOUS_KEY_FILE).
+  std::string token_previous_key_file;
+  /// How long a token is valid (ACTORSHOP_TOKEN_TTL_SECONDS).
+  uint32_t token_ttl_seconds = 3600;
+  /// The operators' static bearer secret (ACTORSHOP_OPERATOR_TOKEN_FILE,
+  /// mode 0600); empty: no operator access at all.
+  std::string operator_token_file;
+  /// argon2id cost: minimum (tests only), interactive, moderate or sensitive
+  /// (ACTORSHOP_PASSWORD_HASH_COST).
+  std::string password_hash_cost = "interactive";
+  /// Threads of the password hashing pool (ACTORSHOP_PASSWORD_HASH_THREADS).
+  size_t password_hash_threads = 1;
+  /// Jobs that may wait for the pool; beyond, register and login get 503
+  /// (ACTORSHOP_PASSWORD_HASH_QUEUE).
+  size_t password_hash_queue = 64;
+
   // -- cluster (docs/deploy.md) ------------------------------------------------
 
   /// The services this node runs, comma-separated (ACTORSHOP_SERVICES,

@@ -8,6 +8,7 @@
 
 #include "actors/placement.hpp"
 #include "actors/service_table.hpp"
+#include "actors/settings.hpp"
 #include "common/log.hpp"
 #include "config/config.hpp"
 
@@ -146,6 +147,13 @@ std::string peers_syntax(const std::string& text) {
   return parse_peers(text, ignored);
 }
 
+std::string hash_cost_syntax(const std::string& text) {
+  hash_cost ignored;
+  return parse_hash_cost(text, ignored)
+           ? ""
+           : "must be minimum, interactive, moderate or sensitive";
+}
+
 std::vector<option> make_options() {
   using c = config;
   std::vector<option> result{
@@ -180,6 +188,30 @@ std::vector<option> make_options() {
                    "CAF scheduler threads (scheduler.max-threads); 0: one per "
                    "core",
                    0, 1024),
+    text_option(&c::token_key_file, "token-key-file", "<path>",
+                "Secret (32+ bytes, mode 0600) that signs tokens; empty: a "
+                "random key for this process only",
+                empty::allowed),
+    text_option(&c::token_previous_key_file, "token-previous-key-file",
+                "<path>",
+                "Previous token key: still verifies, never signs (rotation)",
+                empty::allowed),
+    integer_option(&c::token_ttl_seconds, "token-ttl-seconds",
+                   "Seconds a login token is valid", 1, 2592000),
+    text_option(&c::operator_token_file, "operator-token-file", "<path>",
+                "Operators' bearer secret (mode 0600); empty: no operator "
+                "access",
+                empty::allowed),
+    text_option(&c::password_hash_cost, "password-hash-cost", "<level>",
+                "argon2id cost: interactive, moderate or sensitive (minimum: "
+                "tests only)",
+                empty::rejected, hash_cost_syntax),
+    integer_option(&c::password_hash_threads, "password-hash-threads",
+                   "Threads that hash and check passwords", 1, 64),
+    integer_option(&c::password_hash_queue, "password-hash-queue",
+                   "Password jobs that may wait; beyond, register and login "
+                   "get 503",
+                   1, 100000),
     text_option(&c::services, "services", "<list>",
                 "Services this node runs, comma-separated (" + all_services()
                   + "); empty: none (an HTTP front only)",

@@ -63,8 +63,10 @@ api_error from_shop_error(errc code, const caf::error& err) {
       return make_5xx(503, "service_unavailable",
                       "the service is unavailable, retry later", text);
     case errc::storage_failure:
-      return make_5xx(503, "storage_failure", "storage failed, retry later",
-                      text);
+      // Not the client's business which part failed: the same answer as
+      // any other unavailable service, the detail in the log.
+      return make_5xx(503, "service_unavailable",
+                      "the service is unavailable, retry later", text);
     case errc::idempotency_key_reused:
       return make(422, "idempotency_key_reused",
                   with_default("this Idempotency-Key was used for a different "
@@ -74,6 +76,15 @@ api_error from_shop_error(errc code, const caf::error& err) {
       // means "try again" like any other transient failure.
       return make_5xx(503, "service_unavailable",
                       "the service is catching up, retry later", text);
+    case errc::invalid_credentials:
+      return make(401, "invalid_credentials",
+                  "the email or the password is wrong");
+    case errc::overloaded: {
+      auto err
+        = make_5xx(503, "overloaded", "the server is busy, retry later", text);
+      err.retry_after = 1;
+      return err;
+    }
     case errc::none:
       break;
   }
@@ -146,6 +157,11 @@ api_error body_too_large(size_t limit) {
               fmt::format("request body exceeds {} bytes", limit));
 }
 
+api_error unsupported_media_type() {
+  return make(415, "unsupported_media_type",
+              "a request body must be sent as Content-Type: application/json");
+}
+
 api_error shutting_down() {
   return make(503, "service_unavailable", "the server is shutting down");
 }
@@ -167,18 +183,35 @@ api_error from_service_error(const caf::error& err) {
 
 const std::vector<error_kind>& error_kinds() {
   static const std::vector<error_kind> result{
-    {400, "invalid_json"},           {400, "missing_field"},
-    {400, "invalid_field"},          {400, "invalid_amount"},
-    {400, "invalid_header"},         {400, "invalid_argument"},
-    {400, "invalid_request"},        {404, "not_found"},
-    {404, "user_not_found"},         {404, "account_not_found"},
-    {404, "item_not_found"},         {404, "order_not_found"},
-    {405, "method_not_allowed"},     {409, "email_taken"},
-    {413, "body_too_large"},         {414, "uri_too_long"},
-    {417, "expectation_failed"},     {422, "amount_too_large"},
-    {422, "idempotency_key_reused"}, {431, "headers_too_large"},
-    {500, "internal_error"},         {503, "service_unavailable"},
-    {503, "storage_failure"},        {505, "http_version_not_supported"},
+    {400, "invalid_json"},
+    {400, "missing_field"},
+    {400, "invalid_field"},
+    {400, "invalid_amount"},
+    {400, "invalid_header"},
+    {400, "invalid_argument"},
+    {400, "invalid_request"},
+    {404, "not_found"},
+    {404, "user_not_found"},
+    {404, "account_not_found"},
+    {404, "item_not_found"},
+    {404, "order_not_found"},
+    {405, "method_not_allowed"},
+    {409, "email_taken"},
+    {413, "body_too_large"},
+    {414, "uri_too_long"},
+    {417, "expectation_failed"},
+    {422, "amount_too_large"},
+    {422, "idempotency_key_reused"},
+    {431, "headers_too_large"},
+    {401, "unauthorized"},
+    {401, "invalid_credentials"},
+    {403, "forbidden"},
+    {415, "unsupported_media_type"},
+    {429, "too_many_attempts"},
+    {500, "internal_error"},
+    {503, "service_unavailable"},
+    {503, "overloaded"},
+    {505, "http_version_not_supported"},
   };
   return result;
 }
@@ -193,6 +226,10 @@ const char* reason_phrase(uint16_t status) noexcept {
       return "Created";
     case 400:
       return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
     case 404:
       return "Not Found";
     case 405:
@@ -203,10 +240,14 @@ const char* reason_phrase(uint16_t status) noexcept {
       return "Content Too Large";
     case 414:
       return "URI Too Long";
+    case 415:
+      return "Unsupported Media Type";
     case 417:
       return "Expectation Failed";
     case 422:
       return "Unprocessable Content";
+    case 429:
+      return "Too Many Requests";
     case 431:
       return "Request Header Fields Too Large";
     case 500:
@@ -221,11 +262,15 @@ const char* reason_phrase(uint16_t status) noexcept {
 }
 
 std::string to_json(const api_error& err) {
+  return to_json(err, {});
+}
+
+std::string to_json(const api_error& err, std::string_view request_id) {
   json_writer w;
-  w.begin_object()
-    .field("error", err.code)
-    .field("message", err.message)
-    .end_object();
+  w.begin_object().field("error", err.code).field("message", err.message);
+  if (!request_id.empty())
+    w.field("requestId", request_id);
+  w.end_object();
   return w.take();
 }
 

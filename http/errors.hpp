@@ -25,6 +25,10 @@ struct api_error {
   /// What the server log says about a 5xx (the service's own explanation);
   /// never sent to the client.
   std::string detail = {};
+  /// Seconds for a Retry-After header (RFC 9110 10.2.3); 0: none.
+  uint32_t retry_after = 0;
+  /// The WWW-Authenticate challenge of a 401 (RFC 6750 3); empty: none.
+  std::string www_authenticate = {};
 };
 
 /// One error code the API can answer with: the rows of docs/api.md's error
@@ -88,6 +92,9 @@ api_error body_too_large(size_t limit);
 /// 503 service_unavailable: the server is shutting down.
 api_error shutting_down();
 
+/// 415: a POST body that is not declared application/json.
+api_error unsupported_media_type();
+
 /// Maps an error a service answered with. shop::errc codes get their own
 /// status (404, 409, 400, 422, 503); CAF's request timeout and a dead
 /// receiver get 503; anything else is a bug on our side and gets 500.
@@ -95,5 +102,9 @@ api_error from_service_error(const caf::error& err);
 
 /// The response body of an error: {"error":"...","message":"..."}.
 std::string to_json(const api_error& err);
+
+/// The same with the request's correlation id as "requestId" (which the
+/// server log names too).
+std::string to_json(const api_error& err, std::string_view request_id);
 
 } // namespace shop::http

@@ -32,6 +32,14 @@ exchange::~exchange() = default;
 
 void exchange::reply(uint16_t status, std::string body, const char* allow,
                      const char* content_type) {
+  answer_headers headers;
+  headers.content_type = content_type;
+  headers.allow = allow;
+  answer(status, std::move(body), headers);
+}
+
+void exchange::answer(uint16_t status, std::string body,
+                      const answer_headers& headers) {
   if (answered_)
     return;
   answered_ = true;
@@ -44,7 +52,7 @@ void exchange::reply(uint16_t status, std::string body, const char* allow,
            {"duration_ms", fmt::format("{:.2f}", seconds * 1000)},
            {"request", request_id_}});
   });
-  send(status, std::move(body), allow, content_type);
+  send(status, std::move(body), headers);
 }
 
 void exchange::fail(const api_error& err, const char* allow) {
@@ -52,7 +60,12 @@ void exchange::fail(const api_error& err, const char* allow) {
     log::warning(component, "answering {} {}: {} (request {})", err.status,
                  err.code, err.detail.empty() ? err.message : err.detail,
                  request_id_);
-  reply(err.status, to_json(err), allow);
+  answer_headers headers;
+  headers.allow = allow;
+  headers.retry_after = err.retry_after;
+  if (!err.www_authenticate.empty())
+    headers.www_authenticate = &err.www_authenticate;
+  answer(err.status, to_json(err, request_id_), headers);
 }
 
 bool exchange::stream_taken() {

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "http/auth.hpp"
 #include "http/errors.hpp"
 
 namespace shop::http {
@@ -30,6 +31,18 @@ public:
 
   /// Ends the response; called once, when the stream ends. Never throws.
   virtual void finish() noexcept = 0;
+};
+
+/// The headers of an answer besides Date, Content-Type, Content-Length and
+/// X-Request-Id, which every answer carries.
+struct answer_headers {
+  const char* content_type = "application/json";
+  /// Allow (405, OPTIONS).
+  const char* allow = nullptr;
+  /// WWW-Authenticate (401).
+  const std::string* www_authenticate = nullptr;
+  /// Retry-After in seconds (429, 503 overloaded); 0: none.
+  uint32_t retry_after = 0;
 };
 
 /// One request on its way through the system, from the router to the
@@ -64,6 +77,21 @@ public:
 
   virtual const std::string& body() const noexcept = 0;
 
+  /// The client's IP address as text, for the login throttle.
+  virtual std::string remote_address() const = 0;
+
+  // -- the caller -----------------------------------------------------------------
+
+  /// Set by the router once it checked the route's access rule.
+  void authenticated(principal who) noexcept {
+    caller_ = who;
+  }
+
+  /// Who sent the request (anonymous until authenticated()).
+  const principal& caller() const noexcept {
+    return caller_;
+  }
+
   /// The request's correlation id: the client's X-Request-Id when it sent
   /// a usable one, else a new one. Echoed in the response.
   const std::string& request_id() const noexcept {
@@ -96,7 +124,9 @@ public:
   void reply(uint16_t status, std::string body, const char* allow = nullptr,
              const char* content_type = "application/json");
 
-  /// Answers with an error body; a 5xx is logged as a warning.
+  /// Answers with an error body ({"error", "message", "requestId"}) and
+  /// the error's Retry-After and WWW-Authenticate; a 5xx is logged as a
+  /// warning with its detail, which the client never sees.
   void fail(const api_error& err, const char* allow = nullptr);
 
   /// Answers with a long-lived 200 text/event-stream response whose body
@@ -110,8 +140,8 @@ public:
 protected:
   /// Writes the answer reply() accepted; called at most once, and never
   /// after stream_taken().
-  virtual void send(uint16_t status, std::string body, const char* allow,
-                    const char* content_type)
+  virtual void send(uint16_t status, std::string body,
+                    const answer_headers& headers)
     = 0;
 
   /// Whether the exchange has been answered (or handed to a stream).
@@ -128,9 +158,12 @@ protected:
   void answer_if_dropped() noexcept;
 
 private:
+  void answer(uint16_t status, std::string body, const answer_headers& headers);
+
   std::chrono::steady_clock::time_point started_;
   size_t route_;
   std::string request_id_;
+  principal caller_;
   bool head_ = false;
   bool answered_ = false;
 };

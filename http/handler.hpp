@@ -14,6 +14,7 @@
 #include <caf/event_based_actor.hpp>
 
 #include "actors/system.hpp"
+#include "http/auth.hpp"
 #include "http/errors.hpp"
 #include "http/event_stream.hpp"
 #include "http/exchange.hpp"
@@ -27,6 +28,10 @@ struct handler_context {
   caf::actor_system& sys;
   const services& svc;
   const server_options& opts;
+  /// Checks credentials (opts.auth, never null).
+  const authenticator& auth;
+  /// Failed logins of this front.
+  login_throttle throttle{};
   /// Set once a stop begins: new requests get 503 from then on.
   std::atomic<bool> stopping{false};
   /// The live event streams (GET /events); a stop ends them all.

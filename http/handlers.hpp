@@ -17,6 +17,12 @@ struct handler_context;
 /// POST /register: register_user -> 201 {"userId"}.
 void post_register(handler_context& ctx, const exchange_ptr& x);
 
+/// POST /login: credentials -> 200 {"token",...}, a token signed here.
+void post_login(handler_context& ctx, const exchange_ptr& x);
+
+/// POST /setPassword (operators): set_password -> 200 the user.
+void post_set_password(handler_context& ctx, const exchange_ptr& x);
+
 /// GET /getUserInfo?userId=: get -> 200 the user.
 void get_user_info(handler_context& ctx, const exchange_ptr& x);
 

@@ -53,7 +53,8 @@ void get_ready(handler_context& ctx, const exchange_ptr& x) {
     [x](std::vector<service_status>& xs) {
       bool ready = std::all_of(xs.begin(), xs.end(),
                                [](auto& s) { return s.reachable; });
-      x->reply(ready ? 200 : 503, ready_json(ready, xs));
+      x->reply(ready ? 200 : 503,
+               ready_json(ready, xs, x->caller().is_operator()));
     },
     atom::status_v);
 }

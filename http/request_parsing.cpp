@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "common/text.hpp"
 #include "domain/money.hpp"
 
 namespace shop::http {
@@ -39,6 +40,13 @@ parsed<int64_t> id_field(const json_object& obj, const char* name) {
                                              "numeric string, got {}",
                                              type_name(x->kind)));
   }
+}
+
+/// An optional positive id: 0 when absent or null.
+parsed<int64_t> optional_id_field(const json_object& obj, const char* name) {
+  if (find_field(obj, name) == nullptr)
+    return int64_t{0};
+  return id_field(obj, name);
 }
 
 /// Parses money text, naming `field` in the error.
@@ -178,13 +186,21 @@ parsed<std::string> string_field(const json_object& obj, const char* name) {
   return x->text;
 }
 
-/// Parses a body of {"userId", "sum"}, shared by deposit and payment.
+/// The required password field (parse_password).
+parsed<std::string> password_field(const json_object& obj) {
+  auto text = string_field(obj, "password");
+  if (!text)
+    return text.error();
+  return parse_password(*text);
+}
+
+/// Parses a body of {"userId"?, "sum"}, shared by deposit and payment.
 template <class Command>
 parsed<Command> parse_user_sum(std::string_view body) {
   auto obj = read_json_object(body);
   if (!obj)
     return obj.error();
-  auto user = id_field(*obj, "userId");
+  auto user = optional_id_field(*obj, "userId");
   if (!user)
     return user.error();
   auto sum = sum_field(*obj, "sum");
@@ -214,14 +230,61 @@ parsed<register_user> parse_register(std::string_view body) {
   auto name = parse_name(*name_text);
   if (!name)
     return name.error();
-  return register_user{std::move(*email), std::move(*name), {}, {}};
+  auto password = password_field(*obj);
+  if (!password)
+    return password.error();
+  return register_user{std::move(*email),
+                       std::move(*name),
+                       std::move(*password),
+                       {},
+                       {}};
+}
+
+parsed<credentials> parse_login(std::string_view body) {
+  auto obj = read_json_object(body);
+  if (!obj)
+    return obj.error();
+  auto email_text = string_field(*obj, "email");
+  if (!email_text)
+    return email_text.error();
+  auto email = parse_email(*email_text);
+  if (!email)
+    return email.error();
+  auto password = password_field(*obj);
+  if (!password)
+    return password.error();
+  return credentials{std::move(*email), std::move(*password)};
+}
+
+parsed<set_password> parse_set_password(std::string_view body) {
+  auto obj = read_json_object(body);
+  if (!obj)
+    return obj.error();
+  auto user = id_field(*obj, "userId");
+  if (!user)
+    return user.error();
+  auto password = password_field(*obj);
+  if (!password)
+    return password.error();
+  return set_password{*user, std::move(*password)};
+}
+
+parsed<std::string> parse_password(std::string_view text) {
+  constexpr const char* name = "password";
+  if (text.size() < min_password_bytes || text.size() > max_password_bytes)
+    return invalid_field(name,
+                         fmt::format("must be {} to {} bytes long",
+                                     min_password_bytes, max_password_bytes));
+  if (!text::is_valid_utf8(text))
+    return invalid_field(name, "must be valid UTF-8");
+  return std::string{text};
 }
 
 parsed<user_id> parse_create_account(std::string_view body) {
   auto obj = read_json_object(body);
   if (!obj)
     return obj.error();
-  return id_field(*obj, "userId");
+  return optional_id_field(*obj, "userId");
 }
 
 parsed<deposit> parse_deposit(std::string_view body) {
@@ -236,7 +299,7 @@ parsed<create_order> parse_create_order(std::string_view body) {
   auto obj = read_json_object(body);
   if (!obj)
     return obj.error();
-  auto user = id_field(*obj, "userId");
+  auto user = optional_id_field(*obj, "userId");
   if (!user)
     return user.error();
   auto item = id_field(*obj, "itemId");

@@ -18,6 +18,10 @@
 //   A JSON number counts at the exact value of its text, never rounded:
 //   12.50 and 1.25e1 are 12.5, 0.10000000000000000001 is refused.
 // - quantity: optional integer 1..1000 (default 1), JSON integer or string.
+// - userId in a body: optional for a user (the token says who they are),
+//   required for an operator; the parsers leave it 0 when absent.
+// - password: a string of 8 to 256 bytes of valid UTF-8, taken as sent
+//   (never trimmed).
 // - email: trimmed, 1..254 bytes, exactly one '@' with text on both sides, no
 //   whitespace or control characters. name: trimmed, 1..200 characters, no
 //   control characters.
@@ -41,19 +45,28 @@ namespace shop::http {
 
 // -- request bodies -----------------------------------------------------------
 
-/// POST /register: {"email", "name"}.
+/// POST /register: {"email", "name", "password"}.
 parsed<register_user> parse_register(std::string_view body);
 
-/// POST /createAccount: {"userId"}.
+/// POST /login: {"email", "password"}.
+parsed<credentials> parse_login(std::string_view body);
+
+/// POST /setPassword: {"userId", "password"}.
+parsed<set_password> parse_set_password(std::string_view body);
+
+/// A password field's value: 8 to 256 bytes of valid UTF-8.
+parsed<std::string> parse_password(std::string_view text);
+
+/// POST /createAccount: {"userId"?}; 0 when absent.
 parsed<user_id> parse_create_account(std::string_view body);
 
-/// POST /deposit: {"userId", "sum"}.
+/// POST /deposit: {"userId"?, "sum"}.
 parsed<deposit> parse_deposit(std::string_view body);
 
-/// POST /payment: {"userId", "sum"}.
+/// POST /payment: {"userId"?, "sum"}.
 parsed<payment> parse_payment(std::string_view body);
 
-/// POST /createOrder: {"userId", "itemId", "quantity"?}.
+/// POST /createOrder: {"userId"?, "itemId", "quantity"?}.
 parsed<create_order> parse_create_order(std::string_view body);
 
 } // namespace shop::http

@@ -15,6 +15,18 @@ std::string registered_json(const user& x) {
   return w.take();
 }
 
+std::string login_json(const std::string& token, int64_t expires_in,
+                       user_id user) {
+  json_writer w;
+  w.begin_object()
+    .field("token", token)
+    .field("tokenType", "Bearer")
+    .field("expiresIn", expires_in)
+    .field("userId", user)
+    .end_object();
+  return w.take();
+}
+
 std::string user_json(const user& x) {
   json_writer w;
   w.begin_object()
@@ -124,9 +136,12 @@ std::string cluster_json(const std::string& node,
   return w.take();
 }
 
-std::string ready_json(bool ready, const std::vector<service_status>& xs) {
+std::string ready_json(bool ready, const std::vector<service_status>& xs,
+                       bool details) {
   json_writer w;
   w.begin_object().field("status", ready ? "ready" : "not_ready");
+  if (!details)
+    return w.end_object().take();
   w.key("services").begin_array();
   for (auto& x : xs)
     w.begin_object()

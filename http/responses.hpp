@@ -15,6 +15,10 @@ namespace shop::http {
 /// POST /register: {"userId"}.
 std::string registered_json(const user& x);
 
+/// POST /login: {"token","tokenType":"Bearer","expiresIn","userId"}.
+std::string login_json(const std::string& token, int64_t expires_in,
+                       user_id user);
+
 /// GET /getUserInfo: {"userId","name","email"}.
 std::string user_json(const user& x);
 
@@ -45,7 +49,10 @@ std::string cluster_json(const std::string& node,
 
 /// GET /ready: {"status":"ready"|"not_ready","services":[{"service",
 /// "reachable","location"}],"problems":["<service> is unreachable (...)"]}.
-std::string ready_json(bool ready, const std::vector<service_status>& xs);
+/// `details` (operators): every service, where it runs and what is wrong;
+/// else only the status.
+std::string ready_json(bool ready, const std::vector<service_status>& xs,
+                       bool details);
 
 /// One event for the live stream (GET /events), as JSON: {"type":
 /// "USER_CREATED"|"ORDER_CREATED"|"ORDER_PROCESSED", "seq", the event's

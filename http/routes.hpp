@@ -6,17 +6,20 @@
 #include <string_view>
 #include <vector>
 
+#include "http/auth.hpp"
 #include "http/exchange.hpp"
 
 namespace shop::http {
 
 struct handler_context;
 
-/// One endpoint: the exact path, the method ("GET" or "POST") and the
-/// handler (http/handlers.hpp).
+/// One endpoint: the exact path, the method ("GET" or "POST"), who may call
+/// it and the handler (http/handlers.hpp). The rule comes before the handler
+/// so that a route without one does not compile.
 struct route {
   std::string_view path;
   std::string_view method;
+  access rule;
   void (*handler)(handler_context& ctx, const exchange_ptr& x);
 };
 
@@ -28,7 +31,9 @@ const std::vector<route>& routes();
 /// authority.
 std::string_view target_path(std::string_view target) noexcept;
 
-/// Runs the handler for the request, or answers 404/405/413/503 itself.
+/// Runs the handler for the request, or answers 404/405/413/503 itself, and
+/// 401/403 when the route's rule refuses the caller, 415 for a POST body
+/// that is not application/json.
 /// HEAD runs the GET handler and drops the body. A handler's exception
 /// becomes a 500.
 void dispatch(handler_context& ctx, const exchange_ptr& x);

@@ -149,6 +149,10 @@ public:
     return req_ ? req_->body() : none;
   }
 
+  std::string remote_address() const override {
+    return req_ ? req_->remote_endpoint().address().to_string() : std::string{};
+  }
+
   void open_stream(
     std::string first_chunk,
     std::function<void(std::shared_ptr<event_sink>)> on_open) override {
@@ -177,8 +181,8 @@ public:
   }
 
 protected:
-  void send(uint16_t status, std::string body, const char* allow,
-            const char* content_type) override {
+  void send(uint16_t status, std::string body,
+            const answer_headers& headers) override {
     auto req = std::move(req_);
     auto* st = &st_;
     // The length is set by hand so that a HEAD answer announces the body
@@ -187,13 +191,23 @@ protected:
       restinio::http_status_line_t{restinio::http_status_code_t{status},
                                    reason_phrase(status)});
     resp.append_header(restinio::http_field::date, current_http_date())
-      .append_header(restinio::http_field::content_type, content_type)
+      .append_header(restinio::http_field::content_type, headers.content_type)
       .append_header("X-Request-Id", request_id())
       .set_content_length(body.size());
     if (!is_head())
       resp.set_body(std::move(body));
-    if (allow != nullptr)
-      resp.append_header(restinio::http_field::allow, allow);
+    if (headers.allow != nullptr)
+      resp.append_header(restinio::http_field::allow, headers.allow);
+    if (headers.www_authenticate != nullptr)
+      resp.append_header(restinio::http_field::www_authenticate,
+                         *headers.www_authenticate);
+    if (headers.retry_after != 0)
+      resp.append_header(restinio::http_field::retry_after,
+                         std::to_string(headers.retry_after));
+    // API answers depend on the credentials and carry tokens (POST /login):
+    // no cache may keep them (RFC 6749 5.1, RFC 6750 5.3).
+    if (std::string_view{headers.content_type} == "application/json")
+      resp.append_header(restinio::http_field::cache_control, "no-store");
     if (st_.ctx.stopping)
       resp.connection_close();
     // The callback runs once the bytes are written, or with an error when
@@ -293,7 +307,8 @@ void run_server(caf::actor_system& sys, const services& svc,
                 const server_options& opts, std::function<void()> on_ready) {
   // Declaration order is destruction order in reverse: the state outlives
   // the io_context, which outlives the server and the signal set.
-  server_state st{{sys, svc, opts}};
+  auto auth = opts.auth ? opts.auth : ephemeral_authenticator();
+  server_state st{{sys, svc, opts, *auth}};
   asio::io_context ioctx;
   st.ioctx = &ioctx;
   // The wire guard refuses (413, 414, 431) before these limits are reached;

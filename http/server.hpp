@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -15,6 +16,7 @@
 #include <caf/fwd.hpp>
 
 #include "actors/system.hpp"
+#include "http/auth.hpp"
 #include "http/wire_guard.hpp"
 
 namespace shop::http {
@@ -28,6 +30,9 @@ struct server_options {
   std::chrono::milliseconds request_timeout{5000};
   /// What one request may send: 413, 414, 431 beyond.
   wire_limits limits;
+  /// Verifies tokens and the operator secret, signs login tokens. Null: a
+  /// random token key for this run, and no operator.
+  std::shared_ptr<const authenticator> auth;
 };
 
 /// Every endpoint as (method, path), in the order of the route table: the

@@ -11,9 +11,11 @@
 #include <vector>
 
 #include "actors/messages.hpp"
+#include "http/auth.hpp"
 #include "http/handler.hpp"
 #include "http/request_parsing.hpp"
 #include "http/responses.hpp"
+#include "http/tokens.hpp"
 
 namespace shop::http {
 
@@ -36,9 +38,56 @@ auto keyed_command(const exchange_ptr& x, Parse parse)
     x->fail(cmd.error());
     return std::nullopt;
   }
-  cmd->idempotency_key = std::move(*key);
+  // Keys are the caller's own: the same key from two users is two keys.
+  if (!key->empty())
+    cmd->idempotency_key = x->caller().scope() + '/' + *key;
   cmd->correlation = x->request_id();
   return std::move(*cmd);
+}
+
+/// The user a request acts for: for a user, themself (a `given` id that
+/// is not theirs gets 403); for an operator, `given` (0, absent: 400).
+parsed<user_id> acting_user(const exchange_ptr& x, user_id given) {
+  auto& who = x->caller();
+  if (who.is_user()) {
+    if (given != 0 && given != who.user)
+      return forbidden();
+    return who.user;
+  }
+  if (given == 0)
+    return missing_field("userId");
+  return given;
+}
+
+/// Scopes `cmd.user` by acting_user; on refusal, answers and returns false.
+template <class Command>
+bool scope_to_caller(const exchange_ptr& x, Command& cmd) {
+  auto user = acting_user(x, cmd.user);
+  if (!user) {
+    x->fail(user.error());
+    return false;
+  }
+  cmd.user = *user;
+  return true;
+}
+
+/// The optional id parameter `name` of the query string: 0 when absent.
+parsed<int64_t> optional_id_from_query(const exchange_ptr& x,
+                                       const char* name) {
+  auto params = parse_query(x->query());
+  if (!params)
+    return params.error();
+  if (params->count(name) == 0)
+    return int64_t{0};
+  return parse_id_param(*params, name);
+}
+
+/// The user of an owner route's query string (userId, optional for users).
+parsed<user_id> acting_user_from_query(const exchange_ptr& x) {
+  auto given = optional_id_from_query(x, "userId");
+  if (!given)
+    return given.error();
+  return acting_user(x, *given);
 }
 
 /// Parses the query string and the required id parameter `name`.
@@ -62,8 +111,50 @@ void post_register(handler_context& ctx, const exchange_ptr& x) {
     std::move(*cmd));
 }
 
+void post_login(handler_context& ctx, const exchange_ptr& x) {
+  auto cmd = parse_login(x->body());
+  if (!cmd)
+    return x->fail(cmd.error());
+  auto key = email_key(cmd->email);
+  auto address = x->remote_address();
+  if (auto wait = ctx.throttle.retry_after(key, address,
+                                           std::chrono::steady_clock::now()))
+    return x->fail(too_many_attempts(wait));
+  // Users checks the password on its hashing pool and answers the user;
+  // this front signs the token with the key every front shares.
+  auto timeout = ctx.opts.request_timeout;
+  auto* c = &ctx;
+  ctx.sys.spawn<caf::hidden>(
+    [x, c, timeout, key = std::move(key), address = std::move(address),
+     cmd = std::move(*cmd)](caf::event_based_actor* self) mutable {
+      self->request(c->svc.users, timeout, std::move(cmd))
+        .then(
+          [x, c, key](user& u) {
+            c->throttle.succeeded(key);
+            auto& tokens = c->auth.tokens();
+            x->reply(200, login_json(tokens.issue(u.id, unix_seconds()),
+                                     tokens.ttl_seconds(), u.id));
+          },
+          [x, c, key, address](caf::error& err) {
+            if (err == errc::invalid_credentials)
+              c->throttle.failed(key, address,
+                                 std::chrono::steady_clock::now());
+            x->fail(from_service_error(err));
+          });
+    });
+}
+
+void post_set_password(handler_context& ctx, const exchange_ptr& x) {
+  auto cmd = parse_set_password(x->body());
+  if (!cmd)
+    return x->fail(cmd.error());
+  ask(
+    ctx, x, ctx.svc.users, [x](user& u) { x->reply(200, user_json(u)); },
+    std::move(*cmd));
+}
+
 void get_user_info(handler_context& ctx, const exchange_ptr& x) {
-  auto id = id_from_query(x, "userId");
+  auto id = acting_user_from_query(x);
   if (!id)
     return x->fail(id.error());
   ask(
@@ -74,7 +165,13 @@ void get_user_info(handler_context& ctx, const exchange_ptr& x) {
 // -- Billing ------------------------------------------------------------------
 
 void post_create_account(handler_context& ctx, const exchange_ptr& x) {
-  auto id = parse_create_account(x->body());
+  // The body is optional for a user: the token says whose account it is.
+  auto given = x->body().empty() && x->caller().is_user()
+                 ? parsed<user_id>{user_id{0}}
+                 : parse_create_account(x->body());
+  if (!given)
+    return x->fail(given.error());
+  auto id = acting_user(x, *given);
   if (!id)
     return x->fail(id.error());
   ask(
@@ -86,7 +183,7 @@ void post_create_account(handler_context& ctx, const exchange_ptr& x) {
 }
 
 void get_my_balance(handler_context& ctx, const exchange_ptr& x) {
-  auto id = id_from_query(x, "userId");
+  auto id = acting_user_from_query(x);
   if (!id)
     return x->fail(id.error());
   ask(
@@ -99,6 +196,8 @@ void post_deposit(handler_context& ctx, const exchange_ptr& x) {
   auto cmd = keyed_command(x, parse_deposit);
   if (!cmd)
     return;
+  if (!scope_to_caller(x, *cmd))
+    return;
   ask(
     ctx, x, ctx.svc.billing,
     [x](account& acc) { x->reply(200, account_json(acc)); }, *cmd);
@@ -107,6 +206,8 @@ void post_deposit(handler_context& ctx, const exchange_ptr& x) {
 void post_payment(handler_context& ctx, const exchange_ptr& x) {
   auto cmd = keyed_command(x, parse_payment);
   if (!cmd)
+    return;
+  if (!scope_to_caller(x, *cmd))
     return;
   ask(
     ctx, x, ctx.svc.billing,
@@ -126,6 +227,8 @@ void post_create_order(handler_context& ctx, const exchange_ptr& x) {
   auto cmd = keyed_command(x, parse_create_order);
   if (!cmd)
     return;
+  if (!scope_to_caller(x, *cmd))
+    return;
   ask(
     ctx, x, ctx.svc.orders,
     [x](order& o) { x->reply(201, created_order_json(o)); }, *cmd);
@@ -136,7 +239,16 @@ void get_order(handler_context& ctx, const exchange_ptr& x) {
   if (!id)
     return x->fail(id.error());
   ask(
-    ctx, x, ctx.svc.orders, [x](order& o) { x->reply(200, order_json(o)); },
+    ctx, x, ctx.svc.orders,
+    [x, id = *id](order& o) {
+      // Another user's order does not exist for this caller: the same
+      // answer as an unknown id, so ids reveal nothing.
+      auto& who = x->caller();
+      if (who.is_user() && o.user != who.user)
+        return x->fail(from_service_error(
+          caf::make_error(errc::order_not_found, "no order with this id")));
+      x->reply(200, order_json(o));
+    },
     atom::get_v, *id);
 }
 
@@ -149,6 +261,13 @@ void get_all_sent_messages(handler_context& ctx, const exchange_ptr& x) {
   auto filter = parse_messages_query(*params);
   if (!filter)
     return x->fail(filter.error());
+  // A user sees their own messages only; an operator everyone's unless a
+  // userId narrows it.
+  if (auto& who = x->caller(); who.is_user()) {
+    if (filter->user != 0 && filter->user != who.user)
+      return x->fail(forbidden());
+    filter->user = who.user;
+  }
   ask(
     ctx, x, ctx.svc.notifications,
     [x](std::vector<notification>& xs) {

@@ -22,7 +22,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 all_targets=(money register create_account deposit payment create_order query
-             headers wire_guard catalog config)
+             headers wire_guard catalog config token)
 
 seconds=60
 runs=""

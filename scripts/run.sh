@@ -14,17 +14,21 @@ cd "$root"
 scripts/install-deps.sh
 scripts/build.sh Release
 
-# Is a database configured by any source actorshop reads?
-configured_db() {
-  [[ -n "${ACTORSHOP_DB_URL:-}" ]] && return 0
-  local config_file="${ACTORSHOP_CONFIG_FILE:-actorshop.ini}" arg
+# Is OPTION (db-url, token-key-file, ...) configured by any source actorshop
+# reads: its ACTORSHOP_* variable, the command line or the config file?
+configured() {
+  local option="$1" arg
+  shift
+  local env="ACTORSHOP_$(printf '%s' "$option" | tr 'a-z-' 'A-Z_')"
+  [[ -n "${!env:-}" ]] && return 0
+  local config_file="${ACTORSHOP_CONFIG_FILE:-actorshop.ini}"
   for arg in "$@"; do
     case "$arg" in
-      --db-url=*) return 0 ;;
+      "--$option="*) return 0 ;;
       --config-file=*) config_file="${arg#--config-file=}" ;;
     esac
   done
-  [[ -f "$config_file" ]] && grep -Eq '^[[:space:]]*db-url[[:space:]]*=' "$config_file"
+  [[ -f "$config_file" ]] && grep -Eq "^[[:space:]]*$option[[:space:]]*=" "$config_file"
 }
 
 # Where the private cluster lives: var/pg, unless the postgres account cannot
@@ -60,7 +64,29 @@ cleanup() {
 trap cleanup EXIT
 
 args=("$@")
-if ! configured_db "$@"; then
+
+# The secrets of the identities (docs/security.md): made once, mode 0600,
+# kept between runs. The operator token's path is printed, never the token.
+# var/ itself keeps the usual mode: the private PostgreSQL lives in it too.
+mkdir -p "$root/var"
+(
+  umask 077
+  if ! configured token-key-file "$@" && [[ ! -s "$root/var/token.key" ]]; then
+    head -c 32 /dev/urandom >"$root/var/token.key"
+  fi
+  if ! configured operator-token-file "$@" && [[ ! -s "$root/var/operator-token" ]]; then
+    od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$root/var/operator-token"
+  fi
+)
+if ! configured token-key-file "$@"; then
+  args=("--token-key-file=$root/var/token.key" "${args[@]}")
+fi
+if ! configured operator-token-file "$@"; then
+  args=("--operator-token-file=$root/var/operator-token" "${args[@]}")
+  echo "run.sh: operator token in $root/var/operator-token" >&2
+fi
+
+if ! configured db-url "$@"; then
   mkdir -p "$root/var"
   pg_dir="$(private_pg_dir)"
   private_pg=1

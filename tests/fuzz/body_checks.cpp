@@ -63,6 +63,19 @@ void check_id(int64_t id) {
   FUZZ_CHECK(id > 0, "an accepted id is positive");
 }
 
+/// A userId of a body: positive, or 0 when the body had none.
+void check_optional_id(int64_t id) {
+  FUZZ_CHECK(id >= 0, "an accepted userId is positive or absent (0)");
+}
+
+/// The canonical body `doc` with "userId": `id` (as `as_string` says),
+/// or without one for 0.
+json with_user(json doc, int64_t id, bool as_string) {
+  if (id != 0)
+    doc["userId"] = as_string ? json(std::to_string(id)) : json(id);
+  return doc;
+}
+
 void check_sum(money sum) {
   FUZZ_CHECK(sum.cents() > 0 && sum.cents() <= money::max_cents,
              "an accepted sum is within (0, max]");
@@ -108,7 +121,7 @@ void check_user_sum(std::string_view body,
   auto again = parse(body);
   auto view = read_body(body);
   reference ref{body_error(body, view)};
-  auto user = expect_id(view, "userId");
+  auto user = expect_optional_id(view, "userId");
   auto sum = expect_sum(view, "sum");
   if (ref.holds(user) && ref.holds(sum) && got) {
     FUZZ_CHECK(got->user == *user.value,
@@ -120,21 +133,21 @@ void check_user_sum(std::string_view body,
   check_outcome(got, again, ref, equal);
   if (!got)
     return;
-  check_id(got->user);
+  check_optional_id(got->user);
   check_sum(got->sum);
   check_untouched(*got);
   check_round_trip(parse, equal, *got,
-                   json{{"userId", got->user},
-                        {"sum", amount_number(got->sum)}},
-                   json{{"userId", std::to_string(got->user)},
-                        {"sum", to_string(got->sum)}});
+                   with_user(json{{"sum", amount_number(got->sum)}}, got->user,
+                             false),
+                   with_user(json{{"sum", to_string(got->sum)}}, got->user,
+                             true));
 }
 
 } // namespace
 
 void check_register_body(std::string_view body) {
   auto equal = [](const register_user& a, const register_user& b) {
-    return a.email == b.email && a.name == b.name
+    return a.email == b.email && a.name == b.name && a.password == b.password
            && a.idempotency_key == b.idempotency_key
            && a.correlation == b.correlation;
   };
@@ -147,11 +160,14 @@ void check_register_body(std::string_view body) {
   if (ref.holds(email_text) && ref.holds(name_text)) {
     auto email = expect_email(*email_text.value);
     auto name = expect_name(*name_text.value);
-    if (ref.holds(email) && ref.holds(name) && got) {
+    auto password = expect_password(view);
+    if (ref.holds(email) && ref.holds(name) && ref.holds(password) && got) {
       FUZZ_CHECK(got->email == *email.value,
                  "the email is the one sent, trimmed");
       FUZZ_CHECK(got->name == *name.value, "the name is the one sent, "
                                            "trimmed");
+      FUZZ_CHECK(got->password == *password.value,
+                 "the password is the one sent, byte for byte");
     }
   }
   check_outcome(got, again, ref, equal);
@@ -166,7 +182,12 @@ void check_register_body(std::string_view body) {
   FUZZ_CHECK(email && *email == got->email, "the email is normalized");
   FUZZ_CHECK(name && *name == got->name, "the name is normalized");
   check_untouched(*got);
-  json doc{{"email", got->email}, {"name", got->name}};
+  FUZZ_CHECK(got->password.size() >= 8 && got->password.size() <= 256
+               && valid_utf8(got->password),
+             "an accepted password is 8 to 256 bytes of UTF-8");
+  json doc{{"email", got->email},
+           {"name", got->name},
+           {"password", got->password}};
   check_round_trip(http::parse_register, equal, *got, doc, doc);
 }
 
@@ -176,16 +197,16 @@ void check_create_account_body(std::string_view body) {
   auto again = http::parse_create_account(body);
   auto view = read_body(body);
   reference ref{body_error(body, view)};
-  auto user = expect_id(view, "userId");
+  auto user = expect_optional_id(view, "userId");
   if (ref.holds(user) && got)
     FUZZ_CHECK(*got == *user.value, "the userId is the one the client sent");
   check_outcome(got, again, ref, equal);
   if (!got)
     return;
-  check_id(*got);
+  check_optional_id(*got);
   check_round_trip(http::parse_create_account, equal, *got,
-                   json{{"userId", *got}},
-                   json{{"userId", std::to_string(*got)}});
+                   with_user(json::object(), *got, false),
+                   with_user(json::object(), *got, true));
 }
 
 void check_deposit_body(std::string_view body) {
@@ -206,7 +227,7 @@ void check_create_order_body(std::string_view body) {
   auto again = http::parse_create_order(body);
   auto view = read_body(body);
   reference ref{body_error(body, view)};
-  auto user = expect_id(view, "userId");
+  auto user = expect_optional_id(view, "userId");
   auto item = expect_id(view, "itemId");
   auto quantity = expect_quantity(view);
   if (ref.holds(user) && ref.holds(item) && ref.holds(quantity) && got) {
@@ -218,18 +239,18 @@ void check_create_order_body(std::string_view body) {
   check_outcome(got, again, ref, equal);
   if (!got)
     return;
-  check_id(got->user);
+  check_optional_id(got->user);
   check_id(got->item);
   FUZZ_CHECK(got->quantity >= 1 && got->quantity <= 1000,
              "an accepted quantity is within 1..1000");
   check_untouched(*got);
   check_round_trip(http::parse_create_order, equal, *got,
-                   json{{"userId", got->user},
-                        {"itemId", got->item},
-                        {"quantity", got->quantity}},
-                   json{{"userId", std::to_string(got->user)},
-                        {"itemId", std::to_string(got->item)},
-                        {"quantity", std::to_string(got->quantity)}});
+                   with_user(json{{"itemId", got->item},
+                                  {"quantity", got->quantity}},
+                             got->user, false),
+                   with_user(json{{"itemId", std::to_string(got->item)},
+                                  {"quantity", std::to_string(got->quantity)}},
+                             got->user, true));
 }
 
 } // namespace shop::fuzz

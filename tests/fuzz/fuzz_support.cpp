@@ -363,6 +363,20 @@ expected<int64_t> expect_id(const body_view& view, const std::string& name) {
   return expected<int64_t>::fail("invalid_field");
 }
 
+expected<int64_t> expect_optional_id(const body_view& view,
+                                     const std::string& name) {
+  if (view.find(name) == nullptr)
+    return {int64_t{0}, {}};
+  return expect_id(view, name);
+}
+
+expected<std::string> expect_password(const body_view& view) {
+  auto text = expect_string(view, "password");
+  if (text.value && (text.value->size() < 8 || text.value->size() > 256))
+    return expected<std::string>::fail("invalid_field");
+  return text;
+}
+
 expected<int64_t> expect_sum(const body_view& view, const std::string& name) {
   auto* f = view.find(name);
   if (f == nullptr)

@@ -132,6 +132,15 @@ std::string body_error(std::string_view body, const body_view& view);
 /// Reference rule for a required id (userId, itemId).
 expected<int64_t> expect_id(const body_view& view, const std::string& name);
 
+/// Reference rule for an optional id (userId in a body): 0 when absent or
+/// null, else the rule of a required one.
+expected<int64_t> expect_optional_id(const body_view& view,
+                                     const std::string& name);
+
+/// Reference rule for a password: a string of 8 to 256 bytes (of UTF-8,
+/// which every decoded JSON string is), taken as sent.
+expected<std::string> expect_password(const body_view& view);
+
 /// Reference rule for the required sum.
 expected<int64_t> expect_sum(const body_view& view, const std::string& name);
 

@@ -1,5 +1,5 @@
 // Fuzz target "register": the bytes are the body of
-// POST /register: {"email", "name"}.
+// POST /register: {"email", "name", "password"}.
 // The properties are those of every body parser (body_checks.hpp).
 
 #include <cstddef>

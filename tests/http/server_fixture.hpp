@@ -32,6 +32,7 @@
 #include <libpq-fe.h>
 #include <nlohmann/json.hpp>
 
+#include "support/credentials.hpp"
 #include "support/http_client.hpp"
 #include "support/raw_socket.hpp"
 
@@ -202,6 +203,8 @@ public:
       "--http-threads=2",
       "--catalog=" + source + "/config/catalog.csv",
     };
+    auto secrets = test_credentials::get().options();
+    args.insert(args.end(), secrets.begin(), secrets.end());
     args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;
     for (auto& a : args)
@@ -336,9 +339,13 @@ private:
 // -- JSON helpers -------------------------------------------------------------
 
 /// The body as JSON; fails the test when the body is not JSON or the
-/// response is not labelled application/json.
+/// response is not labelled application/json, or, for an answer of the
+/// router (one with an X-Request-Id), may be cached.
 inline json json_of(const http_response& resp) {
   BOOST_TEST(resp.header("content-type") == "application/json");
+  if (!resp.header("x-request-id").empty())
+    BOOST_TEST(resp.header("cache-control") == "no-store",
+               "Cache-Control: '" << resp.header("cache-control") << "'");
   try {
     return json::parse(resp.body);
   } catch (const json::exception& e) {
@@ -347,7 +354,8 @@ inline json json_of(const http_response& resp) {
   return {};
 }
 
-/// Checks an error answer: status, code and a non-empty message.
+/// Checks an error answer: status, code and a non-empty message, and for
+/// an answer of the router the request's id (X-Request-Id) as requestId.
 inline void check_error(const http_response& resp, int status,
                         const std::string& code) {
   BOOST_TEST(resp.status == status, "status " << resp.status << ", expected "
@@ -360,6 +368,8 @@ inline void check_error(const http_response& resp, int status,
   BOOST_TEST((body["message"].is_string()
               && !body["message"].get<std::string>().empty()),
              resp.body);
+  if (auto id = resp.header("x-request-id"); !id.empty())
+    BOOST_TEST(body.value("requestId", "") == id, resp.body);
 }
 
 /// Lower-cases ASCII letters, for case-insensitive text checks.
@@ -415,17 +425,54 @@ inline void check_contract(const std::string& request_line,
 
 // -- the fixture --------------------------------------------------------------
 
-/// A running actorshop on a fresh database, and a client for it.
+/// The password every test user gets.
+inline const std::string test_password = "correct horse battery";
+
+/// A running actorshop on a fresh database, and a client for it that acts
+/// as an operator (who may act for any user), so the tests of the services
+/// read as before; `session()` gives a user's own client.
 struct server_fixture {
   test_database db;
   uint16_t port = server_port();
   std::unique_ptr<actorshop_process> proc;
-  http_client client{"127.0.0.1", client_port(port)};
+  http_client client = operator_client();
 
   server_fixture() {
-    if (client.port() != port)
-      client.on_response = check_contract;
     start();
+  }
+
+  /// A client with the operator token.
+  http_client operator_client() const {
+    auto result = anonymous_client();
+    result.bearer = test_credentials::get().operator_token();
+    return result;
+  }
+
+  /// A client without credentials.
+  http_client anonymous_client() const {
+    http_client result{"127.0.0.1", client_port(port)};
+    if (result.port() != port)
+      result.on_response = check_contract;
+    return result;
+  }
+
+  /// Logs in as `email` (registered with test_password); returns the token.
+  std::string login(const std::string& email,
+                    const std::string& password = test_password) {
+    auto c = anonymous_client();
+    auto body
+      = call(c.post("/login",
+                    json{{"email", email}, {"password", password}}.dump()),
+             200);
+    BOOST_TEST_REQUIRE(body.contains("token"), body.dump());
+    return body["token"].get<std::string>();
+  }
+
+  /// A client logged in as `email`.
+  http_client session(const std::string& email) {
+    auto result = anonymous_client();
+    result.bearer = login(email);
+    return result;
   }
 
   /// Boost.Test calls this after each test case: every test also checks
@@ -457,8 +504,10 @@ struct server_fixture {
   }
 
   int64_t register_user(const std::string& email, const std::string& name) {
-    auto body = call(client.post("/register",
-                                 json{{"email", email}, {"name", name}}.dump()),
+    auto body = call(client.post("/register", json{{"email", email},
+                                                   {"name", name},
+                                                   {"password", test_password}}
+                                                .dump()),
                      201);
     BOOST_TEST_REQUIRE(body.contains("userId"), body.dump());
     return body["userId"].get<int64_t>();

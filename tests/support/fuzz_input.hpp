@@ -43,6 +43,10 @@ inline const std::vector<std::string>& seeds() {
   static const std::vector<std::string> xs{
     R"({"email":"ann@example.com","name":"Ann"})",
     R"({"email":" Bob@Example.org ","name":"Bob \u00e9"})",
+    R"({"email":"ann@example.com","name":"Ann","password":"correct horse"})",
+    R"({"email":"ann@example.com","password":"\u00e9\u00e9\u00e9\u00e9"})",
+    R"({"sum":"1"})",
+    R"({"itemId":2})",
     R"({"userId":1})",
     R"({"userId":"42"})",
     R"({"userId":1,"sum":500})",
@@ -115,9 +119,9 @@ inline std::string random_bytes(rng_type& rng, size_t max_len) {
 inline std::string random_value(rng_type& rng, int depth);
 
 inline std::string random_object(rng_type& rng, int depth) {
-  static const char* keys[] = {"userId", "sum",   "itemId",  "quantity",
-                               "email",  "name",  "orderId", "limit",
-                               "",       "USERID"};
+  static const char* keys[] = {"userId", "sum",    "itemId",  "quantity",
+                               "email",  "name",   "orderId", "limit",
+                               "",       "USERID", "password"};
   std::string s = "{";
   auto n = pick(rng, 5);
   for (size_t i = 0; i < n; ++i) {

@@ -66,8 +66,13 @@ http_response http_client::request(const std::string& method,
   req.headers.emplace("Connection", "close");
   if (!content_type.empty())
     req.headers.emplace("Content-Type", content_type);
-  for (const auto& [name, value] : headers)
+  bool has_authorization = false;
+  for (const auto& [name, value] : headers) {
     req.headers.emplace(name, value);
+    has_authorization |= to_lower(name) == "authorization";
+  }
+  if (!bearer.empty() && !has_authorization)
+    req.headers.emplace("Authorization", "Bearer " + bearer);
   if (!body.empty()) {
     // Through a content provider, not req.body: httplib labels a plain body
     // without a Content-Type "text/plain", and the tests send some without

@@ -97,6 +97,10 @@ public:
                         const std::string& content_type,
                         const header_list& headers = {});
 
+  /// Sent as "Authorization: Bearer <bearer>" with every request that has
+  /// no Authorization header of its own; empty: none.
+  std::string bearer;
+
   /// Called with the request line and the response of every exchange (the
   /// contract run checks the validating proxy's verdict there).
   std::function<void(const std::string&, const http_response&)> on_response;

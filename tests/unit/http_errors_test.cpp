@@ -12,6 +12,7 @@
 #include <caf/sec.hpp>
 
 #include "actors/errors.hpp"
+#include "http/auth.hpp"
 #include "http/errors.hpp"
 
 using shop::errc;
@@ -43,10 +44,13 @@ BOOST_AUTO_TEST_CASE(shop_errors_get_their_status_and_code) {
     {errc::invalid_argument, 400, "invalid_argument"},
     {errc::amount_too_large, 422, "amount_too_large"},
     {errc::service_unavailable, 503, "service_unavailable"},
-    {errc::storage_failure, 503, "storage_failure"},
+    // Which part failed is not the client's business: the detail is logged.
+    {errc::storage_failure, 503, "service_unavailable"},
     {errc::idempotency_key_reused, 422, "idempotency_key_reused"},
     // Only services exchange events: a client retries like any 503.
     {errc::out_of_order, 503, "service_unavailable"},
+    {errc::invalid_credentials, 401, "invalid_credentials"},
+    {errc::overloaded, 503, "overloaded"},
   };
   for (const auto& e : table) {
     BOOST_TEST_CONTEXT("errc " << shop::to_string(e.code)) {
@@ -149,10 +153,14 @@ std::set<std::pair<int, std::string>> produced_codes() {
         method_not_allowed("PUT", "/"),
         body_too_large(1),
         shutting_down(),
+        unsupported_media_type(),
+        unauthorized(authentication{}),
+        forbidden(),
+        too_many_attempts(1),
         from_service_error(caf::make_error(caf::sec::request_timeout)),
         from_service_error(caf::make_error(caf::sec::request_receiver_down)),
         from_service_error(caf::make_error(caf::sec::unexpected_message))};
-  for (int code = 0; code <= static_cast<int>(errc::out_of_order); ++code)
+  for (int code = 0; code <= static_cast<int>(errc::overloaded); ++code)
     all.push_back(mapped(static_cast<errc>(code)));
   std::set<std::pair<int, std::string>> result;
   for (auto& e : all)

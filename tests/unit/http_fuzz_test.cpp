@@ -125,17 +125,25 @@ void probe_all_bodies(tally& t, std::string_view body) {
     return !x.email.empty() && x.email.size() <= 254 && !x.name.empty()
            && valid_utf8(x.email) && valid_utf8(x.name) && !has_control(x.email)
            && !has_control(x.name) && x.email.find('@') != std::string::npos
+           && x.password.size() >= min_password_bytes
+           && x.password.size() <= max_password_bytes && valid_utf8(x.password)
            && x.idempotency_key.empty();
   });
-  probe<user_id>(t, body, parse_create_account, valid_id);
-  probe<deposit>(t, body, parse_deposit, [](const deposit& x) {
-    return valid_id(x.user) && valid_sum(x.sum) && x.idempotency_key.empty();
+  // userId is optional in bodies (0: the token's user).
+  auto user_ok = [](user_id x) { return x == 0 || valid_id(x); };
+  probe<user_id>(t, body, parse_create_account, user_ok);
+  probe<deposit>(t, body, parse_deposit, [&](const deposit& x) {
+    return user_ok(x.user) && valid_sum(x.sum) && x.idempotency_key.empty();
   });
-  probe<payment>(t, body, parse_payment, [](const payment& x) {
-    return valid_id(x.user) && valid_sum(x.sum) && x.idempotency_key.empty();
+  probe<payment>(t, body, parse_payment, [&](const payment& x) {
+    return user_ok(x.user) && valid_sum(x.sum) && x.idempotency_key.empty();
   });
-  probe<create_order>(t, body, parse_create_order, [](const create_order& x) {
-    return valid_id(x.user) && valid_id(x.item) && x.quantity >= 1
+  probe<credentials>(t, body, parse_login, [](const credentials& x) {
+    return !x.email.empty() && x.password.size() >= min_password_bytes
+           && x.password.size() <= max_password_bytes;
+  });
+  probe<create_order>(t, body, parse_create_order, [&](const create_order& x) {
+    return user_ok(x.user) && valid_id(x.item) && x.quantity >= 1
            && x.quantity <= 1000 && x.idempotency_key.empty();
   });
 }

@@ -28,9 +28,11 @@
 #include "actors/interfaces.hpp"
 #include "actors/messages.hpp"
 #include "common/log.hpp"
+#include "http/auth.hpp"
 #include "http/exchange.hpp"
 #include "http/handler.hpp"
 #include "http/routes.hpp"
+#include "http/tokens.hpp"
 
 using namespace shop;
 using namespace shop::http;
@@ -61,6 +63,8 @@ public:
     std::string body;
     std::string allow;
     std::string content_type;
+    std::string www_authenticate;
+    uint32_t retry_after = 0;
   };
 
   fake_exchange(std::string method, std::string target, std::string body = "",
@@ -98,6 +102,10 @@ public:
     return body_;
   }
 
+  std::string remote_address() const override {
+    return "192.0.2.1";
+  }
+
   void open_stream(
     std::string first_chunk,
     std::function<void(std::shared_ptr<event_sink>)> on_open) override {
@@ -119,10 +127,13 @@ public:
   }
 
 protected:
-  void send(uint16_t status, std::string body, const char* allow,
-            const char* content_type) override {
-    sent->push_back(answer{status, is_head() ? "" : std::move(body),
-                           allow ? allow : "", content_type});
+  void send(uint16_t status, std::string body,
+            const answer_headers& headers) override {
+    sent->push_back(
+      answer{status, is_head() ? "" : std::move(body),
+             headers.allow ? headers.allow : "", headers.content_type,
+             headers.www_authenticate ? *headers.www_authenticate : "",
+             headers.retry_after});
   }
 
 private:
@@ -165,8 +176,13 @@ struct fixture {
     = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
   services svc;
   server_options opts;
+  std::shared_ptr<const token_authority> tokens = ephemeral_tokens(60);
+  authenticator auth{tokens, operator_secret};
   /// Reads svc, which the constructor fills in.
-  handler_context ctx{sys, svc, opts};
+  handler_context ctx{sys, svc, opts, auth};
+
+  static inline const std::string operator_secret
+    = "operator-secret-of-at-least-32-characters";
 
   /// What the fake services received.
   std::shared_ptr<std::vector<register_user>> registrations
@@ -174,6 +190,8 @@ struct fixture {
   std::shared_ptr<std::vector<caf::actor>> joined
     = std::make_shared<std::vector<caf::actor>>();
   std::shared_ptr<users_mode> mode = std::make_shared<users_mode>();
+  std::shared_ptr<std::vector<deposit>> deposits
+    = std::make_shared<std::vector<deposit>>();
 
   fixture() {
     log::set_level(log::level::off);
@@ -199,6 +217,16 @@ struct fixture {
       };
     });
     svc.users = caf::actor_cast<users_actor>(users);
+    auto billing
+      = sys.spawn([deps = deposits](caf::event_based_actor*) -> caf::behavior {
+          return {
+            [deps](deposit& cmd) -> caf::result<account> {
+              deps->push_back(cmd);
+              return account{cmd.user, cmd.sum};
+            },
+          };
+        });
+    svc.billing = caf::actor_cast<billing_actor>(billing);
     svc.feed
       = sys.spawn([joined = joined](caf::event_based_actor*) -> caf::behavior {
           return {
@@ -214,6 +242,7 @@ struct fixture {
     for (auto& s : *joined)
       caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(svc.users, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(svc.billing, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(svc.feed, caf::exit_reason::user_shutdown);
     sched.run();
   }
@@ -225,19 +254,39 @@ struct fixture {
     return x;
   }
 
+  /// A POST with a JSON body (Content-Type application/json unless
+  /// `headers` name one).
   std::shared_ptr<fake_exchange> post(std::string target, std::string body,
                                       fake_exchange::header_list headers = {}) {
+    bool typed = std::any_of(headers.begin(), headers.end(),
+                             [](auto& h) { return h.first == "Content-Type"; });
+    if (!typed)
+      headers.emplace_back("Content-Type", "application/json");
     return serve(std::make_shared<fake_exchange>("POST", std::move(target),
                                                  std::move(body),
                                                  std::move(headers)));
   }
 
   std::shared_ptr<fake_exchange> get(std::string target,
-                                     std::string method = "GET") {
-    return serve(
-      std::make_shared<fake_exchange>(std::move(method), std::move(target)));
+                                     std::string method = "GET",
+                                     fake_exchange::header_list headers = {}) {
+    return serve(std::make_shared<fake_exchange>(std::move(method),
+                                                 std::move(target), "",
+                                                 std::move(headers)));
+  }
+
+  /// The Authorization header of a user's token, or of the operator.
+  std::pair<std::string, std::string> bearer_of(user_id user) const {
+    return {"Authorization", "Bearer " + tokens->issue(user, unix_seconds())};
+  }
+
+  std::pair<std::string, std::string> operator_bearer() const {
+    return {"Authorization", "Bearer " + operator_secret};
   }
 };
+
+const std::string register_body
+  = R"({"email":"ada@example.com","name":"Ada","password":"correct horse"})";
 
 bool contains(const std::string& text, std::string_view part) {
   return text.find(part) != std::string::npos;
@@ -248,13 +297,15 @@ bool contains(const std::string& text, std::string_view part) {
 BOOST_FIXTURE_TEST_SUITE(http_handlers, fixture)
 
 BOOST_AUTO_TEST_CASE(register_asks_users_and_answers_201) {
-  auto x = post("/register", R"({"email":"ada@example.com","name":"Ada"})",
+  auto x = post("/register", register_body,
                 {{"Idempotency-Key", "k-1"}, {"X-Request-Id", "req-1"}});
   BOOST_REQUIRE_EQUAL(registrations->size(), 1u);
   auto& cmd = registrations->front();
   BOOST_TEST(cmd.email == "ada@example.com");
   BOOST_TEST(cmd.name == "Ada");
-  BOOST_TEST(cmd.idempotency_key == "k-1");
+  BOOST_TEST(cmd.password == "correct horse");
+  // Keys are scoped by the caller (here: anonymous).
+  BOOST_TEST(cmd.idempotency_key == "anyone/k-1");
   BOOST_TEST(cmd.correlation == "req-1");
   BOOST_REQUIRE_EQUAL(x->answers().size(), 1u);
   BOOST_TEST(x->answers()[0].status == 201);
@@ -265,7 +316,7 @@ BOOST_AUTO_TEST_CASE(register_asks_users_and_answers_201) {
 
 BOOST_AUTO_TEST_CASE(a_service_error_maps_to_its_status) {
   *mode = users_mode::refuse;
-  auto x = post("/register", R"({"email":"ada@example.com","name":"Ada"})");
+  auto x = post("/register", register_body);
   BOOST_REQUIRE_EQUAL(registrations->size(), 1u);
   BOOST_REQUIRE_EQUAL(x->answers().size(), 1u);
   BOOST_TEST(x->answers()[0].status == 409);
@@ -287,7 +338,7 @@ BOOST_AUTO_TEST_CASE(an_invalid_body_gets_400_and_asks_nobody) {
 }
 
 BOOST_AUTO_TEST_CASE(a_bad_idempotency_key_gets_400_and_asks_nobody) {
-  auto x = post("/register", R"({"email":"ada@example.com","name":"Ada"})",
+  auto x = post("/register", register_body,
                 {{"Idempotency-Key", "a"}, {"Idempotency-Key", "b"}});
   BOOST_REQUIRE_EQUAL(x->answers().size(), 1u);
   BOOST_TEST(x->answers()[0].status == 400);
@@ -297,7 +348,7 @@ BOOST_AUTO_TEST_CASE(a_bad_idempotency_key_gets_400_and_asks_nobody) {
 
 BOOST_AUTO_TEST_CASE(a_service_that_never_answers_times_out_with_503) {
   *mode = users_mode::ignore;
-  auto x = post("/register", R"({"email":"ada@example.com","name":"Ada"})");
+  auto x = post("/register", register_body);
   BOOST_REQUIRE_EQUAL(registrations->size(), 1u);
   BOOST_TEST(x->answers().empty());
   BOOST_REQUIRE(sched.trigger_timeouts() > 0);
@@ -344,7 +395,7 @@ BOOST_AUTO_TEST_CASE(the_router_answers_404_405_and_head) {
 
 BOOST_AUTO_TEST_CASE(a_stopping_server_answers_503_and_asks_nobody) {
   ctx.stopping = true;
-  auto x = post("/register", R"({"email":"ada@example.com","name":"Ada"})");
+  auto x = post("/register", register_body);
   BOOST_REQUIRE_EQUAL(x->answers().size(), 1u);
   BOOST_TEST(x->answers()[0].status == 503);
   BOOST_TEST(registrations->empty());
@@ -363,7 +414,7 @@ BOOST_AUTO_TEST_CASE(a_client_id_is_kept_only_when_usable) {
 }
 
 BOOST_AUTO_TEST_CASE(the_event_stream_writes_the_events_it_gets) {
-  auto x = get("/events");
+  auto x = get("/events", "GET", {operator_bearer()});
   BOOST_TEST(x->answers().empty());
   BOOST_REQUIRE(x->sink != nullptr);
   BOOST_REQUIRE_EQUAL(joined->size(), 1u);
@@ -380,6 +431,91 @@ BOOST_AUTO_TEST_CASE(the_event_stream_writes_the_events_it_gets) {
   sched.run();
   BOOST_TEST(x->sink->finished);
   BOOST_TEST(ctx.streams.size() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(
+  an_owner_route_without_credentials_gets_401_and_asks_nobody) {
+  auto x = post("/deposit", R"({"userId":7,"sum":"5"})");
+  BOOST_REQUIRE_EQUAL(x->answers().size(), 1u);
+  BOOST_TEST(x->answers()[0].status == 401);
+  BOOST_TEST(x->answers()[0].www_authenticate == R"(Bearer realm="actorshop")");
+  BOOST_TEST(contains(x->answers()[0].body, R"("error":"unauthorized")"));
+  BOOST_TEST(contains(x->answers()[0].body, R"("requestId":")"));
+  auto bad = post("/deposit", R"({"userId":7,"sum":"5"})",
+                  {{"Authorization", "Bearer not.a.token"}});
+  BOOST_REQUIRE_EQUAL(bad->answers().size(), 1u);
+  BOOST_TEST(bad->answers()[0].status == 401);
+  BOOST_TEST(bad->answers()[0].www_authenticate
+             == R"(Bearer realm="actorshop", error="invalid_token")");
+  BOOST_TEST(deposits->empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_user_acts_only_for_themself) {
+  auto own = post("/deposit", R"({"sum":"5"})", {bearer_of(7)});
+  BOOST_REQUIRE_EQUAL(own->answers().size(), 1u);
+  BOOST_TEST(own->answers()[0].status == 200);
+  BOOST_REQUIRE_EQUAL(deposits->size(), 1u);
+  BOOST_TEST(deposits->back().user == 7);
+  auto same = post("/deposit", R"({"userId":7,"sum":"5"})", {bearer_of(7)});
+  BOOST_TEST(same->answers()[0].status == 200);
+  BOOST_REQUIRE_EQUAL(deposits->size(), 2u);
+  auto other = post("/deposit", R"({"userId":8,"sum":"5"})", {bearer_of(7)});
+  BOOST_REQUIRE_EQUAL(other->answers().size(), 1u);
+  BOOST_TEST(other->answers()[0].status == 403);
+  BOOST_TEST(contains(other->answers()[0].body, R"("error":"forbidden")"));
+  BOOST_TEST(deposits->size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(an_operator_acts_for_a_named_user) {
+  auto named
+    = post("/deposit", R"({"userId":8,"sum":"5"})", {operator_bearer()});
+  BOOST_TEST(named->answers()[0].status == 200);
+  BOOST_REQUIRE_EQUAL(deposits->size(), 1u);
+  BOOST_TEST(deposits->back().user == 8);
+  auto unnamed = post("/deposit", R"({"sum":"5"})", {operator_bearer()});
+  BOOST_TEST(unnamed->answers()[0].status == 400);
+  BOOST_TEST(
+    contains(unnamed->answers()[0].body, R"("error":"missing_field")"));
+  BOOST_TEST(deposits->size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(keys_are_scoped_by_the_caller) {
+  post("/deposit", R"({"sum":"5"})", {bearer_of(7), {"Idempotency-Key", "k"}});
+  post("/deposit", R"({"userId":7,"sum":"5"})",
+       {operator_bearer(), {"Idempotency-Key", "k"}});
+  BOOST_REQUIRE_EQUAL(deposits->size(), 2u);
+  BOOST_TEST((*deposits)[0].idempotency_key == "user:7/k");
+  BOOST_TEST((*deposits)[1].idempotency_key == "operator/k");
+}
+
+BOOST_AUTO_TEST_CASE(operator_routes_refuse_users_with_403) {
+  auto x = get("/metrics", "GET", {bearer_of(7)});
+  BOOST_REQUIRE_EQUAL(x->answers().size(), 1u);
+  BOOST_TEST(x->answers()[0].status == 403);
+  auto y = get("/metrics");
+  BOOST_TEST(y->answers()[0].status == 401);
+  auto z = get("/metrics", "GET", {operator_bearer()});
+  BOOST_TEST(z->answers()[0].status == 200);
+}
+
+BOOST_AUTO_TEST_CASE(a_post_body_must_be_json_or_415) {
+  for (auto type : {"text/plain", "application/x-www-form-urlencoded",
+                    "multipart/form-data; boundary=x", "application/jsonx"}) {
+    auto x = post("/deposit", R"({"sum":"5"})",
+                  {bearer_of(7), {"Content-Type", type}});
+    BOOST_REQUIRE_EQUAL(x->answers().size(), 1u);
+    BOOST_TEST(x->answers()[0].status == 415, type);
+  }
+  auto none = serve(
+    std::make_shared<fake_exchange>("POST", "/deposit", R"({"sum":"5"})",
+                                    fake_exchange::header_list{bearer_of(7)}));
+  BOOST_TEST(none->answers()[0].status == 415);
+  BOOST_TEST(deposits->empty());
+  auto charset
+    = post("/deposit", R"({"sum":"5"})",
+           {bearer_of(7), {"Content-Type", "Application/JSON; charset=utf-8"}});
+  BOOST_TEST(charset->answers()[0].status == 200);
+  BOOST_TEST(deposits->size() == 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -39,7 +39,8 @@ std::string account_body(const std::string& id_json) {
 
 std::string register_body(const std::string& email_json,
                           const std::string& name_json) {
-  return R"({"email":)" + email_json + R"(,"name":)" + name_json + "}";
+  return R"({"email":)" + email_json + R"(,"name":)" + name_json
+         + R"(,"password":"correct horse"})";
 }
 
 query_params query(const std::string& raw) {
@@ -231,13 +232,65 @@ BOOST_AUTO_TEST_CASE(rejected_ids) {
 }
 
 BOOST_AUTO_TEST_CASE(missing_or_null_ids) {
+  // userId is optional in bodies (the token says who the user is): absent
+  // and null leave it 0, for the handler to fill in or require.
   for (std::string body : {"{}", R"({"userId":null})", R"({"userid":1})"}) {
     BOOST_TEST_CONTEXT("body " << body) {
-      auto err = rejected(parse_create_account(body));
-      BOOST_TEST(err.code == "missing_field");
-      BOOST_TEST(err.message.find("'userId'") != std::string::npos);
+      BOOST_TEST(accepted(parse_create_account(body)) == 0);
+      BOOST_TEST(
+        accepted(parse_deposit(body.substr(0, body.size() - 1)
+                               + (body == "{}" ? "" : ",") + R"("sum":1})"))
+          .user
+        == 0);
     }
   }
+  BOOST_TEST(accepted(parse_create_order(R"({"itemId":2})")).user == 0);
+  auto err = rejected(parse_create_order(R"({"userId":0,"itemId":2})"));
+  BOOST_TEST(err.code == "invalid_field");
+}
+
+BOOST_AUTO_TEST_CASE(passwords) {
+  auto body = [](const std::string& password_json) {
+    return R"({"email":"a@b.c","name":"A","password":)" + password_json + "}";
+  };
+  BOOST_TEST(accepted(parse_register(body(R"("12345678")"))).password
+             == "12345678");
+  // Taken as sent: no trimming, any UTF-8.
+  BOOST_TEST(accepted(parse_register(body(R"("  pass word  ")"))).password
+             == "  pass word  ");
+  BOOST_TEST(accepted(parse_register(body("\"\u00e9\u00e9\u00e9\u00e9\"")))
+               .password.size()
+             == 8u);
+  auto max = "\"" + std::string(256, 'x') + "\"";
+  BOOST_TEST(accepted(parse_register(body(max))).password.size() == 256u);
+  const std::vector<std::string>
+    bad_passwords{R"("1234567")", "\"" + std::string(257, 'x') + "\"",
+                  R"("")",        "12345678",
+                  "null",         "[]"};
+  for (const auto& bad : bad_passwords) {
+    BOOST_TEST_CONTEXT("password " << bad) {
+      auto err = rejected(parse_register(body(bad)));
+      BOOST_TEST((err.code == "invalid_field" || err.code == "missing_field"));
+      BOOST_TEST(err.message.find("password") != std::string::npos);
+      // The error never echoes the password.
+      BOOST_TEST(err.message.find("1234567") == std::string::npos);
+    }
+  }
+  BOOST_TEST(rejected(parse_register(R"({"email":"a@b.c","name":"A"})")).code
+             == "missing_field");
+  BOOST_TEST(!parse_password("\xC0\xAF12345678"));
+  BOOST_TEST(!!parse_password("12345678"));
+  auto login = accepted(
+    parse_login(R"({"email":" Ann@Example.com ","password":"12345678"})"));
+  BOOST_TEST(login.email == "Ann@Example.com");
+  BOOST_TEST(login.password == "12345678");
+  BOOST_TEST(rejected(parse_login(R"({"email":"a@b.c"})")).code
+             == "missing_field");
+  auto set
+    = accepted(parse_set_password(R"({"userId":3,"password":"12345678"})"));
+  BOOST_TEST(set.user == 3);
+  BOOST_TEST(rejected(parse_set_password(R"({"password":"12345678"})")).code
+             == "missing_field");
 }
 
 BOOST_AUTO_TEST_CASE(the_error_names_the_bad_field) {
@@ -411,8 +464,7 @@ BOOST_AUTO_TEST_CASE(missing_sums) {
              == "missing_field");
   BOOST_TEST(rejected(parse_payment(R"({"userId":1,"sum":null})")).code
              == "missing_field");
-  // The user id is checked first.
-  BOOST_TEST(rejected(parse_payment(R"({"sum":5})")).message.find("userId")
+  BOOST_TEST(rejected(parse_payment(R"({"sum":null})")).message.find("sum")
              != std::string::npos);
 }
 

@@ -1,0 +1,253 @@
+#include "http/auth.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
+#include <utility>
+
+#include <fmt/format.h>
+#include <sodium.h>
+#include <sys/stat.h>
+
+#include "common/text.hpp"
+
+namespace shop::http {
+
+namespace {
+
+std::array<unsigned char, 32> digest_of(std::string_view text) {
+  std::array<unsigned char, 32> result;
+  crypto_generichash(result.data(), result.size(),
+                     reinterpret_cast<const unsigned char*>(text.data()),
+                     text.size(), nullptr, 0);
+  return result;
+}
+
+/// RFC 6750 2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" /
+/// "+" / "/" ) *"=".
+bool is_b64token(std::string_view x) noexcept {
+  auto end = x.find_last_not_of('=');
+  if (end == std::string_view::npos)
+    return false;
+  for (auto c : x.substr(0, end + 1)) {
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+              || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_'
+              || c == '~' || c == '+' || c == '/';
+    if (!ok)
+      return false;
+  }
+  return true;
+}
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  return a.size() == b.size()
+         && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+              auto lower = [](char c) {
+                return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
+              };
+              return lower(x) == lower(y);
+            });
+}
+
+authentication refused(const char* why) {
+  return authentication{principal{}, true, why};
+}
+
+} // namespace
+
+const char* to_string(access x) noexcept {
+  switch (x) {
+    case access::anyone:
+      return "anyone";
+    case access::owner:
+      return "owner";
+    case access::operator_only:
+      return "operator";
+  }
+  return "unknown";
+}
+
+std::string principal::scope() const {
+  switch (role) {
+    case kind::user:
+      return "user:" + std::to_string(user);
+    case kind::operator_:
+      return "operator";
+    case kind::anonymous:
+      break;
+  }
+  return "anyone";
+}
+
+authenticator::authenticator(std::shared_ptr<const token_authority> tokens,
+                             std::string operator_secret)
+  : tokens_(std::move(tokens)) {
+  if (sodium_init() < 0)
+    throw std::runtime_error("libsodium cannot be initialized");
+  if (!operator_secret.empty())
+    operator_digest_ = digest_of(operator_secret);
+  sodium_memzero(operator_secret.data(), operator_secret.size());
+}
+
+authentication
+authenticator::authenticate(const std::vector<std::string_view>& authorization,
+                            int64_t now) const {
+  if (authorization.empty())
+    return {};
+  if (authorization.size() > 1)
+    return refused("more than one Authorization header");
+  auto value = text::trim(authorization.front());
+  auto space = value.find(' ');
+  if (space == std::string_view::npos
+      || !iequals(value.substr(0, space), "Bearer"))
+    return refused("not a Bearer credential");
+  auto token = text::trim(value.substr(space + 1));
+  if (!is_b64token(token))
+    return refused("malformed token");
+  if (operator_digest_) {
+    auto given = digest_of(token);
+    if (sodium_memcmp(given.data(), operator_digest_->data(), given.size())
+        == 0)
+      return authentication{principal{principal::kind::operator_, 0}, false,
+                            ""};
+  }
+  token_claims claims;
+  auto status = tokens_->verify(token, now, claims);
+  if (status != token_status::valid)
+    return refused(to_string(status));
+  return authentication{principal{principal::kind::user, claims.user}, false,
+                        ""};
+}
+
+std::shared_ptr<const token_authority> ephemeral_tokens(int64_t ttl_seconds) {
+  if (sodium_init() < 0)
+    throw std::runtime_error("libsodium cannot be initialized");
+  std::string secret(min_key_bytes, '\0');
+  randombytes_buf(secret.data(), secret.size());
+  return std::make_shared<const token_authority>(make_token_key(
+                                                   std::move(secret)),
+                                                 std::nullopt, ttl_seconds);
+}
+
+std::shared_ptr<const authenticator>
+ephemeral_authenticator(int64_t ttl_seconds) {
+  return std::make_shared<const authenticator>(ephemeral_tokens(ttl_seconds),
+                                               std::string{});
+}
+
+api_error unauthorized(const authentication& auth) {
+  api_error err{401, "unauthorized",
+                auth.invalid
+                  ? "the access token is invalid or expired: log in again"
+                  : "this endpoint needs Authorization: Bearer <token> (POST "
+                    "/login)"};
+  err.www_authenticate
+    = auth.invalid ? R"(Bearer realm="actorshop", error="invalid_token")"
+                   : R"(Bearer realm="actorshop")";
+  return err;
+}
+
+api_error forbidden() {
+  return api_error{403, "forbidden",
+                   "these credentials do not allow this request"};
+}
+
+api_error too_many_attempts(uint32_t retry_after) {
+  api_error err{429, "too_many_attempts",
+                fmt::format("too many failed logins, retry in {} s",
+                            retry_after)};
+  err.retry_after = retry_after;
+  return err;
+}
+
+std::string read_secret_file(const std::string& path, size_t min_bytes,
+                             bool trim_text, std::string& out) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    return fmt::format("cannot read {}: {}", path, std::strerror(errno));
+  if (!S_ISREG(st.st_mode))
+    return fmt::format("{} is not a regular file", path);
+  if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+    return fmt::format("{} is accessible by group or others (mode {:04o}): "
+                       "chmod 600 it",
+                       path, st.st_mode & 07777);
+  std::ifstream in{path, std::ios::binary};
+  if (!in)
+    return fmt::format("cannot read {}", path);
+  std::string text{std::istreambuf_iterator<char>{in},
+                   std::istreambuf_iterator<char>{}};
+  if (trim_text)
+    text.erase(text.find_last_not_of(" \t\r\n") + 1);
+  if (text.size() < min_bytes) {
+    sodium_memzero(text.data(), text.size());
+    return fmt::format("{} holds {} bytes, fewer than the {} required", path,
+                       text.size(), min_bytes);
+  }
+  out = std::move(text);
+  return {};
+}
+
+// -- login_throttle -------------------------------------------------------------
+
+uint32_t login_throttle::wait_of(history& h, size_t max,
+                                 std::chrono::steady_clock::time_point now) {
+  while (!h.empty() && now - h.front() >= limits_.window)
+    h.pop_front();
+  if (h.size() < max)
+    return 0;
+  // Allowed again once enough of the oldest failures left the window.
+  auto until = h[h.size() - max] + limits_.window;
+  auto left = std::chrono::ceil<std::chrono::seconds>(until - now).count();
+  return static_cast<uint32_t>(std::max<int64_t>(left, 1));
+}
+
+void login_throttle::prune(std::chrono::steady_clock::time_point now) {
+  if (now - last_prune_ < limits_.window)
+    return;
+  last_prune_ = now;
+  for (auto* m : {&by_email_, &by_address_})
+    for (auto i = m->begin(); i != m->end();) {
+      auto& h = i->second;
+      while (!h.empty() && now - h.front() >= limits_.window)
+        h.pop_front();
+      i = h.empty() ? m->erase(i) : std::next(i);
+    }
+}
+
+uint32_t
+login_throttle::retry_after(const std::string& email_key,
+                            const std::string& address,
+                            std::chrono::steady_clock::time_point now) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  uint32_t result = 0;
+  if (auto i = by_email_.find(email_key); i != by_email_.end())
+    result = wait_of(i->second, limits_.max_per_email, now);
+  if (auto i = by_address_.find(address); i != by_address_.end())
+    result = std::max(result, wait_of(i->second, limits_.max_per_address, now));
+  return result;
+}
+
+void login_throttle::failed(const std::string& email_key,
+                            const std::string& address,
+                            std::chrono::steady_clock::time_point now) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  prune(now);
+  auto record = [&](history& h, size_t max) {
+    h.push_back(now);
+    // Only the newest `max` failures matter for the wait.
+    while (h.size() > max)
+      h.pop_front();
+  };
+  record(by_email_[email_key], limits_.max_per_email);
+  record(by_address_[address], limits_.max_per_address);
+}
+
+void login_throttle::succeeded(const std::string& email_key) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  by_email_.erase(email_key);
+}
+
+} // namespace shop::http

@@ -1,0 +1,163 @@
+#pragma once
+
+// Who a request comes from and what it may do (docs/security.md). A request
+// is anonymous, a user (a valid login token: http/tokens.hpp) or an operator
+// (the static operator secret). Every route names who may call it
+// (http/routes.cpp); the router checks it before the handler runs, so a
+// route without a rule cannot exist.
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "domain/types.hpp"
+#include "http/errors.hpp"
+#include "http/tokens.hpp"
+
+namespace shop::http {
+
+/// Who may call a route.
+enum class access : uint8_t {
+  /// Anyone, without credentials.
+  anyone,
+  /// A user acting for themself, or an operator acting for any user.
+  owner,
+  /// Operators only.
+  operator_only,
+};
+
+const char* to_string(access x) noexcept;
+
+/// The caller of one request.
+struct principal {
+  enum class kind : uint8_t { anonymous, user, operator_ };
+  kind role = kind::anonymous;
+  /// The token's subject, for a user.
+  user_id user = 0;
+
+  bool is_user() const noexcept {
+    return role == kind::user;
+  }
+
+  bool is_operator() const noexcept {
+    return role == kind::operator_;
+  }
+
+  /// Scopes the caller's Idempotency-Keys: "user:42", "operator", "anyone".
+  std::string scope() const;
+};
+
+/// What the Authorization header said.
+struct authentication {
+  principal who;
+  /// Credentials were sent but are unusable (malformed, tampered, expired,
+  /// unknown key): a route that needs credentials answers 401
+  /// error="invalid_token" rather than a plain 401.
+  bool invalid = false;
+  /// Why, for the log (never for the client).
+  const char* why = "";
+};
+
+/// The front's credentials: the token authority and the operator secret.
+class authenticator {
+public:
+  /// `operator_secret` empty: nobody is an operator.
+  authenticator(std::shared_ptr<const token_authority> tokens,
+                std::string operator_secret);
+
+  /// Reads the request's Authorization headers (all of its values) at
+  /// `now` (seconds since the epoch). More than one header, a scheme other
+  /// than Bearer or a bad token make the result `invalid`.
+  authentication
+  authenticate(const std::vector<std::string_view>& authorization,
+               int64_t now) const;
+
+  const token_authority& tokens() const noexcept {
+    return *tokens_;
+  }
+
+private:
+  std::shared_ptr<const token_authority> tokens_;
+  /// BLAKE2b-256 of the operator secret: compared in constant time with the
+  /// digest of what a request sends, whatever its length.
+  std::optional<std::array<unsigned char, 32>> operator_digest_;
+};
+
+/// A token authority with a random key of its own: the tokens it issues are
+/// valid for this process only.
+std::shared_ptr<const token_authority> ephemeral_tokens(int64_t ttl_seconds
+                                                        = 3600);
+
+/// An authenticator over ephemeral_tokens() without an operator secret.
+std::shared_ptr<const authenticator> ephemeral_authenticator(int64_t ttl_seconds
+                                                             = 3600);
+
+/// The error of a route refused to `auth`: 401 with WWW-Authenticate
+/// (RFC 6750 3) for missing or unusable credentials, 403 for a user on an
+/// operator route or acting for someone else.
+api_error unauthorized(const authentication& auth);
+api_error forbidden();
+
+/// Reads a secret from `path`: refuses a file readable or writable by group
+/// or others, or one shorter than `min_bytes`; `trim` drops trailing
+/// whitespace (a text secret written with a newline). Returns the error
+/// message, or empty with the secret in `out`.
+std::string read_secret_file(const std::string& path, size_t min_bytes,
+                             bool trim, std::string& out);
+
+/// Failed logins: after `max_per_email` failures for one email within
+/// `window`, or `max_per_address` from one client address, further attempts
+/// get 429 until the oldest failure leaves the window. In memory, per
+/// front. Thread-safe.
+class login_throttle {
+public:
+  struct limits {
+    size_t max_per_email = 5;
+    size_t max_per_address = 50;
+    std::chrono::seconds window{600};
+  };
+
+  login_throttle() = default;
+
+  explicit login_throttle(limits lim) : limits_(lim) {
+  }
+
+  /// Seconds until an attempt for (email_key, address) is allowed again; 0:
+  /// allowed now.
+  uint32_t retry_after(const std::string& email_key, const std::string& address,
+                       std::chrono::steady_clock::time_point now);
+
+  /// Records a failed attempt.
+  void failed(const std::string& email_key, const std::string& address,
+              std::chrono::steady_clock::time_point now);
+
+  /// Forgets the email's failures (a successful login).
+  void succeeded(const std::string& email_key);
+
+private:
+  using history = std::deque<std::chrono::steady_clock::time_point>;
+
+  uint32_t wait_of(history& h, size_t max,
+                   std::chrono::steady_clock::time_point now);
+
+  void prune(std::chrono::steady_clock::time_point now);
+
+  limits limits_;
+  std::mutex mtx_;
+  std::unordered_map<std::string, history> by_email_;
+  std::unordered_map<std::string, history> by_address_;
+  std::chrono::steady_clock::time_point last_prune_{};
+};
+
+/// 429 too_many_attempts with Retry-After.
+api_error too_many_attempts(uint32_t retry_after);
+
+} // namespace shop::http
