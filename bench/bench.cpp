@@ -56,6 +56,13 @@ struct options {
   double pgbench_per_s = 0;
   std::string out;
   uint64_t seed = 42;
+  /// The operators' bearer secret (its file's content).
+  std::string operator_token;
+  /// The argon2id cost actorshop runs with, for the report.
+  std::string hash_cost = "minimum";
+  /// login mode: the user who logs in, again and again.
+  std::string email;
+  std::string password = "bench password";
 };
 
 bool parse(int argc, char** argv, options& o) {
@@ -93,10 +100,19 @@ bool parse(int argc, char** argv, options& o) {
       o.out = val;
     else if (key == "seed")
       o.seed = std::stoull(val);
+    else if (key == "operator-token-file") {
+      std::ifstream in{val};
+      std::getline(in, o.operator_token);
+    } else if (key == "hash-cost")
+      o.hash_cost = val;
+    else if (key == "email")
+      o.email = val;
     else
       return false;
   }
-  return o.mode == "get" || (o.mode == "run" && !o.db_url.empty() && o.pid > 0);
+  return o.mode == "get" || (o.mode == "login" && !o.email.empty())
+         || (o.mode == "run" && !o.db_url.empty() && o.pid > 0
+             && !o.operator_token.empty());
 }
 
 load_options load_for(const options& o, size_t connections = 0) {
@@ -142,37 +158,66 @@ void progress(const std::string& text) {
   std::cerr << "bench: " << text << std::endl;
 }
 
-/// Registers `n` users and deposits 1,000.00 to each; returns their ids.
-std::vector<int64_t> setup_users(const options& o, const std::string& tag) {
-  std::vector<int64_t> ids(o.users, 0);
+/// The benchmark's users as clients see them: id and bearer credentials.
+struct bench_users {
+  std::vector<int64_t> ids;
+  /// "Bearer <token>" of each, from POST /login.
+  std::vector<std::string> auth;
+  double register_per_s = 0;
+  double login_per_s = 0;
+};
+
+/// Registers `n` users, logs each in as a client would and deposits
+/// 1,000.00 to each with their own token.
+bench_users setup_users(const options& o, const std::string& tag) {
+  bench_users us;
+  us.ids.assign(o.users, 0);
+  us.auth.assign(o.users, "");
   auto lo = load_for(o);
   lo.duration = std::chrono::hours(1);
   lo.max_requests = o.users;
+  auto email
+    = [&](size_t i) { return fmt::format("u{}-{}@bench.example", i, tag); };
   auto reg = run_load(
     lo,
     [&](size_t i) {
-      json body{{"email", fmt::format("u{}-{}@bench.example", i, tag)},
-                {"name", fmt::format("Bench user {}", i)}};
+      json body{{"email", email(i)},
+                {"name", fmt::format("Bench user {}", i)},
+                {"password", o.password}};
       return request{"POST", "/register", body.dump()};
     },
     [&](size_t i, const answer& a) {
       if (a.status == 201)
-        ids[i] = json::parse(a.body).value("userId", int64_t{0});
+        us.ids[i] = json::parse(a.body).value("userId", int64_t{0});
     });
+  us.register_per_s = reg.per_s();
   progress(fmt::format("registered {} users ({:.0f}/s)", reg.ok, reg.per_s()));
+  auto login = run_load(
+    lo,
+    [&](size_t i) {
+      json body{{"email", email(i)}, {"password", o.password}};
+      return request{"POST", "/login", body.dump()};
+    },
+    [&](size_t i, const answer& a) {
+      if (a.status == 200)
+        us.auth[i] = "Bearer " + json::parse(a.body).value("token", "");
+    });
+  us.login_per_s = login.per_s();
+  progress(fmt::format("logged {} users in ({:.0f}/s at cost {})", login.ok,
+                       login.per_s(), o.hash_cost));
   auto dep = run_load(
     lo,
     [&](size_t i) {
-      json body{{"userId", ids[i]}, {"sum", "1000.00"}};
-      return request{"POST", "/deposit", body.dump()};
+      json body{{"sum", "1000.00"}};
+      return request{"POST", "/deposit", body.dump(), us.auth[i]};
     },
     [](size_t, const answer&) {});
   progress(
     fmt::format("deposited to {} users ({:.0f}/s)", dep.ok, dep.per_s()));
-  if (reg.ok != o.users || dep.ok != o.users)
-    throw std::runtime_error("setup failed: not every user registered and "
-                             "deposited");
-  return ids;
+  if (reg.ok != o.users || login.ok != o.users || dep.ok != o.users)
+    throw std::runtime_error("setup failed: not every user registered, "
+                             "logged in and deposited");
+  return us;
 }
 
 /// Orders of random catalog items (the Laptop and the Headphones are too
@@ -183,10 +228,10 @@ struct order_phase {
   int64_t last_order = 0;
 };
 
-order_phase place_orders(const options& o, const std::vector<int64_t>& users,
+order_phase place_orders(const options& o, const bench_users& users,
                          double rate, uint64_t seed) {
   std::mt19937_64 rng{seed};
-  std::uniform_int_distribution<size_t> pick_user(0, users.size() - 1);
+  std::uniform_int_distribution<size_t> pick_user(0, users.ids.size() - 1);
   std::uniform_int_distribution<int> pick_item(1, 6);
   order_phase phase;
   auto lo = load_for(o);
@@ -198,10 +243,9 @@ order_phase place_orders(const options& o, const std::vector<int64_t>& users,
   phase.load = run_load(
     lo,
     [&](size_t) {
-      json body{{"userId", users[pick_user(rng)]},
-                {"itemId", pick_item(rng)},
-                {"quantity", 1}};
-      return request{"POST", "/createOrder", body.dump()};
+      auto i = pick_user(rng);
+      json body{{"itemId", pick_item(rng)}, {"quantity", 1}};
+      return request{"POST", "/createOrder", body.dump(), users.auth[i]};
     },
     [&](size_t, const answer& a) {
       if (a.status != 201)
@@ -291,19 +335,31 @@ int run(const options& o) {
   auto pg_cpu1 = postgres_cpu_seconds();
   auto self_cpu1 = shop::metrics::cpu_seconds_of(getpid());
   auto orders_placed = static_cast<double>(max.load.ok + half.load.ok);
-  // Balance reads: closed loop.
-  progress("balance reads...");
+  // Balance reads: closed loop, each user with their own token (a JWT the
+  // front verifies), and back to back the operator's static secret for the
+  // same users (no token to verify): A-B-A, so drift shows.
   std::mt19937_64 rng{o.seed + 2};
-  std::uniform_int_distribution<size_t> pick_user(0, users.size() - 1);
+  std::uniform_int_distribution<size_t> pick_user(0, users.ids.size() - 1);
   size_t bad_reads = 0;
-  auto reads = run_load(
-    load_for(o),
-    [&](size_t) {
-      return request{"GET",
-                     fmt::format("/myBalance?userId={}", users[pick_user(rng)]),
-                     ""};
-    },
-    [&](size_t, const answer& a) { bad_reads += a.status != 200; });
+  auto operator_auth = "Bearer " + o.operator_token;
+  auto read_phase = [&](bool tokens) {
+    progress(tokens ? "balance reads with user tokens..."
+                    : "balance reads with the operator secret...");
+    return run_load(
+      load_for(o),
+      [&](size_t) {
+        auto i = pick_user(rng);
+        if (tokens)
+          return request{"GET", "/myBalance", "", users.auth[i]};
+        return request{"GET", fmt::format("/myBalance?userId={}", users.ids[i]),
+                       "", operator_auth};
+      },
+      [&](size_t, const answer& a) { bad_reads += a.status != 200; });
+  };
+  auto reads = read_phase(true);
+  auto operator_reads = read_phase(false);
+  auto reads_again = read_phase(true);
+  auto token_reads_per_s = (reads.per_s() + reads_again.per_s()) / 2;
   auto rss = peak_rss_mb(o.pid);
   // Invariants.
   progress("auditing the database...");
@@ -314,7 +370,15 @@ int run(const options& o) {
   json fig;
   fig["create_order_per_s"] = max.load.per_s();
   fig["completed_orders_per_s"] = max_done.per_s;
-  fig["balance_reads_per_s"] = reads.per_s();
+  fig["balance_reads_per_s"] = token_reads_per_s;
+  fig["balance_reads_per_s_runs"] = {reads.per_s(), reads_again.per_s()};
+  fig["balance_reads_operator_per_s"] = operator_reads.per_s();
+  fig["balance_reads_token_ratio"]
+    = operator_reads.per_s() > 0 ? token_reads_per_s / operator_reads.per_s()
+                                 : 0.0;
+  fig["register_per_s"] = users.register_per_s;
+  fig["login_per_s"] = users.login_per_s;
+  fig["password_hash_cost"] = o.hash_cost;
   fig["create_order_p50_ms_at_max"] = max.load.latency.quantile_ms(0.5);
   fig["create_order_p99_ms_at_max"] = max.load.latency.quantile_ms(0.99);
   fig["create_order_p999_ms_at_max"] = max.load.latency.quantile_ms(0.999);
@@ -350,8 +414,13 @@ int run(const options& o) {
   row("createOrder accepted /s (max)", num(max.load.per_s()), "");
   row("orders completed /s (end to end)", num(max_done.per_s),
       ratio(max_done.per_s, o.pgbench_per_s) + " of pgbench insert");
-  row("GET /myBalance /s", num(reads.per_s()),
-      ratio(reads.per_s(), o.hello_per_s) + " of hello-world");
+  row("GET /myBalance /s (user tokens)", num(token_reads_per_s),
+      ratio(token_reads_per_s, o.hello_per_s) + " of hello-world");
+  row("GET /myBalance /s (operator secret)", num(operator_reads.per_s()),
+      ratio(token_reads_per_s, operator_reads.per_s())
+        + " with tokens vs without");
+  row(fmt::format("POST /login /s (cost {})", o.hash_cost),
+      num(users.login_per_s), "");
   row("createOrder p50/p99/p99.9 at max",
       fmt::format("{:.1f}/{:.1f}/{:.1f} ms", max.load.latency.quantile_ms(0.5),
                   max.load.latency.quantile_ms(0.99),
@@ -396,6 +465,26 @@ int run(const options& o) {
   return ok ? 0 : 1;
 }
 
+/// Logs one user in again and again for `seconds` (closed loop): the
+/// login throughput at the cost the user's hash was made with.
+int login(const options& o) {
+  size_t bad = 0;
+  auto res = run_load(
+    load_for(o),
+    [&](size_t) {
+      json body{{"email", o.email}, {"password", o.password}};
+      return request{"POST", "/login", body.dump()};
+    },
+    [&](size_t, const answer& a) { bad += a.status != 200; });
+  std::cout << fmt::format("per_s {:.1f}\n", res.per_s());
+  std::cerr << fmt::format("bench: POST /login: {} answers in {:.1f} s, {} not "
+                           "200, p50 {:.1f} ms, p99 {:.1f} ms\n",
+                           res.answered, res.seconds, bad,
+                           res.latency.quantile_ms(0.5),
+                           res.latency.quantile_ms(0.99));
+  return bad == 0 ? 0 : 1;
+}
+
 int get(const options& o) {
   auto lo = load_for(o);
   auto path = o.path;
@@ -425,10 +514,15 @@ int main(int argc, char** argv) {
                    "[--connections=C] [--seconds=S]\n"
                    "       actorshop-bench run --port=P --db-url=URL "
                    "--pid=PID [--users=N] [--connections=C] [--seconds=S] "
-                   "[--hello-per-s=X] [--pgbench-per-s=Y] [--out=FILE]\n";
+                   "[--hello-per-s=X] [--pgbench-per-s=Y] [--out=FILE] "
+                   "--operator-token-file=F [--hash-cost=LEVEL]\n"
+                   "       actorshop-bench login --port=P --email=E "
+                   "[--connections=C] [--seconds=S]\n";
       return 2;
     }
-    return o.mode == "get" ? get(o) : run(o);
+    if (o.mode == "get")
+      return get(o);
+    return o.mode == "login" ? login(o) : run(o);
   } catch (const std::exception& e) {
     std::cerr << "actorshop-bench: " << e.what() << '\n';
     return 1;

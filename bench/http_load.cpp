@@ -119,6 +119,11 @@ private:
     c.out += ' ';
     c.out += req.target;
     c.out += " HTTP/1.1\r\nHost: bench\r\n";
+    if (!req.authorization.empty()) {
+      c.out += "Authorization: ";
+      c.out += req.authorization;
+      c.out += "\r\n";
+    }
     if (!req.body.empty()) {
       c.out += "Content-Type: application/json\r\nContent-Length: ";
       c.out += std::to_string(req.body.size());

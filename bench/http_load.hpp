@@ -18,11 +18,13 @@ namespace shop::bench {
 
 using clock_type = std::chrono::steady_clock;
 
-/// One request: method, target, JSON body (empty for GET).
+/// One request: method, target, JSON body (empty for GET) and the value of
+/// its Authorization header (empty: none).
 struct request {
   std::string method;
   std::string target;
   std::string body;
+  std::string authorization = {};
 };
 
 /// One answer, as the load loop hands it to the caller.

@@ -1,11 +1,13 @@
 #include "http/auth.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
+#include <unordered_map>
 #include <utility>
 
 #include <fmt/format.h>
@@ -17,6 +19,9 @@
 namespace shop::http {
 
 namespace {
+
+/// Verified tokens remembered per I/O thread.
+constexpr size_t max_cached_tokens = 4096;
 
 std::array<unsigned char, 32> digest_of(std::string_view text) {
   std::array<unsigned char, 32> result;
@@ -85,6 +90,8 @@ std::string principal::scope() const {
 authenticator::authenticator(std::shared_ptr<const token_authority> tokens,
                              std::string operator_secret)
   : tokens_(std::move(tokens)) {
+  static std::atomic<uint64_t> instances{0};
+  id_ = ++instances;
   if (sodium_init() < 0)
     throw std::runtime_error("libsodium cannot be initialized");
   if (!operator_secret.empty())
@@ -114,10 +121,33 @@ authenticator::authenticate(const std::vector<std::string_view>& authorization,
       return authentication{principal{principal::kind::operator_, 0}, false,
                             ""};
   }
+  // A token is verified once per I/O thread: later requests with it only
+  // look it up (and still check its expiry). Only valid tokens are kept,
+  // so garbage cannot fill the cache; a full cache starts over.
+  struct verified_cache {
+    uint64_t owner = 0;
+    std::unordered_map<std::string, token_claims> tokens;
+  };
+  thread_local verified_cache cache;
+  if (cache.owner != id_) {
+    cache.tokens.clear();
+    cache.owner = id_;
+  }
+  std::string key{token};
+  if (auto i = cache.tokens.find(key); i != cache.tokens.end()) {
+    if (now < i->second.expires_at)
+      return authentication{principal{principal::kind::user, i->second.user},
+                            false, ""};
+    cache.tokens.erase(i);
+    return refused(to_string(token_status::expired));
+  }
   token_claims claims;
   auto status = tokens_->verify(token, now, claims);
   if (status != token_status::valid)
     return refused(to_string(status));
+  if (cache.tokens.size() >= max_cached_tokens)
+    cache.tokens.clear();
+  cache.tokens.emplace(std::move(key), claims);
   return authentication{principal{principal::kind::user, claims.user}, false,
                         ""};
 }

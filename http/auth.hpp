@@ -89,6 +89,8 @@ private:
   /// BLAKE2b-256 of the operator secret: compared in constant time with the
   /// digest of what a request sends, whatever its length.
   std::optional<std::array<unsigned char, 32>> operator_digest_;
+  /// Distinguishes instances for the per-thread cache of verified tokens.
+  uint64_t id_ = 0;
 };
 
 /// A token authority with a random key of its own: the tokens it issues are

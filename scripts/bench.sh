@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The benchmark of the whole order flow (docs/performance.md):
 #   scripts/bench.sh [--quick] [--users=N] [--orders=N] [--connections=C]
-#                    [--seconds=S] [--out=FILE]
+#                    [--seconds=S] [--out=FILE] [--password-hash-cost=LEVEL]
+#                    [--login-costs]
 # Installs what is missing, builds in Release, starts a fresh private
 # PostgreSQL with durable commits, measures the baselines (pgbench with a
 # single-row INSERT at 8 clients; a RESTinio hello-world with one I/O
@@ -13,6 +14,13 @@
 # --quick: 200 users, 3 s per phase (well under a minute once built).
 # --orders=N: the phase at the highest rate places N orders instead of
 # running S seconds (the scale run: --users=100000 --orders=1000000).
+# The clients log in as real ones do (register with a password, POST /login,
+# their own token on every request); balance reads run with user tokens and,
+# back to back, with the operator secret (no token to verify).
+# --password-hash-cost: the argon2id cost of the run (default minimum, the
+# level for benchmarks; registration and login then cost nothing).
+# --login-costs: afterwards, the login throughput at each production cost
+# (interactive, moderate, sensitive): S seconds of logins each.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -23,15 +31,19 @@ orders=0
 connections=64
 seconds=10
 out="bench/results/$(date +%F).json"
+hash_cost=minimum
+login_costs=0
 for arg in "$@"; do
   case "$arg" in
+    --password-hash-cost=*) hash_cost="${arg#--password-hash-cost=}" ;;
+    --login-costs) login_costs=1 ;;
     --quick) users=200; seconds=3 ;;
     --users=*) users="${arg#--users=}" ;;
     --orders=*) orders="${arg#--orders=}" ;;
     --connections=*) connections="${arg#--connections=}" ;;
     --seconds=*) seconds="${arg#--seconds=}" ;;
     --out=*) out="${arg#--out=}" ;;
-    *) echo "usage: scripts/bench.sh [--quick] [--users=N] [--orders=N] [--connections=C] [--seconds=S] [--out=FILE]" >&2
+    *) echo "usage: scripts/bench.sh [--quick] [--users=N] [--orders=N] [--connections=C] [--seconds=S] [--out=FILE] [--password-hash-cost=LEVEL] [--login-costs]" >&2
        exit 2 ;;
   esac
 done
@@ -83,7 +95,7 @@ wait_for_line() {
 http_ok() {
   local status
   exec 3<>"/dev/tcp/127.0.0.1/$port" 2>/dev/null || return 1
-  printf 'GET %s HTTP/1.0\r\n\r\n' "$1" >&3
+  printf 'GET %s HTTP/1.0\r\nAuthorization: Bearer %s\r\n\r\n' "$1" "$(cat "$work/operator-token")" >&3
   status=$(head -c 12 <&3 2>/dev/null || true)
   exec 3<&-
   [[ "$status" == *" 200"* ]]
@@ -119,11 +131,20 @@ kill -TERM "${pids[-1]}" && wait "${pids[-1]}" 2>/dev/null || true
 unset 'pids[-1]'
 say "  hello-world: $hello_per_s requests/s"
 
+# The identities' secrets (docs/security.md), throwaway, mode 0600.
+(
+  umask 077
+  head -c 32 /dev/urandom >"$work/token.key"
+  od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$work/operator-token"
+)
+secrets=(--token-key-file="$work/token.key" --operator-token-file="$work/operator-token")
+
 say "starting actorshop on an empty database..."
 port=$(free_port)
 db_url="${url/dbname=postgres/dbname=actorshop_bench}"
 build/actorshop --db-url="$db_url" --http-host=127.0.0.1 --http-port="$port" \
-  --catalog=config/catalog.csv >"$work/actorshop.log" 2>&1 &
+  --catalog=config/catalog.csv "${secrets[@]}" --password-hash-cost="$hash_cost" \
+  >"$work/actorshop.log" 2>&1 &
 pids+=($!)
 actorshop_pid=${pids[-1]}
 wait_for_line "$work/actorshop.log" "actorshop listening" "$actorshop_pid"
@@ -134,7 +155,8 @@ build/bench/actorshop-bench run --port="$port" --db-url="$db_url" \
   --pid="$actorshop_pid" --users="$users" --orders="$orders" \
   --connections="$connections" \
   --seconds="$seconds" --hello-per-s="$hello_per_s" \
-  --pgbench-per-s="$pgbench_per_s" --out="$out" || status=$?
+  --pgbench-per-s="$pgbench_per_s" --out="$out" \
+  --operator-token-file="$work/operator-token" --hash-cost="$hash_cost" || status=$?
 if [[ $status -ne 0 ]]; then
   say "FAILED (exit $status); actorshop's log:"
   tail -n 50 "$work/actorshop.log" >&2
@@ -147,7 +169,8 @@ wait "$actorshop_pid" 2>/dev/null || true
 unset 'pids[-1]'
 t0=$(date +%s%N)
 build/actorshop --db-url="$db_url" --http-host=127.0.0.1 --http-port="$port" \
-  --catalog=config/catalog.csv >"$work/actorshop2.log" 2>&1 &
+  --catalog=config/catalog.csv "${secrets[@]}" --password-hash-cost="$hash_cost" \
+  >"$work/actorshop2.log" 2>&1 &
 pids+=($!)
 wait_for_line "$work/actorshop2.log" "actorshop listening" "${pids[-1]}"
 # Ready: every service answers a read (each has loaded its state first).
@@ -160,3 +183,30 @@ restart_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
 printf '  %-44s %12s\n' "restart to ready" "$restart_s s"
 # One more key in the JSON: before its closing brace.
 sed -i '$ s/^}$/  ,"restart_to_ready_s": '"$restart_s"'\n}/' "$out"
+
+# The login throughput at each production cost: one user registered at that
+# cost (the cost of a login is the cost its hash was made with), then S
+# seconds of logins, 4 connections.
+if [[ $login_costs -eq 1 ]]; then
+  kill -TERM "${pids[-1]}" && wait "${pids[-1]}" 2>/dev/null || true
+  unset 'pids[-1]'
+  for cost in interactive moderate sensitive; do
+    build/actorshop --db-url="$db_url" --http-host=127.0.0.1 --http-port="$port" \
+      --catalog=config/catalog.csv "${secrets[@]}" --password-hash-cost="$cost" \
+      >"$work/actorshop-$cost.log" 2>&1 &
+    pids+=($!)
+    wait_for_line "$work/actorshop-$cost.log" "actorshop listening" "${pids[-1]}"
+    body='{"email":"cost-'"$cost"'@bench.example","name":"Cost","password":"bench password"}'
+    exec 3<>"/dev/tcp/127.0.0.1/$port"
+    printf 'POST /register HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s' \
+      "${#body}" "$body" >&3
+    head -c 12 <&3 | grep -q " 201" || { say "registering at cost $cost failed"; exit 1; }
+    exec 3<&-
+    per_s=$(build/bench/actorshop-bench login --port="$port" --connections=4 \
+      --seconds="$seconds" --email="cost-$cost@bench.example" | sed -n 's/^per_s //p')
+    printf '  %-44s %12s\n' "POST /login /s at cost $cost" "$per_s"
+    sed -i '$ s/^}$/  ,"login_per_s_'"$cost"'": '"$per_s"'\n}/' "$out"
+    kill -TERM "${pids[-1]}" && wait "${pids[-1]}" 2>/dev/null || true
+    unset 'pids[-1]'
+  done
+fi
