@@ -22,6 +22,22 @@ constexpr const char* terminate_sql = R"(
 SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
 WHERE datname = $1 AND pid <> pg_backend_pid())";
 
+// users.sql before passwords existed.
+constexpr const char* users_before_passwords_sql = R"(
+CREATE SCHEMA users;
+CREATE TABLE users.users (
+  id         bigint      PRIMARY KEY,
+  email      text        NOT NULL,
+  email_key  text        NOT NULL UNIQUE,
+  name       text        NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);)";
+
+// $1 ids, $2 emails, $3 email keys, $4 names.
+constexpr const char* insert_users_before_passwords_sql = R"(
+INSERT INTO users.users (id, email, email_key, name)
+SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]))";
+
 /// `name` as a quoted identifier, or a storage_error when it holds anything
 /// but [a-z0-9_].
 std::string checked_name(const std::string& name) {
@@ -53,6 +69,22 @@ int terminate_connections(const std::string& conninfo,
                           const std::string& name) {
   connection conn{conninfo};
   return static_cast<int>(conn.exec(terminate_sql, name).int64(0, 0));
+}
+
+void create_users_before_passwords(const std::string& conninfo,
+                                   const std::vector<user>& users) {
+  connection conn{conninfo};
+  conn.exec_script(users_before_passwords_sql);
+  if (users.empty())
+    return;
+  array ids, emails, keys, names;
+  for (auto& x : users) {
+    ids.add(x.id);
+    emails.add(x.email);
+    keys.add(email_key(x.email));
+    names.add(x.name);
+  }
+  conn.exec(insert_users_before_passwords_sql, ids, emails, keys, names);
 }
 
 std::string with_database(const std::string& conninfo,

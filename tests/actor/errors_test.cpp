@@ -9,7 +9,7 @@ BOOST_FIXTURE_TEST_SUITE(errors, fixture)
 
 BOOST_AUTO_TEST_CASE(duplicate_email_is_case_insensitive) {
   register_ok("Carol@Example.com", "Carol");
-  auto again = ask<user>(svc.users, register_user{"carol@example.COM", "C"});
+  auto again = ask<user>(svc.users, registration("carol@example.COM", "C"));
   BOOST_REQUIRE(!again);
   BOOST_TEST(is(again.error(), errc::email_taken));
   BOOST_TEST(store->commits() > 0);

@@ -46,6 +46,20 @@ inline money units(int64_t n) {
   return money::from_cents(n * 100);
 }
 
+/// The password the shortcuts register users with.
+inline const std::string default_password = "correct horse";
+
+/// A registration with the default password (and an Idempotency-Key).
+inline register_user registration(std::string email, std::string name,
+                                  std::string key = {}) {
+  register_user x;
+  x.email = std::move(email);
+  x.name = std::move(name);
+  x.password = default_password;
+  x.idempotency_key = std::move(key);
+  return x;
+}
+
 struct fixture {
   test_config cfg;
   caf::actor_system sys{cfg};
@@ -60,6 +74,8 @@ struct fixture {
     service_options opts;
     opts.detached = false;
     opts.catalog = demo_catalog();
+    // libsodium's cheapest argon2id: the suites stay fast.
+    opts.passwords.cost = hash_cost::minimum;
     return opts;
   }
 
@@ -108,10 +124,19 @@ struct fixture {
 
   // -- shortcuts for the flows the tests use ---------------------------------
 
-  user_id register_ok(const std::string& email, const std::string& name) {
-    auto u = ask<user>(svc.users, register_user{email, name});
+  user_id register_ok(const std::string& email, const std::string& name,
+                      const std::string& password = default_password) {
+    auto cmd = registration(email, name);
+    cmd.password = password;
+    auto u = ask<user>(svc.users, cmd);
     BOOST_REQUIRE_MESSAGE(u, "register failed: " << why(u));
     return u->id;
+  }
+
+  /// Logs in: the user, or the error (invalid_credentials, overloaded).
+  caf::expected<user> login(const std::string& email,
+                            const std::string& password) {
+    return ask<user>(svc.users, credentials{email, password});
   }
 
   money balance_of(user_id id) {

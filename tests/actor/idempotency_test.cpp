@@ -50,8 +50,8 @@ BOOST_AUTO_TEST_CASE(a_key_reused_for_another_request_is_refused) {
 }
 
 BOOST_AUTO_TEST_CASE(register_and_create_order_replay_their_reply) {
-  auto a = ask<user>(svc.users, register_user{"r@example.com", "R", "reg-1"});
-  auto b = ask<user>(svc.users, register_user{"r@example.com", "R", "reg-1"});
+  auto a = ask<user>(svc.users, registration("r@example.com", "R", "reg-1"));
+  auto b = ask<user>(svc.users, registration("r@example.com", "R", "reg-1"));
   BOOST_REQUIRE(a && b);
   BOOST_TEST(a->id == b->id); // not email_taken: the same registration
   BOOST_REQUIRE(ask<account>(svc.billing, deposit{a->id, units(50)}));

@@ -141,12 +141,13 @@ BOOST_AUTO_TEST_CASE(state_survives_a_full_restart) {
   service_options opts;
   opts.detached = false;
   opts.catalog = demo_catalog();
+  opts.passwords.cost = hash_cost::minimum;
   svc = spawn_services(sys, make_memory_repositories(store), opts);
   sched.run();
   BOOST_TEST(balance_of(id) == units(200));
   BOOST_TEST(order_of(o->id).status == order_status::paid);
   BOOST_TEST(messages().size() == 1u);
-  auto dup = ask<user>(svc.users, register_user{"PERSIST@example.com", "P"});
+  auto dup = ask<user>(svc.users, registration("PERSIST@example.com", "P"));
   BOOST_REQUIRE(!dup);
   BOOST_TEST(is(dup.error(), errc::email_taken));
   auto next = ask<order>(svc.orders, create_order{id, 3, 1});

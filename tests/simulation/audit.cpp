@@ -103,6 +103,10 @@ public:
     return call([&] { return inner_->load_users(); });
   }
 
+  std::map<user_id, std::string> load_password_hashes() override {
+    return call([&] { return inner_->load_password_hashes(); });
+  }
+
   void commit(const users_changes& changes) override {
     audited_commit(changes, [] {});
   }

@@ -81,6 +81,7 @@ void make_register(world& w, op_record& op, size_t n) {
     op.expect_ok = true;
   }
   op.reg.name = "Client " + std::to_string(op.client);
+  op.reg.password = "password of client " + std::to_string(op.client);
   op.reg.idempotency_key = op.key;
 }
 
@@ -145,8 +146,11 @@ op_record make_edge_op(world& w, const client_state& st, size_t n) {
   switch (n) {
     case 0:
       op.kind = op_kind::register_user;
-      op.reg = register_user{"edge" + std::to_string(st.index) + "@sim.test",
-                             "Edge", op.key};
+      op.reg = register_user{};
+      op.reg.email = "edge" + std::to_string(st.index) + "@sim.test";
+      op.reg.name = "Edge";
+      op.reg.password = "edge password";
+      op.reg.idempotency_key = op.key;
       break;
     case 1:
       dep(total);

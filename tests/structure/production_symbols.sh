@@ -20,7 +20,7 @@ binary="${1:?usage: production_symbols.sh [--present] BINARY}"
 declare -A parts=(
   [in-memory repositories]='shop::memory_store|shop::memory::'
   [audit]='shop::pg::audit'
-  [database admin]='shop::pg::(create_database|drop_database|terminate_connections|with_database)\('
+  [database admin]='shop::pg::(create_database|drop_database|terminate_connections|with_database|create_users_before_passwords)\('
 )
 
 defined="$(nm -C --defined-only "$binary")"

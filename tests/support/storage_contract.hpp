@@ -115,6 +115,17 @@ inline std::string describe(const std::map<std::string, int64_t>& xs) {
   return result + "}";
 }
 
+/// Password hashes by user id.
+inline std::string describe(const std::map<user_id, std::string>& xs) {
+  std::string result = "{";
+  for (auto& [id, hash] : xs) {
+    if (result.size() > 1)
+      result += ", ";
+    result += std::to_string(id) + ": " + hash;
+  }
+  return result + "}";
+}
+
 inline std::string describe(int64_t x) {
   return std::to_string(x);
 }
@@ -264,6 +275,87 @@ inline void users_unique_email_key(const repository_factories& f) {
     storage_error::kind::unique_violation);
   BOOST_TEST(describe(repo->load_users()) == before);
   BOOST_TEST(describe(f.users()->load_users()) == before);
+}
+
+/// Password hashes are opaque text to storage: argon2id strings, and one
+/// with the characters that need quoting in an array parameter.
+inline const std::string hash_a
+  = "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJ";
+inline const std::string hash_b = "$argon2id$v=19$m=8,t=1,p=1$YWJj$ZGVm";
+inline const std::string hash_c = "opaque \"quoted\" \\ {braces}, commas, NULL";
+
+inline users_changes new_users(std::vector<user> created,
+                               std::map<user_id, std::string> passwords = {}) {
+  users_changes x;
+  x.created = std::move(created);
+  x.passwords = std::move(passwords);
+  return x;
+}
+
+inline users_changes new_passwords(std::map<user_id, std::string> passwords) {
+  users_changes x;
+  x.passwords = std::move(passwords);
+  return x;
+}
+
+inline void users_password_stored_with_user(const repository_factories& f) {
+  auto repo = f.users();
+  BOOST_TEST(repo->load_password_hashes().empty());
+  // User 2 has no password (NULL), like an account from before passwords.
+  repo->commit(
+    new_users({user{1, "a@example.com", "A"}, user{2, "b@example.com", "B"},
+               user{3, "c@example.com", "C"}},
+              {{1, hash_a}, {3, hash_c}}));
+  auto want = std::map<user_id, std::string>{{1, hash_a}, {3, hash_c}};
+  BOOST_TEST(describe(repo->load_password_hashes()) == describe(want));
+  // The user records themselves are unchanged by their hashes.
+  BOOST_TEST(describe(repo->load_users())
+             == describe(std::vector<user>{user{1, "a@example.com", "A"},
+                                           user{2, "b@example.com", "B"},
+                                           user{3, "c@example.com", "C"}}));
+  // After a restart (a new repository, a new connection).
+  BOOST_TEST(describe(f.users()->load_password_hashes()) == describe(want));
+}
+
+inline void users_password_update(const repository_factories& f) {
+  auto repo = f.users();
+  repo->commit(
+    new_users({user{1, "a@example.com", "A"}, user{2, "b@example.com", "B"}},
+              {{1, hash_a}}));
+  // set_password: a user with a password, one without, and a user created
+  // in the same batch, all in one commit.
+  auto changes = new_users({user{3, "c@example.com", "C"}},
+                           {{1, hash_b}, {2, hash_c}, {3, hash_a}});
+  repo->commit(changes);
+  auto want
+    = std::map<user_id, std::string>{{1, hash_b}, {2, hash_c}, {3, hash_a}};
+  BOOST_TEST(describe(f.users()->load_password_hashes()) == describe(want));
+  // Only a password: a batch of its own.
+  repo->commit(new_passwords({{2, hash_b}}));
+  want[2] = hash_b;
+  BOOST_TEST(describe(f.users()->load_password_hashes()) == describe(want));
+  BOOST_TEST(f.users()->load_users().size() == 3u);
+}
+
+inline void users_password_unknown_user(const repository_factories& f) {
+  auto repo = f.users();
+  repo->commit(new_users({user{1, "a@example.com", "A"}}, {{1, hash_a}}));
+  check_throws(
+    [&] {
+      repo->commit(new_passwords({{9, hash_b}}));
+    },
+    storage_error::kind::constraint_violation);
+  // With a valid user and a valid change in the batch: nothing is stored.
+  check_throws(
+    [&] {
+      repo->commit(new_users({user{2, "b@example.com", "B"}},
+                             {{1, hash_b}, {2, hash_b}, {9, hash_c}}));
+    },
+    storage_error::kind::constraint_violation);
+  auto reopened = f.users();
+  BOOST_TEST(describe(reopened->load_password_hashes())
+             == describe(std::map<user_id, std::string>{{1, hash_a}}));
+  BOOST_TEST(reopened->load_users().size() == 1u);
 }
 
 // -- billing ------------------------------------------------------------------
@@ -610,6 +702,9 @@ inline void notifications_default_limit(const repository_factories& f) {
   SHOP_STORAGE_CONTRACT_CASE(fixture, users_load_after_commit)                \
   SHOP_STORAGE_CONTRACT_CASE(fixture, users_reopen_sees_data)                 \
   SHOP_STORAGE_CONTRACT_CASE(fixture, users_unique_email_key)                 \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, users_password_stored_with_user)        \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, users_password_update)                  \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, users_password_unknown_user)            \
   SHOP_STORAGE_CONTRACT_CASE(fixture, billing_open_accounts)                  \
   SHOP_STORAGE_CONTRACT_CASE(fixture, billing_balance_follows_last_entry)     \
   SHOP_STORAGE_CONTRACT_CASE(fixture, billing_find_charge)                    \

@@ -65,8 +65,15 @@ bool operator==(const order_processed& a, const order_processed& b) {
          == std::tie(b.seq, b.order, b.user, b.sum, b.result, b.correlation);
 }
 bool operator==(const register_user& a, const register_user& b) {
-  return std::tie(a.email, a.name, a.idempotency_key, a.correlation)
-         == std::tie(b.email, b.name, b.idempotency_key, b.correlation);
+  return std::tie(a.email, a.name, a.password, a.idempotency_key, a.correlation)
+         == std::tie(b.email, b.name, b.password, b.idempotency_key,
+                     b.correlation);
+}
+bool operator==(const credentials& a, const credentials& b) {
+  return std::tie(a.email, a.password) == std::tie(b.email, b.password);
+}
+bool operator==(const set_password& a, const set_password& b) {
+  return std::tie(a.user, a.password) == std::tie(b.user, b.password);
 }
 bool operator==(const deposit& a, const deposit& b) {
   return std::tie(a.user, a.sum, a.idempotency_key, a.correlation)
@@ -175,7 +182,10 @@ BOOST_AUTO_TEST_CASE(events) {
 }
 
 BOOST_AUTO_TEST_CASE(commands_and_replies) {
-  check(register_user{"ann@example.com", "Ann", "key-1", "req-4"});
+  check(register_user{"ann@example.com", "Ann", "correct horse ü", "key-1",
+                      "req-4"});
+  check(credentials{"Ann@Example.com", "correct horse ü"});
+  check(set_password{7, "battery staple"});
   check(deposit{7, m(50000), "key-2", "req-5"});
   check(payment{7, m(1), "key-3", "req-6"});
   check(payment_outcome{7, payment_result::paid, m(199)});
