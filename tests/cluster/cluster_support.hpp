@@ -4,7 +4,9 @@
 // one node per service (no HTTP), and HTTP fronts that run no service, all
 // on one fresh database of the shared test PostgreSQL (one schema per
 // service, as in production), each node started, killed and restarted on
-// its own ports.
+// its own ports. Every node gets the same token key file and operator token
+// file (actorshop_process passes test_credentials' options): a token one
+// front issued is valid on every other, also after a restart.
 
 #include <map>
 #include <memory>
@@ -116,10 +118,12 @@ public:
     return *fronts_.at(i);
   }
 
-  /// GET /cluster on front `i`, or null when it does not answer 200.
+  /// GET /cluster on front `i` (as the operator), or null when it does not
+  /// answer 200.
   json cluster_view(size_t i) {
     http_client client{"127.0.0.1", front_ports_.at(i),
                        std::chrono::seconds(5)};
+    client.bearer = test_credentials::get().operator_token();
     auto resp = client.try_get("/cluster");
     if (!resp || resp->status != 200)
       return nullptr;

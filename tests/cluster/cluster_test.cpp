@@ -5,13 +5,16 @@
 // of an HTTP front under load; each restarted on its ports. At the end the
 // database audit and the client cross-checks of the fault suite: every
 // order decided once, balances equal to the ledger, one notification per
-// order, nothing lost, nothing doubled.
+// order, nothing lost, nothing doubled. The clients are users: each
+// registers with a password, logs in at a front and sends its requests with
+// its token, which every front accepts (they share the token key).
 
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
 #include <csignal>
 #include <iostream>
+#include <map>
 #include <string>
 
 #include "cluster/cluster_support.hpp"
@@ -23,7 +26,9 @@ using namespace std::chrono_literals;
 namespace {
 
 /// A client of one front that records, like the fault suite's load, what
-/// it was told; every request carries an Idempotency-Key and is retried.
+/// it was told; every command carries an Idempotency-Key and is retried.
+/// Its users register with a password and log in; each user's requests
+/// carry that user's token.
 class recording_client {
 public:
   recording_client(uint16_t port, std::string tag)
@@ -33,26 +38,48 @@ public:
   client_view view;
   retry_stats stats;
 
-  call_outcome post(const std::string& path, const json& body) {
+  /// POSTs with a key of its own and `bearer` (empty: none), retried.
+  call_outcome post(const std::string& path, const json& body,
+                    const std::string& bearer) {
     auto key = tag_ + "-" + std::to_string(++n_);
-    return post_with_retries("127.0.0.1", port_, path, body.dump(), key, stats,
-                             std::chrono::seconds(60));
+    return post_with_retries("127.0.0.1", port_, path, body.dump(), key, bearer,
+                             stats, std::chrono::seconds(60));
   }
 
+  /// Registers `email` and logs in as that user.
   int64_t register_user(const std::string& email) {
-    auto out
-      = post("/register", json{{"email", email}, {"name", "N " + email}});
+    auto password = "password of " + email;
+    auto out = post("/register",
+                    json{{"email", email},
+                         {"name", "N " + email},
+                         {"password", password}},
+                    "");
     BOOST_TEST_REQUIRE(out.status == 201, out.body);
     auto id = json::parse(out.body).value("userId", int64_t{0});
     view.users.emplace(id, email);
     ++view.keyed_successes;
+    auto login
+      = post_with_retries("127.0.0.1", port_, "/login",
+                          json{{"email", email}, {"password", password}}.dump(),
+                          "", "", stats, std::chrono::seconds(60));
+    BOOST_TEST_REQUIRE(login.status == 200, login.body);
+    auto body = json::parse(login.body);
+    BOOST_TEST(body.value("userId", int64_t{0}) == id, login.body);
+    BOOST_TEST(body.value("tokenType", "") == "Bearer", login.body);
+    tokens_[id] = body.value("token", "");
+    BOOST_TEST_REQUIRE(!tokens_[id].empty(), login.body);
     return id;
+  }
+
+  /// The token `user` logged in with.
+  const std::string& token(int64_t user) const {
+    return tokens_.at(user);
   }
 
   json deposit(int64_t user, int64_t cents) {
     auto sum = money::from_cents(cents);
-    auto out
-      = post("/deposit", json{{"userId", user}, {"sum", to_string(sum)}});
+    auto out = post("/deposit", json{{"userId", user}, {"sum", to_string(sum)}},
+                    token(user));
     BOOST_TEST_REQUIRE(out.status == 200, out.body);
     record(view, op_kind::deposit, user, sum, 0, 0, out);
     return json::parse(out.body);
@@ -60,7 +87,8 @@ public:
 
   json create_order(int64_t user, int64_t item) {
     auto out = post("/createOrder",
-                    json{{"userId", user}, {"itemId", item}, {"quantity", 1}});
+                    json{{"userId", user}, {"itemId", item}, {"quantity", 1}},
+                    token(user));
     BOOST_TEST_REQUIRE(out.status == 201, out.body);
     record(view, op_kind::order, user, money{}, item, 1, out);
     return json::parse(out.body);
@@ -70,10 +98,13 @@ private:
   uint16_t port_;
   std::string tag_;
   size_t n_ = 0;
+  std::map<int64_t, std::string> tokens_;
 };
 
-json get(uint16_t port, const std::string& target) {
+/// GET `target` on the front at `port` with `bearer` (a user's token).
+json get(uint16_t port, const std::string& target, const std::string& bearer) {
   http_client client{"127.0.0.1", port, 10s};
+  client.bearer = bearer;
   auto resp = client.get(target);
   BOOST_TEST(resp.status == 200,
              target << ": " << resp.status << " " << resp.body);
@@ -81,10 +112,10 @@ json get(uint16_t port, const std::string& target) {
 }
 
 /// Polls GET /getOrder until the order leaves "pending".
-json settled(uint16_t port, int64_t order) {
+json settled(uint16_t port, int64_t order, const std::string& bearer) {
   json last;
   bool done = eventually([&] {
-    last = get(port, "/getOrder?orderId=" + std::to_string(order));
+    last = get(port, "/getOrder?orderId=" + std::to_string(order), bearer);
     return last.value("status", "pending") != "pending";
   });
   BOOST_TEST_REQUIRE(done, "order " << order << " still " << last.dump());
@@ -94,22 +125,23 @@ json settled(uint16_t port, int64_t order) {
 /// The first issue's walk-through: register, deposit, an order that is
 /// paid, one that is rejected, their notifications. Writes go through
 /// `client`'s front, reads through front `r`: with two fronts, each serves
-/// what the other wrote.
+/// what the other wrote, and accepts the token the other issued.
 void issue_2_flow(recording_client& client, uint16_t r,
                   const std::string& email) {
   auto alice = client.register_user(email);
   auto id = std::to_string(alice);
+  auto& token = client.token(alice);
   BOOST_TEST(client.deposit(alice, 50000)["balance"] == 500);
   auto paid = client.create_order(alice, 2); // Headphones, 300
   BOOST_TEST(paid["status"] == "pending");
-  BOOST_TEST(settled(r, paid["orderId"])["status"] == "paid");
-  BOOST_TEST(get(r, "/myBalance?userId=" + id)["balance"] == 200);
+  BOOST_TEST(settled(r, paid["orderId"], token)["status"] == "paid");
+  BOOST_TEST(get(r, "/myBalance?userId=" + id, token)["balance"] == 200);
   auto rejected = client.create_order(alice, 1); // Laptop, 1500
-  BOOST_TEST(settled(r, rejected["orderId"])["status"] == "rejected");
-  BOOST_TEST(get(r, "/myBalance?userId=" + id)["balance"] == 200);
+  BOOST_TEST(settled(r, rejected["orderId"], token)["status"] == "rejected");
+  BOOST_TEST(get(r, "/myBalance?userId=" + id, token)["balance"] == 200);
   json msgs;
   bool both = eventually([&] {
-    msgs = get(r, "/getAllSentMessages?userId=" + id);
+    msgs = get(r, "/getAllSentMessages?userId=" + id, token);
     return msgs.size() >= 2;
   });
   BOOST_TEST_REQUIRE(both, msgs.dump());
@@ -154,6 +186,7 @@ BOOST_AUTO_TEST_CASE(five_nodes_survive_a_billing_node_kill) {
   load.start();
   eventually([&] { return load.done() >= w.requests() / 4; }, 60s);
   auto bob = client.register_user("bob-" + std::to_string(seed) + "@x.org");
+  auto& bob_token = client.token(bob);
   client.deposit(bob, 100000);
   c.kill_service("billing");
   std::cout << "cluster test: kill -9 of the billing node after " << load.done()
@@ -163,6 +196,7 @@ BOOST_AUTO_TEST_CASE(five_nodes_survive_a_billing_node_kill) {
   // Billing is down: its requests fail fast with 503, never hang.
   {
     http_client api{"127.0.0.1", front, 10s};
+    api.bearer = bob_token;
     auto t0 = std::chrono::steady_clock::now();
     auto resp = api.get("/myBalance?userId=" + std::to_string(bob));
     auto took = std::chrono::steady_clock::now() - t0;
@@ -179,22 +213,26 @@ BOOST_AUTO_TEST_CASE(five_nodes_survive_a_billing_node_kill) {
   for (int i = 0; i < 5; ++i)
     pending.push_back(client.create_order(bob, 3)["orderId"]);
   for (auto id : pending)
-    BOOST_TEST(get(front, "/getOrder?orderId=" + std::to_string(id))["status"]
-               == "pending");
+    BOOST_TEST(
+      get(front, "/getOrder?orderId=" + std::to_string(id), bob_token)["status"]
+      == "pending");
   c.start_service("billing");
   c.wait_until_all_reachable(0);
   for (auto id : pending)
-    BOOST_TEST(settled(front, id)["status"] == "paid");
+    BOOST_TEST(settled(front, id, bob_token)["status"] == "paid");
   load.join();
   figures f;
   f.kills = 1;
   auto report = quiesce_and_audit(c.db.conninfo(), f);
+  // The cross-check reads every user's data: the operator's.
   http_client api{"127.0.0.1", front, 10s};
+  api.bearer = test_credentials::get().operator_token();
   cross_check(c.db.conninfo(), merge(view_of(w, load), client.view), api, f,
               report);
   // Bob: 1000 deposited, five Books of 25 paid once each.
-  BOOST_TEST(get(front, "/myBalance?userId=" + std::to_string(bob))["balance"]
-             == 875);
+  BOOST_TEST(
+    get(front, "/myBalance?userId=" + std::to_string(bob), bob_token)["balance"]
+    == 875);
   std::cout << "cluster test (billing kill): " << f << "\n  "
             << pg::to_string(report) << std::endl;
   if (!report.ok())
@@ -263,6 +301,7 @@ BOOST_AUTO_TEST_CASE(two_fronts_survive_node_kills_and_a_rolling_restart) {
   f.runs = 2; // the orders node was rolled
   auto report = quiesce_and_audit(c.db.conninfo(), f);
   http_client api{"127.0.0.1", c.front_port(1), 10s};
+  api.bearer = test_credentials::get().operator_token();
   auto view
     = merge(merge(view_of(w0, l0), view_of(w1, l1)), merge(c0.view, c1.view));
   cross_check(c.db.conninfo(), view, api, f, report);

@@ -1,6 +1,8 @@
 // Duplicates: the same request with the same Idempotency-Key sent at the same
-// moment from many connections. Exactly one of them may take effect, and
-// every connection gets the same answer, status and body.
+// moment from many connections, as a client that registered and logged in
+// sends it (a registration with no credentials, the rest with the user's
+// token). Exactly one of them may take effect, and every connection gets the
+// same answer, status and body.
 
 #include <boost/test/unit_test.hpp>
 
@@ -80,17 +82,23 @@ BOOST_FIXTURE_TEST_CASE(one_key_from_many_connections_has_one_effect,
   for (size_t round = 0; round < rounds; ++round) {
     auto r = std::to_string(round);
     auto key = "dup-" + tag + "-" + r;
+    std::string token; // the user's, once logged in
     auto send = [&](const std::string& path, const json& body) {
       requests += connections;
+      header_list headers{{"Idempotency-Key", key}};
+      if (!token.empty())
+        headers.emplace_back("Authorization", "Bearer " + token);
       return at_once(client, format_request(client, "POST", path, body.dump(),
-                                            "application/json",
-                                            {{"Idempotency-Key", key}}));
+                                            "application/json", headers));
     };
     // register: one user.
     auto email = "dup" + r + "-" + tag + "@example.com";
-    auto reg
-      = same_answer(send("/register", {{"email", email}, {"name", "D"}}), 201);
+    auto reg = same_answer(send("/register", {{"email", email},
+                                              {"name", "D"},
+                                              {"password", test_password}}),
+                           201);
     auto user = json::parse(reg)["userId"].get<int64_t>();
+    token = login(email);
     BOOST_TEST(
       client.get("/getUserInfo?userId=" + std::to_string(user + 1)).status
       == 404);

@@ -1,9 +1,10 @@
 // Bad input against the real server: random and mutated bodies, wrong
 // content types, broken framing (truncated requests, wrong Content-Length,
 // malformed chunks), random paths and methods, oversized and malformed
-// headers, plain garbage. The server must answer each with a 4xx or close
-// the connection: never a 5xx (not even 503), never a crash or a hang, and
-// nothing may change (the audit counts stay the same).
+// headers, missing, wrong and garbled credentials, plain garbage. The server
+// must answer each with a 4xx or close the connection: never a 5xx (not even
+// 503), never a crash or a hang, and nothing may change (the audit counts stay
+// the same).
 //
 // Requests that might be valid commands are not sent (they are not bad
 // input): the same parsing code the server runs decides that, so the "no
@@ -77,7 +78,8 @@ exchange_result raw_exchange(const http_client& client,
 }
 
 const std::vector<std::string> post_routes
-  = {"/register", "/createAccount", "/deposit", "/payment", "/createOrder"};
+  = {"/register",    "/createAccount", "/deposit",    "/payment",
+     "/createOrder", "/login",         "/setPassword"};
 
 /// Whether a POST of `body` to `path` with `keys` might be a valid command:
 /// then it is not bad input, and sending it could change state.
@@ -87,8 +89,16 @@ bool might_be_valid(std::string_view path, std::string_view body,
   path = path.substr(0, end);
   std::vector<std::string_view> key_views{keys.begin(), keys.end()};
   bool key_ok = static_cast<bool>(http::parse_idempotency_key(key_views));
+  // Taking no Idempotency-Key: a valid login would count a failure against
+  // the email (or log in), a valid setPassword change a password.
+  if (path == "/login")
+    return static_cast<bool>(http::parse_login(body));
+  if (path == "/setPassword")
+    return static_cast<bool>(http::parse_set_password(body));
+  // For a user's token, a body without userId is valid too (the token
+  // says who): the parsers accept it, so it counts as possibly valid.
   if (path == "/createAccount")
-    return static_cast<bool>(http::parse_create_account(body));
+    return body.empty() || static_cast<bool>(http::parse_create_account(body));
   if (!key_ok)
     return false;
   if (path == "/register")
@@ -126,10 +136,14 @@ std::string random_method(rng_type& rng) {
 }
 
 std::string random_path(rng_type& rng) {
-  static const char* paths[]
-    = {"/register",    "/createAccount",      "/deposit",   "/payment",
-       "/createOrder", "/getUserInfo",        "/myBalance", "/items",
-       "/getOrder",    "/getAllSentMessages", "/health"};
+  static const char* paths[] = {"/register",    "/createAccount",
+                                "/deposit",     "/payment",
+                                "/createOrder", "/getUserInfo",
+                                "/myBalance",   "/items",
+                                "/getOrder",    "/getAllSentMessages",
+                                "/health",      "/login",
+                                "/setPassword", "/metrics",
+                                "/ready",       "/cluster"};
   switch (pick(rng, 12)) {
     case 0:
       return "/" + random_bytes(rng, 20);
@@ -182,7 +196,40 @@ std::string random_key(rng_type& rng) {
   }
 }
 
-generated random_request(rng_type& rng) {
+/// The Authorization header lines of a request: mostly the operator's
+/// token (so that most bodies reach the parsers and the services), else a
+/// user's, none, a garbled or foreign one, or two.
+std::string random_authorization(rng_type& rng, const std::string& user_token) {
+  auto line = [](const std::string& value) {
+    return "Authorization: " + value + "\r\n";
+  };
+  const auto& op = test_credentials::get().operator_token();
+  switch (pick(rng, 12)) {
+    case 0:
+      return line("Bearer " + user_token);
+    case 1:
+      return "";
+    case 2:
+      return line("Bearer " + random_token(rng));
+    case 3: { // a token with one character changed
+      auto t = pick(rng, 2) == 0 ? user_token : op;
+      t[pick(rng, t.size())] ^= 1;
+      return line("Bearer " + t);
+    }
+    case 4:
+      return line("Basic b3BlcmF0b3I6" + random_token(rng));
+    case 5:
+      return line(random_bytes(rng, 40));
+    case 6:
+      return line("Bearer " + op) + line("Bearer " + user_token);
+    case 7:
+      return line("bearer " + op + " extra");
+    default:
+      return line("Bearer " + op);
+  }
+}
+
+generated random_request(rng_type& rng, const std::string& user_token) {
   generated g;
   if (pick(rng, 25) == 0) { // not HTTP at all
     g.bytes = random_bytes(rng, 200);
@@ -197,6 +244,7 @@ generated random_request(rng_type& rng) {
   auto body = pick(rng, 8) == 0 ? std::string{} : random_body(rng);
   std::string head = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                      + "Connection: close\r\n";
+  head += random_authorization(rng, user_token);
   if (auto ct = random_content_type(rng); !ct.empty())
     head += "Content-Type: " + ct + "\r\n";
   std::vector<std::string> keys;
@@ -302,6 +350,7 @@ BOOST_FIXTURE_TEST_CASE(garbage_gets_4xx_or_a_close_and_changes_nothing,
   std::cout << "http fuzz test: seed " << seed << std::endl;
   // Some state to protect: a user with money, a paid order, a message.
   auto user = register_user("fuzz@example.com", "Fuzz");
+  auto user_token = login("fuzz@example.com");
   deposit(user, 100);
   auto order = create_order(user, 3)["orderId"].get<int64_t>();
   BOOST_TEST_REQUIRE(settled_order(order)["status"] == "paid");
@@ -314,7 +363,7 @@ BOOST_FIXTURE_TEST_CASE(garbage_gets_4xx_or_a_close_and_changes_nothing,
   std::map<int, size_t> statuses;
   std::vector<std::string> bad;
   for (size_t i = 0; i < count; ++i) {
-    auto g = random_request(rng);
+    auto g = random_request(rng, user_token);
     if (g.skip) {
       ++skipped;
       continue;

@@ -1,8 +1,10 @@
 #pragma once
 
 // A seeded workload of registrations, deposits, payments and orders, and the
-// driver that sends it from several client threads, each request with its
-// own Idempotency-Key, retried until its answer is definitive.
+// driver that sends it from several client threads as real clients do: each
+// user registers with a password, logs in (POST /login) and sends its own
+// requests with its token; each command has its own Idempotency-Key and is
+// retried until its answer is definitive.
 
 #include <algorithm>
 #include <atomic>
@@ -37,6 +39,7 @@ struct planned_op {
 struct planned_user {
   std::string email;
   std::string name;
+  std::string password;
   std::string key;
 };
 
@@ -44,8 +47,9 @@ struct workload {
   std::vector<planned_user> users;
   std::vector<planned_op> ops;
 
+  /// A registration and a login per user, and the ops.
   size_t requests() const noexcept {
-    return users.size() + ops.size();
+    return 2 * users.size() + ops.size();
   }
 };
 
@@ -69,8 +73,8 @@ inline workload make_workload(uint64_t seed, const std::string& tag,
   workload w;
   for (size_t u = 0; u < size.users; ++u) {
     auto id = tag + "-" + std::to_string(u);
-    w.users.push_back(
-      planned_user{id + "@example.com", "User " + id, id + "-register"});
+    w.users.push_back(planned_user{id + "@example.com", "User " + id,
+                                   "password of " + id, id + "-register"});
     for (size_t j = 0; j < size.deposits_per_user; ++j) {
       planned_op op;
       op.kind = op_kind::deposit;
@@ -109,8 +113,8 @@ public:
   load_driver(const workload& w, std::string host, uint16_t port,
               size_t threads, uint64_t seed)
     : w_(w), host_(std::move(host)), port_(port), threads_(threads),
-      seed_(seed), user_ids(w.users.size(), 0), user_results(w.users.size()),
-      results(w.ops.size()) {
+      seed_(seed), user_ids(w.users.size(), 0), user_tokens(w.users.size()),
+      user_results(w.users.size()), results(w.ops.size()) {
   }
 
   load_driver(const load_driver&) = delete;
@@ -152,13 +156,20 @@ public:
   retry_stats stats;
   /// The server's id for each planned user (0: never registered).
   std::vector<int64_t> user_ids;
+  /// Each planned user's token from POST /login (empty: never logged in).
+  std::vector<std::string> user_tokens;
   std::vector<call_outcome> user_results;
   /// The definitive answer to each planned op.
   std::vector<call_outcome> results;
 
 private:
   static std::string body_of(const planned_user& u) {
-    return json{{"email", u.email}, {"name", u.name}}.dump();
+    return json{{"email", u.email}, {"name", u.name}, {"password", u.password}}
+      .dump();
+  }
+
+  static std::string login_body_of(const planned_user& u) {
+    return json{{"email", u.email}, {"password", u.password}}.dump();
   }
 
   std::string body_of(const planned_op& op) const {
@@ -199,12 +210,28 @@ private:
     std::vector<size_t> mine;
     for (size_t u = t; u < w_.users.size() && !stopping_; u += threads_) {
       auto& pu = w_.users[u];
+      // Registering and logging in need no credentials.
       auto out = post_with_retries(host_, port_, "/register", body_of(pu),
-                                   pu.key, stats, give_up_after, &stopping_);
+                                   pu.key, "", stats, give_up_after,
+                                   &stopping_);
       check(out, 201, "register " + pu.email);
       if (!out.gave_up && out.status == 201)
         user_ids[u] = json::parse(out.body).value("userId", int64_t{0});
       user_results[u] = std::move(out);
+      ++done_;
+      if (user_ids[u] != 0) {
+        auto login = post_with_retries(host_, port_, "/login",
+                                       login_body_of(pu), "", "", stats,
+                                       give_up_after, &stopping_);
+        check(login, 200, "login " + pu.email);
+        if (!login.gave_up && login.status == 200) {
+          auto body = json::parse(login.body);
+          user_tokens[u] = body.value("token", "");
+          if (body.value("userId", int64_t{0}) != user_ids[u])
+            problem("login " + pu.email + ": " + login.body + ", registered as "
+                    + std::to_string(user_ids[u]));
+        }
+      }
       ++done_;
     }
     for (size_t i = 0; i < w_.ops.size(); ++i)
@@ -216,13 +243,15 @@ private:
       if (stopping_)
         return;
       auto& op = w_.ops[i];
-      if (user_ids[op.user] == 0) {
+      if (user_ids[op.user] == 0 || user_tokens[op.user].empty()) {
         results[i].gave_up = true;
         ++done_;
         continue;
       }
+      // The user's own request, with the user's token.
       auto out = post_with_retries(host_, port_, path_of(op.kind), body_of(op),
-                                   op.key, stats, give_up_after, &stopping_);
+                                   op.key, user_tokens[op.user], stats,
+                                   give_up_after, &stopping_);
       check(out, op.kind == op_kind::order ? 201 : 200,
             std::string{path_of(op.kind)} + " " + op.key);
       results[i] = std::move(out);

@@ -1,8 +1,9 @@
 #pragma once
 
 // A client that retries like a real one: the same Idempotency-Key on a
-// timeout, a lost or refused connection or a 503. Also the fault tests'
-// small helpers (seeds, sizes from the environment, amounts from JSON).
+// timeout, a lost or refused connection or a 503, with the caller's bearer
+// token (a user's, from POST /login). Also the fault tests' small helpers
+// (seeds, sizes from the environment, amounts from JSON).
 
 #include <algorithm>
 #include <atomic>
@@ -69,19 +70,22 @@ struct call_outcome {
   bool gave_up = false;
 };
 
-/// POSTs `body` to `path` with `key` until the answer is definitive: a
-/// timeout, a lost or refused connection and a 503 are retried with the same
-/// key after a short backoff, as a real client does; anything else is the
-/// answer. Gives up after `give_up_after`, or at once when `abort` is set
-/// (a test that failed and is tearing down).
+/// POSTs `body` to `path` with `key` (none when empty, e.g. for /login) and
+/// `bearer` (none when empty: an anonymous client) until the answer is
+/// definitive: a timeout, a lost or refused connection and a 503 are retried
+/// with the same key after a short backoff, as a real client does; anything
+/// else is the answer. Gives up after `give_up_after`, or at once when
+/// `abort` is set (a test that failed and is tearing down).
 inline call_outcome
 post_with_retries(const std::string& host, uint16_t port,
                   const std::string& path, const std::string& body,
-                  const std::string& key, retry_stats& stats,
+                  const std::string& key, const std::string& bearer,
+                  retry_stats& stats,
                   std::chrono::seconds give_up_after = std::chrono::seconds(90),
                   const std::atomic<bool>* abort = nullptr) {
   using namespace std::chrono;
   http_client client{host, port, seconds(10)};
+  client.bearer = bearer;
   call_outcome out;
   auto deadline = steady_clock::now() + give_up_after;
   auto backoff = milliseconds(5);
@@ -94,9 +98,12 @@ post_with_retries(const std::string& host, uint16_t port,
     ++out.attempts;
     ++stats.requests;
     try {
-      auto attempt_key
-        = fresh_keys ? key + "-try" + std::to_string(out.attempts) : key;
-      auto resp = client.post_with_key(path, body, attempt_key);
+      auto attempt_key = fresh_keys && !key.empty()
+                           ? key + "-try" + std::to_string(out.attempts)
+                           : key;
+      auto resp = attempt_key.empty()
+                    ? client.post(path, body)
+                    : client.post_with_key(path, body, attempt_key);
       if (resp.status != 503) {
         out.status = resp.status;
         out.body = std::move(resp.body);

@@ -1,7 +1,8 @@
 // Idempotency-Key over HTTP: a retry with the same key and body gets the
 // original response (status and body, byte for byte) and causes no second
 // effect, also after a restart; the same key with another body is 422 and
-// changes nothing; keys are scoped per endpoint; a malformed key is 400.
+// changes nothing; keys are scoped per endpoint and caller; a malformed key
+// is 400.
 
 #include <boost/test/unit_test.hpp>
 
@@ -53,7 +54,9 @@ BOOST_FIXTURE_TEST_SUITE(http_idempotency, idempotency_fixture)
 
 BOOST_AUTO_TEST_CASE(same_key_same_body_replays_with_one_effect) {
   // register: one user, the same userId twice.
-  auto reg_body = json{{"email", "kim@example.com"}, {"name", "Kim"}};
+  auto reg_body = json{{"email", "kim@example.com"},
+                       {"name", "Kim"},
+                       {"password", test_password}};
   auto reg = keyed("/register", reg_body, "reg-1");
   BOOST_TEST_REQUIRE(reg.status == 201, reg.body);
   auto user = json_of(reg)["userId"].get<int64_t>();
@@ -109,10 +112,13 @@ BOOST_AUTO_TEST_CASE(same_key_different_body_is_422_and_changes_nothing) {
   auto user = register_user("lee@example.com", "Lee");
   BOOST_TEST_REQUIRE(
     keyed("/deposit", json{{"userId", user}, {"sum", 100}}, "k").status == 200);
-  BOOST_TEST_REQUIRE(
-    keyed("/register", json{{"email", "mo@example.com"}, {"name", "Mo"}}, "k")
-      .status
-    == 201);
+  BOOST_TEST_REQUIRE(keyed("/register",
+                           json{{"email", "mo@example.com"},
+                                {"name", "Mo"},
+                                {"password", test_password}},
+                           "k")
+                       .status
+                     == 201);
   auto order
     = keyed("/createOrder", json{{"userId", user}, {"itemId", 6}}, "k");
   BOOST_TEST_REQUIRE(order.status == 201, order.body);
@@ -129,7 +135,10 @@ BOOST_AUTO_TEST_CASE(same_key_different_body_is_422_and_changes_nothing) {
   check_error(keyed("/deposit", json{{"userId", user}, {"sum", 200}}, "k"), 422,
               "idempotency_key_reused");
   check_error(keyed("/register",
-                    json{{"email", "ned@example.com"}, {"name", "Ned"}}, "k"),
+                    json{{"email", "ned@example.com"},
+                         {"name", "Ned"},
+                         {"password", test_password}},
+                    "k"),
               422, "idempotency_key_reused");
   check_error(keyed("/createOrder",
                     json{{"userId", user}, {"itemId", 6}, {"quantity", 2}},
@@ -148,7 +157,9 @@ BOOST_AUTO_TEST_CASE(same_key_different_body_is_422_and_changes_nothing) {
 BOOST_AUTO_TEST_CASE(keys_are_scoped_per_endpoint) {
   // The same key on four endpoints: four independent commands, four effects.
   auto reg = keyed("/register",
-                   json{{"email", "oz@example.com"}, {"name", "Oz"}},
+                   json{{"email", "oz@example.com"},
+                        {"name", "Oz"},
+                        {"password", test_password}},
                    "shared-key");
   BOOST_TEST_REQUIRE(reg.status == 201, reg.body);
   auto user = json_of(reg)["userId"].get<int64_t>();
@@ -165,13 +176,21 @@ BOOST_AUTO_TEST_CASE(keys_are_scoped_per_endpoint) {
   BOOST_TEST(settled_order(json_of(ord)["orderId"].get<int64_t>())["status"]
              == "paid");
   BOOST_TEST(balance_text(user) == "5");
-  // Scoped per endpoint, not per user: another user's deposit under the same
-  // key is a different request for that key.
+  // Scoped per endpoint and caller, not per user the request acts for: the
+  // operator's deposit for another user under the same key is a different
+  // request for that key.
   auto other = register_user("pat@example.com", "Pat");
   check_error(keyed("/deposit", json{{"userId", other}, {"sum", 50}},
                     "shared-key"),
               422, "idempotency_key_reused");
   BOOST_TEST(balance_text(other) == "0");
+  // That user's own key of the same name is another key: it runs.
+  auto pat = session("pat@example.com");
+  auto own = pat.post_with_key("/deposit",
+                               json{{"userId", other}, {"sum", 50}}.dump(),
+                               "shared-key");
+  BOOST_TEST(own.status == 200, own.body);
+  BOOST_TEST(balance_text(other) == "50");
 }
 
 BOOST_AUTO_TEST_CASE(malformed_keys_are_400_and_change_nothing) {
@@ -188,7 +207,9 @@ BOOST_AUTO_TEST_CASE(malformed_keys_are_400_and_change_nothing) {
                           {{"Idempotency-Key", "caf\xC3\xA9"}}),
               400, "invalid_header");
   check_error(client.post("/register",
-                          json{{"email", "rex@example.com"}, {"name", "Rex"}}
+                          json{{"email", "rex@example.com"},
+                               {"name", "Rex"},
+                               {"password", test_password}}
                             .dump(),
                           "application/json", {{"Idempotency-Key", too_long}}),
               400, "invalid_header");

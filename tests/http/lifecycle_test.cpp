@@ -66,6 +66,8 @@ BOOST_AUTO_TEST_CASE(sigint_exits_0_and_the_data_stays) {
 
 BOOST_AUTO_TEST_CASE(concurrent_deposits_lose_nothing) {
   auto user = register_user("many@example.com", "Many");
+  // The user's own client, as the user's devices would send them.
+  auto token = login("many@example.com");
   constexpr int threads = 8;
   constexpr int per_thread = 25;
   std::atomic<int> ok{0};
@@ -74,6 +76,7 @@ BOOST_AUTO_TEST_CASE(concurrent_deposits_lose_nothing) {
   for (int t = 0; t < threads; ++t)
     workers.emplace_back([&, this] {
       http_client c{"127.0.0.1", port};
+      c.bearer = token;
       auto body = R"({"userId":)" + std::to_string(user) + R"(,"sum":0.01})";
       for (int i = 0; i < per_thread; ++i) {
         try {
@@ -99,8 +102,10 @@ BOOST_AUTO_TEST_CASE(concurrent_registrations_of_one_email_create_one_user) {
   for (int t = 0; t < threads; ++t)
     workers.emplace_back([&, this, t] {
       http_client c{"127.0.0.1", port};
-      auto body = R"({"email":"Same@Example.com","name":"Racer )"
-                  + std::to_string(t) + "\"}";
+      auto body = json{{"email", "Same@Example.com"},
+                       {"name", "Racer " + std::to_string(t)},
+                       {"password", test_password}}
+                    .dump();
       try {
         auto status = c.post("/register", body).status;
         (status == 201 ? created : status == 409 ? conflicts : other)++;
@@ -120,8 +125,8 @@ BOOST_AUTO_TEST_CASE(concurrent_registrations_of_one_email_create_one_user) {
 
 BOOST_AUTO_TEST_CASE(huge_bodies_get_413_or_a_closed_connection) {
   // Up to the server's hard cap (1 MiB) the body is read and answered 413.
-  auto big = R"({"email":"x@y.z","name":"X","pad":")"
-             + std::string(900 * 1024, 'p') + "\"}";
+  auto big = R"({"email":"x@y.z","name":"X","password":")" + test_password
+             + R"(","pad":")" + std::string(900 * 1024, 'p') + "\"}";
   check_error(client.post("/register", big), 413, "body_too_large");
   // Beyond it the server drops the connection without reading it all: the
   // client sees an error (or a 413 if it was fast enough), never a hang.

@@ -33,6 +33,7 @@ double sample(const std::string& scrape, const std::string& series) {
 BOOST_FIXTURE_TEST_SUITE(http_operations, server_fixture)
 
 BOOST_AUTO_TEST_CASE(ready_lists_every_service) {
+  // The operator sees every service and the problems.
   auto resp = client.get("/ready");
   auto body = call(resp, 200);
   BOOST_TEST(body["status"] == "ready");
@@ -40,6 +41,9 @@ BOOST_AUTO_TEST_CASE(ready_lists_every_service) {
   for (auto& s : body["services"])
     BOOST_TEST(s["reachable"] == true, s.dump());
   BOOST_TEST(body["problems"].empty());
+  // Anyone else (a load balancer's probe), the status only.
+  auto anonymous = anonymous_client();
+  BOOST_TEST(call(anonymous.get("/ready"), 200) == json({{"status", "ready"}}));
 }
 
 BOOST_AUTO_TEST_CASE(request_ids_are_echoed_or_made) {
@@ -55,11 +59,12 @@ BOOST_AUTO_TEST_CASE(request_ids_are_echoed_or_made) {
   auto bad = client.request("GET", "/health", "", "",
                             {{"X-Request-Id", std::string(200, 'x')}});
   BOOST_TEST(bad.header("x-request-id").size() == 16u);
-  // Errors carry it too.
+  // Errors carry it too, in the header and in the body.
   auto err
     = client.request("GET", "/nowhere", "", "", {{"X-Request-Id", "err-1"}});
   BOOST_TEST(err.status == 404);
   BOOST_TEST(err.header("x-request-id") == "err-1");
+  BOOST_TEST(json_of(err).value("requestId", "") == "err-1", err.body);
 }
 
 BOOST_AUTO_TEST_CASE(metrics_move_with_traffic) {
@@ -124,7 +129,8 @@ BOOST_AUTO_TEST_CASE(metrics_move_with_traffic) {
 
 BOOST_AUTO_TEST_CASE(events_stream_and_a_stop_ends_the_stream) {
   auto fd = connect_tcp("127.0.0.1", port, std::chrono::seconds(10));
-  send_all(fd.get(), "GET /events HTTP/1.1\r\nHost: x\r\n\r\n");
+  send_all(fd.get(), "GET /events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                       + test_credentials::get().operator_token() + "\r\n\r\n");
   // Headers and the opening comment, then an event as it commits.
   std::string got;
   char buf[4096];
@@ -167,10 +173,19 @@ BOOST_AUTO_TEST_CASE(one_order_can_be_followed_through_the_logs) {
   traced.wait_until_healthy();
   http_client api{"127.0.0.1", logs_port};
   auto reg = api.request("POST", "/register",
-                         R"({"email":"trace@example.com","name":"T"})",
+                         json{{"email", "trace@example.com"},
+                              {"name", "T"},
+                              {"password", test_password}}
+                           .dump(),
                          "application/json", {{"X-Request-Id", "reg-trace-1"}});
   BOOST_TEST_REQUIRE(reg.status == 201, reg.body);
   auto user = json::parse(reg.body)["userId"].get<int64_t>();
+  // The user logs in and orders with their own token.
+  auto login = api.post("/login", json{{"email", "trace@example.com"},
+                                       {"password", test_password}}
+                                    .dump());
+  BOOST_TEST_REQUIRE(login.status == 200, login.body);
+  api.bearer = json::parse(login.body)["token"].get<std::string>();
   auto dep = api.request("POST", "/deposit",
                          json{{"userId", user}, {"sum", 100}}.dump(),
                          "application/json", {{"X-Request-Id", "dep-trace-1"}});

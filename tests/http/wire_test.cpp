@@ -100,11 +100,22 @@ private:
   std::string buffer_;
 };
 
+/// The operator's credentials and a body's media type, as header lines: the
+/// requests of these tests may use every route.
+std::string credentials() {
+  return "Authorization: Bearer " + test_credentials::get().operator_token()
+         + "\r\n";
+}
+
+const std::string json_type = "Content-Type: application/json\r\n";
+
 std::string request(const std::string& method, const std::string& target,
                     const std::string& body = "",
                     const std::string& extra_headers = "") {
   std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                    + extra_headers;
+                    + credentials() + extra_headers;
+  if (!body.empty())
+    req += json_type;
   if (!body.empty() || method == "POST")
     req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   return req + "\r\n" + body;
@@ -242,8 +253,8 @@ BOOST_AUTO_TEST_CASE(expect_100_continue_is_answered_before_the_body) {
   auto user = register_user("continue@example.com", "Continue");
   auto body = deposit_body(user, 250);
   wire w{port};
-  w.send("POST /deposit HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-         "Expect: 100-continue\r\nContent-Length: "
+  w.send("POST /deposit HTTP/1.1\r\nHost: 127.0.0.1\r\n" + credentials()
+         + json_type + "Expect: 100-continue\r\nContent-Length: "
          + std::to_string(body.size()) + "\r\n\r\n");
   // The interim answer comes before any body byte was sent (the read
   // blocks until it does; no timing involved).
@@ -254,22 +265,23 @@ BOOST_AUTO_TEST_CASE(expect_100_continue_is_answered_before_the_body) {
   BOOST_TEST(resp.status == 200, resp.body);
   BOOST_TEST(json::parse(resp.body)["balance"] == 2.5);
   // A body that is already on its way needs no 100 Continue.
-  w.send("POST /deposit HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-         "Expect: 100-continue\r\nContent-Length: "
+  w.send("POST /deposit HTTP/1.1\r\nHost: 127.0.0.1\r\n" + credentials()
+         + json_type + "Expect: 100-continue\r\nContent-Length: "
          + std::to_string(body.size()) + "\r\n\r\n" + body);
   auto direct = w.next();
   BOOST_TEST(direct.status == 200, direct.body);
   BOOST_TEST(json::parse(direct.body)["balance"] == 5);
   // Any other expectation: 417, and nothing applied.
   wire other{port};
-  other.send("POST /deposit HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: magic\r\n"
-             "Content-Length: "
+  other.send("POST /deposit HTTP/1.1\r\nHost: 127.0.0.1\r\n" + credentials()
+             + json_type + "Expect: magic\r\nContent-Length: "
              + std::to_string(body.size()) + "\r\n\r\n" + body);
   check_refusal(other, 417, "expectation_failed");
   // A body over the limit is refused at once instead of being asked for.
   wire large{port};
-  large.send("POST /deposit HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-             "Expect: 100-continue\r\nContent-Length: 10000000\r\n\r\n");
+  large.send("POST /deposit HTTP/1.1\r\nHost: 127.0.0.1\r\n" + credentials()
+             + json_type
+             + "Expect: 100-continue\r\nContent-Length: 10000000\r\n\r\n");
   check_refusal(large, 413, "body_too_large");
   BOOST_TEST(balance(user)["balance"] == 5);
 }
@@ -387,8 +399,9 @@ BOOST_AUTO_TEST_CASE(conflicting_framing_gets_400_and_changes_nothing) {
           + "\r\nContent-Length: 7\r\n"}) {
     BOOST_TEST_CONTEXT(framing) {
       wire w{port};
-      w.send("POST /deposit HTTP/1.1\r\nHost: 127.0.0.1\r\n" + framing + "\r\n"
-             + std::to_string(body.size()) + "\r\n" + body + "\r\n0\r\n\r\n");
+      w.send("POST /deposit HTTP/1.1\r\nHost: 127.0.0.1\r\n" + credentials()
+             + json_type + framing + "\r\n" + std::to_string(body.size())
+             + "\r\n" + body + "\r\n0\r\n\r\n");
       check_refusal(w, 400, "invalid_request");
     }
   }
