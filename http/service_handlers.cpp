@@ -165,10 +165,10 @@ void get_user_info(handler_context& ctx, const exchange_ptr& x) {
 // -- Billing ------------------------------------------------------------------
 
 void post_create_account(handler_context& ctx, const exchange_ptr& x) {
-  // The body is optional for a user: the token says whose account it is.
-  auto given = x->body().empty() && x->caller().is_user()
-                 ? parsed<user_id>{user_id{0}}
-                 : parse_create_account(x->body());
+  // The body is optional: the token says whose account it is (an
+  // operator without one gets missing_field below).
+  auto given = x->body().empty() ? parsed<user_id>{user_id{0}}
+                                 : parse_create_account(x->body());
   if (!given)
     return x->fail(given.error());
   auto id = acting_user(x, *given);

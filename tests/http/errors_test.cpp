@@ -119,7 +119,7 @@ BOOST_AUTO_TEST_CASE(client_mistakes_change_nothing) {
     {"POST", "/deposit", "userId=" + u + "&sum=5", 400, "invalid_json",
      "application/json"},
     {"POST", "/deposit", deep, 400, "invalid_json"},
-    {"POST", "/createAccount", "", 400, "invalid_json"},
+    {"POST", "/createAccount", "", 400, "missing_field"},
     // Missing fields.
     {"POST", "/register", reg(R"("name":"X")"), 400, "missing_field"},
     {"POST", "/register", reg(R"("email":"x@y.z")"), 400, "missing_field"},

@@ -63,13 +63,10 @@ echo "http_prism: prism $(node "$prism" --version) validating on port $proxy, se
 
 rc=0
 ACTORSHOP_TEST_UPSTREAM_PORT=$upstream ACTORSHOP_TEST_PROXY_PORT=$proxy \
-  "$tests" --run_test=http_flow,http_errors,http_idempotency,http_contract \
+  "$tests" --run_test=http_flow,http_errors,http_idempotency,http_contract,http_contract_auth,login,authorization \
   `# Left out, each for a reason of the proxy, not of the server:` \
   `# a proxy may join a repeated header into one (RFC 9110 5.3);` \
   --run_test='!http_idempotency/malformed_keys_are_400_and_change_nothing' \
-  `# JSON is accepted under any media type, which OpenAPI cannot say` \
-  `# (docs/api.md documents it; a stricter 415 comes with issue 13).` \
-  --run_test='!http_errors/accepted_input_forms' \
   --log_level=test_suite --report_level=short || rc=$?
 violations=$(grep -c "Violation:" "$work/prism.log" || true)
 echo "http_prism: prism logged $violations violations (request-side ones of refused requests are expected); log: $work/prism.log"
