@@ -134,8 +134,9 @@ public:
           self->template spawn<caf::linked>(password_hasher, settings.cost));
       load_.push_back(0);
     }
-    // The link stops them when the worker fails; this also when it quits
-    // normally, which a link does not pass on.
+    // The link stops them when the worker fails, this when it quits
+    // normally (a link does not pass that on); unstopped, they would end
+    // only once the worker's state let go of them.
     self->attach_functor([hashers = hashers_](const caf::error&) {
       for (auto& x : hashers)
         caf::anon_send_exit(x, caf::exit_reason::user_shutdown);
