@@ -1,9 +1,11 @@
 #include "actors/users.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <exception>
 
 #include <caf/actor_system.hpp>
+#include <caf/typed_response_promise.hpp>
 
 #include "actors/system.hpp"
 
@@ -13,6 +15,9 @@ namespace {
 
 /// The Idempotency-Key scope of registrations.
 constexpr const char* register_scope = "register";
+
+/// The answer to a request whose password is on the pool.
+using user_promise = caf::typed_response_promise<user>;
 
 void load(users_worker self) {
   auto& st = self->state;
@@ -40,8 +45,8 @@ caf::error invalid_credentials() {
 
 /// Runs `f` in a response handler, where a storage exception would leave
 /// `rp` unanswered: answers it with storage_failure and fails the service.
-template <class Promise, class F>
-void guarded_continuation(users_worker self, Promise& rp, F f) {
+template <class F>
+void guarded_continuation(users_worker self, user_promise& rp, F f) {
   try {
     f();
   } catch (const std::exception& e) {
@@ -99,10 +104,27 @@ caf::expected<user> stage_registration(users_worker self,
   return u;
 }
 
+/// A registration whose password is hashed: staged through the
+/// Idempotency-Key path, which looks for the key again (a retry may have
+/// been staged meanwhile). `cmd` has no password any more.
+void finish_registration(users_worker self, user_promise rp,
+                         const register_user& cmd,
+                         caf::expected<std::string> hash) {
+  if (!hash) {
+    rp.deliver(std::move(hash.error()));
+    return;
+  }
+  guarded_continuation(self, rp, [&] {
+    auto stage = [&](const register_user& x) {
+      return stage_registration(self, x, *hash);
+    };
+    deliver_with(self, rp,
+                 execute_command<user>(self, register_scope, cmd, stage));
+  });
+}
+
 /// A registration: a retry is answered from its Idempotency-Key at once;
-/// otherwise the cheap checks, the hash on the pool, and then the staging
-/// through the Idempotency-Key path, which looks for the key again (a retry
-/// may have been staged meanwhile).
+/// otherwise the cheap checks, then the hash on the pool.
 caf::result<user> handle_register(users_worker self, register_user& cmd) {
   wipe_guard guard{cmd.password};
   auto& st = self->state;
@@ -116,19 +138,8 @@ caf::result<user> handle_register(users_worker self, register_user& cmd) {
   auto pending = cmd;
   wipe(pending.password);
   st.pool.hash(self, cmd.password,
-               [self, rp, pending](caf::expected<std::string> hash) mutable {
-                 if (!hash) {
-                   rp.deliver(std::move(hash.error()));
-                   return;
-                 }
-                 guarded_continuation(self, rp, [&] {
-                   auto stage = [&](const register_user& x) {
-                     return stage_registration(self, x, *hash);
-                   };
-                   deliver_with(self, rp,
-                                execute_command<user>(self, register_scope,
-                                                      pending, stage));
-                 });
+               [self, rp, pending](caf::expected<std::string> hash) {
+                 finish_registration(self, rp, pending, std::move(hash));
                });
   return rp;
 }
@@ -148,6 +159,26 @@ void stage_rehash(users_worker self, user_id id, const std::string& checked,
   st.uow.changes().passwords[id] = std::move(hash);
   log::info(st.name, "user {}: password hash renewed at the configured cost",
             id);
+}
+
+/// A login whose password was checked against `stored` (empty: the dummy).
+void finish_login(users_worker self, user_promise rp, user_id id,
+                  const std::string& stored,
+                  caf::expected<password_verdict> verdict) {
+  if (!verdict) {
+    rp.deliver(std::move(verdict.error()));
+    return;
+  }
+  auto& st = self->state;
+  if (!verdict->match || stored.empty()) {
+    log::debug(st.name, "login refused");
+    rp.deliver(invalid_credentials());
+    return;
+  }
+  if (!verdict->rehash.empty())
+    stage_rehash(self, id, stored, std::move(verdict->rehash));
+  log::debug(st.name, "user {} logged in", id);
+  deliver_with(self, rp, caf::expected<user>{st.by_id.at(id)});
 }
 
 /// A login: the password is checked on the pool against the user's hash,
@@ -171,27 +202,33 @@ caf::result<user> handle_login(users_worker self, credentials& cmd) {
   }
   auto rp = self->make_response_promise<user>();
   st.pool.verify(self, cmd.password, stored,
-                 [self, rp, id,
-                  stored](caf::expected<password_verdict> verdict) mutable {
-                   if (!verdict) {
-                     rp.deliver(std::move(verdict.error()));
-                     return;
-                   }
-                   auto& st = self->state;
-                   if (!verdict->match || stored.empty()) {
-                     log::debug(st.name, "login refused");
-                     rp.deliver(invalid_credentials());
-                     return;
-                   }
-                   if (!verdict->rehash.empty())
-                     stage_rehash(self, id, stored, std::move(verdict->rehash));
-                   log::debug(st.name, "user {} logged in", id);
-                   deliver_with(self, rp, caf::expected<user>{st.by_id.at(id)});
+                 [self, rp, id, stored](caf::expected<password_verdict> v) {
+                   finish_login(self, rp, id, stored, std::move(v));
                  });
   return rp;
 }
 
 // -- set_password -------------------------------------------------------------
+
+/// A set_password whose hash is done: stored unless a later request of the
+/// same user was stored already (its hash finished first).
+void finish_set_password(users_worker self, user_promise rp, user_id id,
+                         uint64_t ticket, caf::expected<std::string> hash) {
+  if (!hash) {
+    rp.deliver(std::move(hash.error()));
+    return;
+  }
+  auto& st = self->state;
+  auto& slot = st.passwords[id];
+  if (ticket > slot.applied) {
+    open_batch(self);
+    slot.applied = ticket;
+    slot.hash = *hash;
+    st.uow.changes().passwords[id] = std::move(*hash);
+    log::info(st.name, "user {}: password set", id);
+  }
+  deliver_with(self, rp, caf::expected<user>{st.by_id.at(id)});
+}
 
 /// An operator sets a user's password: checked, hashed on the pool, stored.
 /// Of two changes of one user, the later request wins even if its hash
@@ -208,22 +245,8 @@ caf::result<user> handle_set_password(users_worker self, set_password& cmd) {
   auto ticket = ++st.passwords[cmd.user].requested;
   auto rp = self->make_response_promise<user>();
   st.pool.hash(self, cmd.password,
-               [self, rp, id = cmd.user,
-                ticket](caf::expected<std::string> hash) mutable {
-                 if (!hash) {
-                   rp.deliver(std::move(hash.error()));
-                   return;
-                 }
-                 auto& st = self->state;
-                 auto& slot = st.passwords[id];
-                 if (ticket > slot.applied) {
-                   open_batch(self);
-                   slot.applied = ticket;
-                   slot.hash = *hash;
-                   st.uow.changes().passwords[id] = std::move(*hash);
-                   log::info(st.name, "user {}: password set", id);
-                 }
-                 deliver_with(self, rp, caf::expected<user>{st.by_id.at(id)});
+               [self, rp, id = cmd.user, ticket](caf::expected<std::string> h) {
+                 finish_set_password(self, rp, id, ticket, std::move(h));
                });
   return rp;
 }
