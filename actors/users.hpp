@@ -46,7 +46,8 @@ struct users_state
   /// Lower-cased email -> user: emails are unique case-insensitively.
   std::unordered_map<std::string, user_id> by_email;
   user_id next_id = 1;
-  /// Passwords by user; a user without an entry has none.
+  /// Passwords by user; a user without an entry (or with an empty hash)
+  /// has none.
   std::unordered_map<user_id, stored_password> passwords;
   /// Where passwords are hashed and checked, never on this worker.
   password_pool pool;
