@@ -41,15 +41,16 @@ struct idempotency_state {
 namespace detail {
 
 template <class Reply>
-caf::expected<Reply> replay(const char* scope, const std::string& key,
+caf::expected<Reply> replay(const char* scope, const std::string& /* key */,
                             const std::string& stored_request,
                             const std::string& stored_reply,
                             const std::string& request) {
   if (stored_request != request)
+    // The key is not repeated: the caller knows it, and the stored one
+    // carries the caller's scope (http/service_handlers.cpp).
     return caf::make_error(errc::idempotency_key_reused,
-                           "Idempotency-Key '" + key
-                             + "' was used for a "
-                               "different "
+                           std::string{"this Idempotency-Key was used for a "
+                                       "different "}
                              + scope + " request");
   Reply reply;
   if (!decode(stored_reply, reply))

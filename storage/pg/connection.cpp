@@ -167,6 +167,10 @@ connection::connection(const std::string& conninfo) {
     throw storage_error(storage_error::kind::connection_lost, "",
                         "storage: cannot connect to PostgreSQL: "
                           + trimmed(PQerrorMessage(conn_.get())));
+  // Error messages without DETAIL, HINT and CONTEXT: a constraint's DETAIL
+  // quotes the failing row ("Failing row contains (...)"), which may hold a
+  // password hash, and these messages end up in the log.
+  PQsetErrorVerbosity(conn_.get(), PQERRORS_TERSE);
   // Statements are prepared once (exec_params) but still planned for their
   // arguments: a generic plan cannot know how many rows an unnest() of a
   // batch yields and picks a sequential scan for the batched UPDATE.
