@@ -43,6 +43,22 @@ constexpr std::string_view trim_space(std::string_view s) noexcept {
   return trim_if(s, is_ascii_space);
 }
 
+/// `c` in ASCII lower case (other bytes as they are).
+constexpr char to_lower_ascii(char c) noexcept {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+/// Whether `a` and `b` are equal ignoring ASCII case (HTTP's header names,
+/// auth schemes and media types, RFC 9110 5.1, 11.1, 8.3.1).
+constexpr bool iequals_ascii(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size())
+    return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (to_lower_ascii(a[i]) != to_lower_ascii(b[i]))
+      return false;
+  return true;
+}
+
 /// The value of the hexadecimal digit `c` (0-9, a-f, A-F), or -1.
 constexpr int hex_digit_value(char c) noexcept {
   if (c >= '0' && c <= '9')

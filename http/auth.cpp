@@ -47,16 +47,6 @@ bool is_b64token(std::string_view x) noexcept {
   return true;
 }
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  return a.size() == b.size()
-         && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-              auto lower = [](char c) {
-                return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
-              };
-              return lower(x) == lower(y);
-            });
-}
-
 authentication refused(const char* why) {
   return authentication{principal{}, true, why};
 }
@@ -109,7 +99,7 @@ authenticator::authenticate(const std::vector<std::string_view>& authorization,
   auto value = text::trim(authorization.front());
   auto space = value.find(' ');
   if (space == std::string_view::npos
-      || !iequals(value.substr(0, space), "Bearer"))
+      || !text::iequals_ascii(value.substr(0, space), "Bearer"))
     return refused("not a Bearer credential");
   auto token = text::trim(value.substr(space + 1));
   if (!is_b64token(token))

@@ -65,13 +65,8 @@ namespace {
 /// Whether a Content-Type value is application/json, with or without
 /// parameters (RFC 9110 8.3.1: type and subtype are case-insensitive).
 bool is_json_media_type(std::string_view value) {
-  value = text::trim(value.substr(0, value.find(';')));
-  constexpr std::string_view json = "application/json";
-  return value.size() == json.size()
-         && std::equal(value.begin(), value.end(), json.begin(),
-                       [](char a, char b) {
-                         return (a >= 'A' && a <= 'Z' ? a + 32 : a) == b;
-                       });
+  return text::iequals_ascii(text::trim(value.substr(0, value.find(';'))),
+                             "application/json");
 }
 
 /// Checks the route's rule and the body's media type, then runs the

@@ -23,6 +23,7 @@
 #include "http/server_fixture.hpp"
 #include "http/tokens.hpp"
 #include "storage/pg/audit.hpp"
+#include "support/base64url.hpp"
 
 using namespace shop;
 using namespace shop::test;
@@ -126,15 +127,7 @@ std::string replace_all(std::string text, const std::string& from,
 }
 
 std::string b64(const std::string& text) {
-  std::string
-    out(sodium_base64_encoded_len(text.size(),
-                                  sodium_base64_VARIANT_URLSAFE_NO_PADDING),
-        '\0');
-  sodium_bin2base64(out.data(), out.size(),
-                    reinterpret_cast<const unsigned char*>(text.data()),
-                    text.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-  out.pop_back();
-  return out;
+  return shop::test::base64url(text);
 }
 
 /// The server's own signing key, read from the file the fixture gave it.

@@ -21,6 +21,7 @@
 
 #include "http/auth.hpp"
 #include "http/tokens.hpp"
+#include "support/base64url.hpp"
 
 namespace shop::http {
 
@@ -42,15 +43,7 @@ token_key key_of(char c) {
 }
 
 std::string b64(const std::string& text) {
-  std::string
-    out(sodium_base64_encoded_len(text.size(),
-                                  sodium_base64_VARIANT_URLSAFE_NO_PADDING),
-        '\0');
-  sodium_bin2base64(out.data(), out.size(),
-                    reinterpret_cast<const unsigned char*>(text.data()),
-                    text.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-  out.pop_back();
-  return out;
+  return shop::test::base64url(text);
 }
 
 std::string unb64(const std::string& text) {
