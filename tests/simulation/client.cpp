@@ -34,6 +34,8 @@ struct client_state {
   size_t finished = 0;
   /// Journal index of the operation in progress.
   size_t current = 0;
+  /// The client's first registration just succeeded: log in next.
+  bool login_due = false;
 
   static inline const char* name = "sim-client";
 };
@@ -107,6 +109,94 @@ void make_order(world& w, op_record& op, user_id user, bool known) {
   op.ord.idempotency_key = op.key;
 }
 
+/// `email` with some letters in the other case (email_key folds ASCII).
+std::string mixed_case(world& w, std::string email) {
+  for (auto& c : email) {
+    if (c >= 'a' && c <= 'z' && w.rng.chance(0.5))
+      c = static_cast<char>(c - 'a' + 'A');
+    else if (c >= 'A' && c <= 'Z' && w.rng.chance(0.5))
+      c = static_cast<char>(c - 'A' + 'a');
+  }
+  return email;
+}
+
+/// Sets what a login must be answered, from this client's own registrations
+/// (all finished: a client runs one operation at a time). Every client has
+/// a password of its own, so `cmd` can only match an email this client
+/// registered with that password: its user, if the registration succeeded.
+/// If one of those registrations gave up, it may or may not have happened:
+/// no expectation. Otherwise nobody holds this email with this password
+/// (another client, the edge client or nobody registered it; an email in
+/// flight elsewhere is registered with another password): refused.
+void expect_login(world& w, op_record& op) {
+  auto key = email_key(op.login.email);
+  bool unsure = false;
+  for (auto& r : w.journal) {
+    if (r.client != op.client || r.kind != op_kind::register_user
+        || email_key(r.reg.email) != key || r.reg.password != op.login.password)
+      continue;
+    if (r.registered) {
+      op.expect_ok = true;
+      op.expect_user = r.registered->id;
+      return;
+    }
+    unsure = unsure || r.gave_up();
+  }
+  if (!unsure)
+    op.expect_error = errc::invalid_credentials;
+}
+
+/// A login: the client's own email (sometimes in another letter case) and
+/// password; except right after its registration (`first`), sometimes a
+/// wrong password for it, or another client's email (or one nobody
+/// registered) with the client's password.
+void make_login(world& w, op_record& op, bool first) {
+  op.kind = op_kind::login;
+  auto own = w.own_user[static_cast<size_t>(op.client)];
+  auto password = "password of client " + std::to_string(op.client);
+  // The email of one of this client's successful registrations (the first
+  // one, its own user, most of the time).
+  std::vector<const op_record*> mine;
+  for (auto& r : w.journal)
+    if (r.client == op.client && r.kind == op_kind::register_user
+        && r.registered)
+      mine.push_back(&r);
+  std::string email = own_email(op.client);
+  for (auto* r : mine)
+    if (r->registered->id == own)
+      email = r->reg.email;
+  if (mine.size() > 1 && w.rng.chance(0.3))
+    email = mine[w.rng.below(mine.size())]->reg.email;
+  auto r = first ? 100 : w.rng.below(100);
+  if (r < 15) {
+    // A wrong password: near misses (case, a space, a suffix) and one too
+    // short to be any password. None is another client's.
+    static const char* variants[]
+      = {"Password of client ", "wrong ", "short", ""};
+    auto v = w.rng.below(4);
+    password = v == 0   ? variants[0] + std::to_string(op.client)
+               : v == 1 ? variants[1] + password
+               : v == 2 ? std::string{variants[2]}
+                        : password + " ";
+  } else if (r < 35) {
+    // Someone else's email with this client's password.
+    auto clients = w.own_user.size();
+    auto pick = w.rng.below(100);
+    if (pick < 40) {
+      auto k = w.rng.below(clients);
+      email = k + 1 == clients ? "edge" + std::to_string(k) + "@sim.test"
+                               : own_email(static_cast<int>(k));
+    } else if (pick < 80 && !w.known_users.empty()) {
+      email = w.known_users[w.rng.below(w.known_users.size())].email;
+    } else {
+      email = "nobody" + std::to_string(w.rng.below(1000)) + "@sim.test";
+    }
+  }
+  op.login
+    = credentials{w.rng.chance(0.3) ? mixed_case(w, email) : email, password};
+  expect_login(w, op);
+}
+
 /// An earlier deposit of this client that succeeded, if any.
 const op_record* earlier_deposit(world& w, int client) {
   for (auto i = w.journal.rbegin(); i != w.journal.rend(); ++i)
@@ -177,14 +267,18 @@ op_record make_edge_op(world& w, const client_state& st, size_t n) {
   return op;
 }
 
-op_record make_op(world& w, int client, size_t n) {
+op_record make_op(world& w, client_state& st, size_t n) {
+  auto client = st.index;
   op_record op;
   op.id = w.journal.size();
   op.client = client;
   op.key = "c" + std::to_string(client) + "-op" + std::to_string(n);
   auto own = w.own_user[static_cast<size_t>(client)];
   auto r = w.rng.below(100);
-  if (n == 0 || r < 4 || (own == 0 && r < 30)) {
+  if (st.login_due) {
+    st.login_due = false;
+    make_login(w, op, true);
+  } else if (n == 0 || r < 4 || (own == 0 && r < 30)) {
     make_register(w, op, n);
   } else if (r < 8 && earlier_deposit(w, client) != nullptr) {
     auto* first = earlier_deposit(w, client);
@@ -192,6 +286,9 @@ op_record make_op(world& w, int client, size_t n) {
     op.key = first->key;
     op.dep = deposit{first->dep.user, unique_sum(w, 50, op.id), op.key};
     op.expect_error = errc::idempotency_key_reused;
+  } else if (r >= 8 && r < 14 && own != 0) {
+    // And now and then again, as a returning client would.
+    make_login(w, op, false);
   } else {
     bool known = false;
     auto user = pick_user(w, client, known);
@@ -220,8 +317,9 @@ bool is_transient(const caf::error& err) {
   if (err.category() != caf::atom("shop"))
     return true; // timeouts, receivers down: the network's doing
   auto code = static_cast<errc>(err.code());
+  // overloaded: Users' hashing pool is full (an HTTP 503), try again later.
   return code == errc::service_unavailable || code == errc::storage_failure
-         || code == errc::out_of_order;
+         || code == errc::out_of_order || code == errc::overloaded;
 }
 
 void begin_op(client_ptr self);
@@ -239,6 +337,8 @@ void finish_lane(client_ptr self, size_t lane, std::string answer) {
   if (!op.done())
     return;
   ++w.stats.operations;
+  if (op.kind == op_kind::login)
+    ++w.stats.logins;
   for (auto& x : op.lanes) {
     w.stats.attempts += static_cast<uint64_t>(x.attempts);
     w.trace = mix(w.trace, x.answer);
@@ -277,17 +377,25 @@ template <class Reply>
 void on_reply(client_ptr self, size_t lane, Reply& reply) {
   auto& w = *self->state.w;
   auto& op = w.journal[self->state.current];
-  auto first = !op.registered && !op.deposited && !op.paid && !op.placed
-               && !op.refused;
-  if (first) {
+  if (!op.answered()) {
     if constexpr (std::is_same_v<Reply, user>) {
+      if (op.kind == op_kind::login) {
+        op.logged_in = reply;
+        return finish_lane(self, lane, render(reply));
+      }
       op.registered = reply;
       // The edge client's account is its own: nobody else may move it.
       if (!self->state.edge)
         w.known_users.push_back(reply);
       auto& own = w.own_user[static_cast<size_t>(op.client)];
-      if (own == 0)
+      if (own == 0 && !self->state.edge) {
         own = reply.id;
+        // A real client logs in once it has an account: one more operation.
+        self->state.login_due = true;
+        ++self->state.planned;
+      } else if (own == 0) {
+        own = reply.id;
+      }
     } else if constexpr (std::is_same_v<Reply, account>) {
       op.deposited = reply;
     } else if constexpr (std::is_same_v<Reply, payment_outcome>) {
@@ -305,8 +413,7 @@ void on_error(client_ptr self, size_t lane, const caf::error& err) {
   auto& l = op.lanes[lane];
   if (!is_transient(err)) {
     auto code = static_cast<errc>(err.code());
-    if (!op.registered && !op.deposited && !op.paid && !op.placed
-        && !op.refused)
+    if (!op.answered())
       op.refused = code;
     finish_lane(self, lane, std::string{"error:"} + to_string(code));
     return;
@@ -348,6 +455,9 @@ void attempt(client_ptr self, size_t lane) {
     case op_kind::order:
       send<order>(self, lane, w.svc.orders, op.ord);
       break;
+    case op_kind::login:
+      send<user>(self, lane, w.svc.users, op.login);
+      break;
   }
 }
 
@@ -361,7 +471,7 @@ void begin_op(client_ptr self) {
     return;
   }
   auto op = st.edge ? make_edge_op(w, st, st.finished)
-                    : make_op(w, st.index, st.finished);
+                    : make_op(w, st, st.finished);
   st.current = op.id;
   w.note("client " + std::to_string(st.index) + " starts " + op.describe()
          + (op.lanes.size() > 1 ? " twice at once" : ""));

@@ -64,6 +64,7 @@ struct told {
   std::map<int64_t, const op_record*> deposits;
   std::map<int64_t, const op_record*> payments;
   std::map<order_id, const op_record*> orders;
+  std::vector<const op_record*> logins;
 };
 
 told index_journal(const world& w) {
@@ -85,6 +86,9 @@ told index_journal(const world& w) {
         if (op.placed)
           t.orders.emplace(op.placed->id, &op);
         break;
+      case op_kind::login:
+        t.logins.push_back(&op);
+        break;
     }
   }
   return t;
@@ -95,7 +99,7 @@ std::string answer_of(const op_record& op) {
 }
 
 bool succeeded(const op_record& op) {
-  return op.registered || op.deposited || op.paid || op.placed;
+  return op.registered || op.deposited || op.paid || op.placed || op.logged_in;
 }
 
 void check_answers(const world& w, verdict& v) {
@@ -117,6 +121,12 @@ void check_answers(const world& w, verdict& v) {
       v.expect(op.refused == op.expect_error, "answers", [&] {
         return op.describe() + " must be refused with "
                + to_string(*op.expect_error) + " but got " + answer_of(op);
+      });
+    if (op.expect_user != 0 && op.logged_in)
+      v.expect(op.logged_in->id == op.expect_user, "answers", [&] {
+        return op.describe() + " must name user "
+               + std::to_string(op.expect_user) + " but got "
+               + render(*op.logged_in);
       });
     if (op.paid && op.paid->result == payment_result::not_enough_money)
       v.expect(op.paid->balance < op.pay.sum, "answers", [&] {
@@ -143,6 +153,59 @@ void check_users(const snapshot& s, const told& t, verdict& v) {
     v.expect(s.users.count(id) > 0, "users", [&, op = op] {
       return op->describe() + " succeeded but the user is not stored";
     });
+}
+
+/// A successful login names the user who registered that email (in any
+/// letter case), with the password it was registered with, as stored; a
+/// login for an email no registration succeeded for fails. Judged at rest
+/// against the whole journal, so it also covers the logins whose outcome
+/// was not certain when they started.
+void check_logins(const world& w, const snapshot& s, const told& t,
+                  verdict& v) {
+  std::map<std::string, const op_record*> holder;
+  for (auto& [id, op] : t.registered)
+    holder.emplace(email_key(op->reg.email), op);
+  std::set<std::string> unsure;
+  for (auto& op : w.journal)
+    if (op.kind == op_kind::register_user && op.gave_up())
+      unsure.insert(email_key(op.reg.email));
+  for (auto* op : t.logins) {
+    auto key = email_key(op->login.email);
+    auto i = holder.find(key);
+    if (op->logged_in) {
+      auto& got = *op->logged_in;
+      if (!v.expect(i != holder.end(), "logins", [&] {
+            return op->describe() + " logged in as " + render(got)
+                   + " but no registration of this email succeeded";
+          }))
+        continue;
+      auto& reg = *i->second;
+      v.expect(got.id == reg.registered->id, "logins", [&] {
+        return op->describe() + " logged in as " + render(got) + " but "
+               + reg.describe() + " registered this email as "
+               + render(*reg.registered);
+      });
+      v.expect(op->login.password == reg.reg.password, "logins", [&] {
+        return op->describe() + " logged in with a password other than the "
+               + "one of " + reg.describe();
+      });
+      auto stored = s.users.find(got.id);
+      v.expect(stored != s.users.end() && render(stored->second) == render(got),
+               "logins", [&] {
+                 return op->describe() + " was told " + render(got)
+                        + " but storage holds "
+                        + (stored == s.users.end() ? std::string{"no such user"}
+                                                   : render(stored->second));
+               });
+    } else if (i == holder.end() && unsure.count(key) == 0 && !op->gave_up()) {
+      v.expect(op->refused == errc::invalid_credentials, "logins", [&] {
+        return op->describe()
+               + " for an email no registration succeeded for must be "
+                 "refused with invalid_credentials, got "
+               + answer_of(*op);
+      });
+    }
+  }
 }
 
 /// Every balance is the sum of its ledger, entry by entry, never negative.
@@ -480,6 +543,7 @@ void check_invariants(const world& w, store_view& db, api& services,
   auto t = index_journal(w);
   check_answers(w, out);
   check_users(s, t, out);
+  check_logins(w, s, t, out);
   for (auto& [id, u] : s.users)
     out.expect(s.balances.count(id) > 0, "delivery", [&, id = id] {
       return "user " + std::to_string(id) + " has no billing account";

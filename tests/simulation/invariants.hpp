@@ -6,6 +6,11 @@
 //   answers        the expected successes and refusals; a double submit got
 //                  the same answer twice; a reused key was refused
 //   users          every registration a client saw exists, no other
+//   logins         a successful login names the user who registered that
+//                  email (any letter case), with that password; a login for
+//                  an email no registration succeeded for is refused with
+//                  invalid_credentials (the certain outcomes, such as the
+//                  client's own login and a wrong password, are [answers])
 //   ledger         every balance is the sum of its ledger, step by step,
 //                  and never negative
 //   deposits       every deposit a client saw succeed is in the ledger

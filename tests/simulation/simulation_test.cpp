@@ -51,9 +51,9 @@ scenario_options env_options() {
 std::string summary(const scenario_stats& s, double seconds) {
   return "simulation: " + std::to_string(s.scenarios) + " scenarios, "
          + std::to_string(s.operations) + " operations ("
-         + std::to_string(s.attempts) + " attempts), "
-         + std::to_string(s.kills + s.failed_commits) + " crashes injected ("
-         + std::to_string(s.kills) + " kills, "
+         + std::to_string(s.logins) + " logins, " + std::to_string(s.attempts)
+         + " attempts), " + std::to_string(s.kills + s.failed_commits)
+         + " crashes injected (" + std::to_string(s.kills) + " kills, "
          + std::to_string(s.failed_commits) + " failed commits), "
          + std::to_string(s.outages) + " storage outages, "
          + std::to_string(s.restarts) + " worker restarts, "

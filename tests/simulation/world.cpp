@@ -16,6 +16,8 @@ const char* to_string(op_kind x) {
       return "createOrder";
     case op_kind::key_reuse:
       return "deposit(key reused)";
+    case op_kind::login:
+      return "login";
   }
   return "?";
 }
@@ -41,6 +43,10 @@ std::string op_record::describe() const {
       out += "user " + std::to_string(ord.user) + " item "
              + std::to_string(ord.item) + " x" + std::to_string(ord.quantity);
       break;
+    case op_kind::login:
+      // Test passwords, no secrets: the message shows which one was sent.
+      out += login.email + " '" + login.password + "'";
+      break;
   }
   out += ")";
   return out;
@@ -49,6 +55,7 @@ std::string op_record::describe() const {
 scenario_stats& scenario_stats::operator+=(const scenario_stats& x) {
   scenarios += x.scenarios;
   operations += x.operations;
+  logins += x.logins;
   attempts += x.attempts;
   kills += x.kills;
   failed_commits += x.failed_commits;

@@ -78,6 +78,10 @@ enum class op_kind : uint8_t {
   /// A deposit under the key of an earlier successful deposit, with another
   /// body: must be refused with idempotency_key_reused and change nothing.
   key_reuse,
+  /// A login (`credentials`): the client's own email (in any letter case)
+  /// and password must name its own user; a wrong password, or another
+  /// client's email with its own password, must get invalid_credentials.
+  login,
 };
 
 const char* to_string(op_kind x);
@@ -106,6 +110,7 @@ struct op_record {
   deposit dep;
   payment pay;
   create_order ord;
+  credentials login;
 
   /// Set when the outcome is certain when the operation starts: success
   /// (`expect_ok`) or this refusal.
@@ -114,6 +119,8 @@ struct op_record {
   /// For a payment or order whose outcome is certain (the edge client's):
   /// paid, or not enough money.
   std::optional<payment_result> expect_result;
+  /// For a login expected to succeed: the user it must name.
+  user_id expect_user = 0;
 
   std::vector<lane> lanes;
 
@@ -122,7 +129,13 @@ struct op_record {
   std::optional<account> deposited;
   std::optional<payment_outcome> paid;
   std::optional<order> placed;
+  std::optional<user> logged_in;
   std::optional<errc> refused;
+
+  /// Whether lane 0's definitive answer is in (a reply or a refusal).
+  bool answered() const {
+    return registered || deposited || paid || placed || logged_in || refused;
+  }
 
   bool done() const {
     for (auto& l : lanes)
@@ -146,6 +159,8 @@ struct op_record {
 struct scenario_stats {
   uint64_t scenarios = 0;
   uint64_t operations = 0;
+  /// Of which logins.
+  uint64_t logins = 0;
   uint64_t attempts = 0;
   uint64_t kills = 0;
   uint64_t failed_commits = 0;
