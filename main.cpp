@@ -88,6 +88,12 @@ authenticator(const shop::config& cfg) {
       && !read(cfg.operator_token_file, http::min_key_bytes, true,
                operator_secret))
     return nullptr;
+  if (!operator_secret.empty() && !http::is_bearer_token(operator_secret)) {
+    std::cerr << "actorshop: " << cfg.operator_token_file
+              << " must hold a Bearer token: letters, digits and -._~+/ "
+                 "(e.g. 64 hex digits)\n";
+    return nullptr;
+  }
   if (cfg.operator_token_file.empty())
     shop::log::warning("main", "no --operator-token-file: operator endpoints "
                                "(/metrics, /events, /cluster) refuse everyone");

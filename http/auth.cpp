@@ -4,15 +4,16 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <iterator>
 #include <stdexcept>
 #include <unordered_map>
 #include <utility>
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <sodium.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/text.hpp"
 
@@ -185,8 +186,21 @@ api_error too_many_attempts(uint32_t retry_after) {
 
 std::string read_secret_file(const std::string& path, size_t min_bytes,
                              bool trim_text, std::string& out) {
+  // Opened once, without following a symlink, and checked on the open
+  // descriptor: what is checked is what is read.
+  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return fmt::format("cannot read {}: {}", path,
+                       errno == ELOOP ? "it is a symbolic link"
+                                      : std::strerror(errno));
+  struct closer {
+    int fd;
+    ~closer() {
+      ::close(fd);
+    }
+  } guard{fd};
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0)
+  if (::fstat(fd, &st) != 0)
     return fmt::format("cannot read {}: {}", path, std::strerror(errno));
   if (!S_ISREG(st.st_mode))
     return fmt::format("{} is not a regular file", path);
@@ -194,11 +208,24 @@ std::string read_secret_file(const std::string& path, size_t min_bytes,
     return fmt::format("{} is accessible by group or others (mode {:04o}): "
                        "chmod 600 it",
                        path, st.st_mode & 07777);
-  std::ifstream in{path, std::ios::binary};
-  if (!in)
-    return fmt::format("cannot read {}", path);
-  std::string text{std::istreambuf_iterator<char>{in},
-                   std::istreambuf_iterator<char>{}};
+  if (st.st_uid != ::geteuid())
+    return fmt::format("{} belongs to another account (uid {})", path,
+                       st.st_uid);
+  std::string text;
+  char buf[4096];
+  for (;;) {
+    auto n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return fmt::format("cannot read {}: {}", path, std::strerror(errno));
+    if (n == 0)
+      break;
+    text.append(buf, static_cast<size_t>(n));
+    if (text.size() > 65536)
+      return fmt::format("{} is larger than 64 KiB", path);
+  }
+  sodium_memzero(buf, sizeof buf);
   if (trim_text)
     text.erase(text.find_last_not_of(" \t\r\n") + 1);
   if (text.size() < min_bytes) {
@@ -210,64 +237,74 @@ std::string read_secret_file(const std::string& path, size_t min_bytes,
   return {};
 }
 
+bool is_bearer_token(std::string_view x) noexcept {
+  return is_b64token(x);
+}
+
 // -- login_throttle -------------------------------------------------------------
 
-uint32_t login_throttle::wait_of(history& h, size_t max,
-                                 std::chrono::steady_clock::time_point now) {
+uint32_t login_throttle::wait_of(entry& e, size_t max, time_point now) {
+  auto& h = e.failures;
   while (!h.empty() && now - h.front() >= limits_.window)
     h.pop_front();
-  if (h.size() < max)
+  if (h.size() + e.pending < max)
     return 0;
+  if (h.size() < max)
+    return 1; // attempts in flight fill the window: they end in moments
   // Allowed again once enough of the oldest failures left the window.
   auto until = h[h.size() - max] + limits_.window;
   auto left = std::chrono::ceil<std::chrono::seconds>(until - now).count();
   return static_cast<uint32_t>(std::max<int64_t>(left, 1));
 }
 
-void login_throttle::prune(std::chrono::steady_clock::time_point now) {
+void login_throttle::prune(time_point now) {
   if (now - last_prune_ < limits_.window)
     return;
   last_prune_ = now;
   for (auto* m : {&by_email_, &by_address_})
     for (auto i = m->begin(); i != m->end();) {
-      auto& h = i->second;
+      auto& h = i->second.failures;
       while (!h.empty() && now - h.front() >= limits_.window)
         h.pop_front();
-      i = h.empty() ? m->erase(i) : std::next(i);
+      i = h.empty() && i->second.pending == 0 ? m->erase(i) : std::next(i);
     }
 }
 
-uint32_t
-login_throttle::retry_after(const std::string& email_key,
-                            const std::string& address,
-                            std::chrono::steady_clock::time_point now) {
-  std::lock_guard<std::mutex> guard{mtx_};
-  uint32_t result = 0;
-  if (auto i = by_email_.find(email_key); i != by_email_.end())
-    result = wait_of(i->second, limits_.max_per_email, now);
-  if (auto i = by_address_.find(address); i != by_address_.end())
-    result = std::max(result, wait_of(i->second, limits_.max_per_address, now));
-  return result;
-}
-
-void login_throttle::failed(const std::string& email_key,
-                            const std::string& address,
-                            std::chrono::steady_clock::time_point now) {
+uint32_t login_throttle::admit(const std::string& email_key,
+                               const std::string& address, time_point now) {
   std::lock_guard<std::mutex> guard{mtx_};
   prune(now);
-  auto record = [&](history& h, size_t max) {
-    h.push_back(now);
-    // Only the newest `max` failures matter for the wait.
-    while (h.size() > max)
-      h.pop_front();
-  };
-  record(by_email_[email_key], limits_.max_per_email);
-  record(by_address_[address], limits_.max_per_address);
+  auto& email = by_email_[email_key];
+  auto& from = by_address_[address];
+  auto wait = std::max(wait_of(email, limits_.max_per_email, now),
+                       wait_of(from, limits_.max_per_address, now));
+  if (wait == 0) {
+    ++email.pending;
+    ++from.pending;
+  }
+  return wait;
 }
 
-void login_throttle::succeeded(const std::string& email_key) {
+void login_throttle::finished(const std::string& email_key,
+                              const std::string& address, outcome x,
+                              time_point now) {
   std::lock_guard<std::mutex> guard{mtx_};
-  by_email_.erase(email_key);
+  auto end = [&](std::unordered_map<std::string, entry>& m,
+                 const std::string& key, size_t max) {
+    auto& e = m[key];
+    if (e.pending > 0)
+      --e.pending;
+    if (x == outcome::failed) {
+      e.failures.push_back(now);
+      // Only the newest `max` failures matter for the wait.
+      while (e.failures.size() > max)
+        e.failures.pop_front();
+    }
+  };
+  end(by_email_, email_key, limits_.max_per_email);
+  end(by_address_, address, limits_.max_per_address);
+  if (x == outcome::succeeded)
+    by_email_[email_key].failures.clear();
 }
 
 } // namespace shop::http

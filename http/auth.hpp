@@ -108,17 +108,24 @@ std::shared_ptr<const authenticator> ephemeral_authenticator(int64_t ttl_seconds
 api_error unauthorized(const authentication& auth);
 api_error forbidden();
 
-/// Reads a secret from `path`: refuses a file readable or writable by group
-/// or others, or one shorter than `min_bytes`; `trim` drops trailing
+/// Reads a secret from `path`: refuses a symbolic link, anything but a
+/// regular file of this process' account, a file readable or writable by
+/// group or others, or one shorter than `min_bytes`; `trim` drops trailing
 /// whitespace (a text secret written with a newline). Returns the error
 /// message, or empty with the secret in `out`.
 std::string read_secret_file(const std::string& path, size_t min_bytes,
                              bool trim, std::string& out);
 
+/// Whether `x` can be sent as a Bearer credential (RFC 6750 2.1's
+/// b64token): what an operator secret must be.
+bool is_bearer_token(std::string_view x) noexcept;
+
 /// Failed logins: after `max_per_email` failures for one email within
 /// `window`, or `max_per_address` from one client address, further attempts
-/// get 429 until the oldest failure leaves the window. In memory, per
-/// front. Thread-safe.
+/// get 429 until the oldest failure leaves the window. An attempt counts
+/// from its admission: attempts still being checked are reserved, so a
+/// burst of parallel guesses cannot pass the check before the first of them
+/// failed. In memory, per front. Thread-safe.
 class login_throttle {
 public:
   struct limits {
@@ -127,36 +134,43 @@ public:
     std::chrono::seconds window{600};
   };
 
+  using time_point = std::chrono::steady_clock::time_point;
+
   login_throttle() = default;
 
   explicit login_throttle(limits lim) : limits_(lim) {
   }
 
-  /// Seconds until an attempt for (email_key, address) is allowed again; 0:
-  /// allowed now.
-  uint32_t retry_after(const std::string& email_key, const std::string& address,
-                       std::chrono::steady_clock::time_point now);
+  /// Admits an attempt for (email_key, address) and reserves it: 0. Or the
+  /// seconds until one may be admitted, and nothing is reserved. Every
+  /// admitted attempt must end with finished().
+  uint32_t admit(const std::string& email_key, const std::string& address,
+                 time_point now);
 
-  /// Records a failed attempt.
-  void failed(const std::string& email_key, const std::string& address,
-              std::chrono::steady_clock::time_point now);
-
-  /// Forgets the email's failures (a successful login).
-  void succeeded(const std::string& email_key);
+  /// Ends an admitted attempt: a failure (wrong credentials) counts in both
+  /// windows; a success forgets the email's failures; any other outcome
+  /// (overloaded, timeout) counts nothing.
+  enum class outcome { succeeded, failed, undecided };
+  void finished(const std::string& email_key, const std::string& address,
+                outcome x, time_point now);
 
 private:
-  using history = std::deque<std::chrono::steady_clock::time_point>;
+  struct entry {
+    std::deque<time_point> failures;
+    /// Admitted attempts not finished yet.
+    size_t pending = 0;
+  };
 
-  uint32_t wait_of(history& h, size_t max,
-                   std::chrono::steady_clock::time_point now);
+  /// The wait `e` imposes at `now` (0: none), with `max` failures allowed.
+  uint32_t wait_of(entry& e, size_t max, time_point now);
 
-  void prune(std::chrono::steady_clock::time_point now);
+  void prune(time_point now);
 
   limits limits_;
   std::mutex mtx_;
-  std::unordered_map<std::string, history> by_email_;
-  std::unordered_map<std::string, history> by_address_;
-  std::chrono::steady_clock::time_point last_prune_{};
+  std::unordered_map<std::string, entry> by_email_;
+  std::unordered_map<std::string, entry> by_address_;
+  time_point last_prune_{};
 };
 
 /// 429 too_many_attempts with Retry-After.

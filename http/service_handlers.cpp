@@ -117,11 +117,13 @@ void post_login(handler_context& ctx, const exchange_ptr& x) {
     return x->fail(cmd.error());
   auto key = email_key(cmd->email);
   auto address = x->remote_address();
-  if (auto wait = ctx.throttle.retry_after(key, address,
-                                           std::chrono::steady_clock::now()))
+  if (auto wait
+      = ctx.throttle.admit(key, address, std::chrono::steady_clock::now()))
     return x->fail(too_many_attempts(wait));
   // Users checks the password on its hashing pool and answers the user;
-  // this front signs the token with the key every front shares.
+  // this front signs the token with the key every front shares. The
+  // attempt admitted above ends here, whatever the answer.
+  using outcome = login_throttle::outcome;
   auto timeout = ctx.opts.request_timeout;
   auto* c = &ctx;
   ctx.sys.spawn<caf::hidden>(
@@ -129,15 +131,18 @@ void post_login(handler_context& ctx, const exchange_ptr& x) {
      cmd = std::move(*cmd)](caf::event_based_actor* self) mutable {
       self->request(c->svc.users, timeout, std::move(cmd))
         .then(
-          [x, c, key](user& u) {
-            c->throttle.succeeded(key);
+          [x, c, key, address](user& u) {
+            c->throttle.finished(key, address, outcome::succeeded,
+                                 std::chrono::steady_clock::now());
             auto& tokens = c->auth.tokens();
             x->reply(200, login_json(tokens.issue(u.id, unix_seconds()),
                                      tokens.ttl_seconds(), u.id));
           },
           [x, c, key, address](caf::error& err) {
-            if (err == errc::invalid_credentials)
-              c->throttle.failed(key, address,
+            c->throttle.finished(key, address,
+                                 err == errc::invalid_credentials
+                                   ? outcome::failed
+                                   : outcome::undecided,
                                  std::chrono::steady_clock::now());
             x->fail(from_service_error(err));
           });

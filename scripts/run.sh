@@ -69,12 +69,16 @@ args=("$@")
 # kept between runs. The operator token's path is printed, never the token.
 # var/ itself keeps the usual mode: the private PostgreSQL lives in it too.
 mkdir -p "$root/var"
+# noclobber: a file (or a symlink planted there) is never written through.
 (
   umask 077
+  set -o noclobber
   if ! configured token-key-file "$@" && [[ ! -s "$root/var/token.key" ]]; then
+    rm -f "$root/var/token.key"
     head -c 32 /dev/urandom >"$root/var/token.key"
   fi
   if ! configured operator-token-file "$@" && [[ ! -s "$root/var/operator-token" ]]; then
+    rm -f "$root/var/operator-token"
     od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$root/var/operator-token"
   fi
 )

@@ -356,29 +356,57 @@ BOOST_AUTO_TEST_CASE(secret_files) {
 
 BOOST_AUTO_TEST_CASE(the_login_throttle_windows) {
   using namespace std::chrono;
+  using outcome = login_throttle::outcome;
   login_throttle throttle{{5, 6, seconds{600}}};
   auto t0 = steady_clock::time_point{} + hours{1};
-  for (int i = 0; i < 4; ++i) {
-    BOOST_TEST(throttle.retry_after("ann", "10.0.0.1", t0) == 0u);
-    throttle.failed("ann", "10.0.0.1", t0 + seconds{i});
-  }
-  BOOST_TEST(throttle.retry_after("ann", "10.0.0.1", t0 + seconds{4}) == 0u);
-  throttle.failed("ann", "10.0.0.1", t0 + seconds{4});
+  auto fail = [&](const std::string& email, const std::string& address,
+                  steady_clock::time_point at) {
+    BOOST_REQUIRE(throttle.admit(email, address, at) == 0u);
+    throttle.finished(email, address, outcome::failed, at);
+  };
+  for (int i = 0; i < 5; ++i)
+    fail("ann", "10.0.0.1", t0 + seconds{i});
   // Five failures within the window: the sixth attempt waits until the
   // oldest leaves it, from any address.
-  BOOST_TEST(throttle.retry_after("ann", "10.0.0.2", t0 + seconds{5}) == 595u);
-  BOOST_TEST(throttle.retry_after("ann", "10.0.0.1", t0 + seconds{599}) == 1u);
-  BOOST_TEST(throttle.retry_after("ann", "10.0.0.1", t0 + seconds{600}) == 0u);
+  BOOST_TEST(throttle.admit("ann", "10.0.0.2", t0 + seconds{5}) == 595u);
+  BOOST_TEST(throttle.admit("ann", "10.0.0.1", t0 + seconds{599}) == 1u);
   // Other emails from the same address are not blocked yet ...
-  BOOST_TEST(throttle.retry_after("bob", "10.0.0.1", t0 + seconds{5}) == 0u);
+  BOOST_TEST(throttle.admit("bob", "10.0.0.1", t0 + seconds{5}) == 0u);
+  throttle.finished("bob", "10.0.0.1", outcome::undecided, t0 + seconds{5});
   // ... until the address has max_per_address failures across emails.
-  for (int i = 0; i < 3; ++i)
-    throttle.failed("user" + std::to_string(i), "10.0.0.1", t0 + seconds{6});
-  BOOST_TEST(throttle.retry_after("carol", "10.0.0.1", t0 + seconds{7}) > 0u);
-  BOOST_TEST(throttle.retry_after("carol", "10.0.0.3", t0 + seconds{7}) == 0u);
+  fail("user0", "10.0.0.1", t0 + seconds{6});
+  BOOST_TEST(throttle.admit("carol", "10.0.0.1", t0 + seconds{7}) > 0u);
+  BOOST_TEST(throttle.admit("carol", "10.0.0.3", t0 + seconds{7}) == 0u);
+  throttle.finished("carol", "10.0.0.3", outcome::succeeded, t0 + seconds{7});
+  // The window passes.
+  BOOST_TEST(throttle.admit("ann", "10.0.0.4", t0 + seconds{601}) == 0u);
+  throttle.finished("ann", "10.0.0.4", outcome::succeeded, t0 + seconds{601});
   // A success forgets the email's failures.
-  throttle.succeeded("ann");
-  BOOST_TEST(throttle.retry_after("ann", "10.0.0.9", t0 + seconds{8}) == 0u);
+  BOOST_TEST(throttle.admit("ann", "10.0.0.9", t0 + seconds{602}) == 0u);
+  throttle.finished("ann", "10.0.0.9", outcome::undecided, t0 + seconds{602});
+}
+
+BOOST_AUTO_TEST_CASE(parallel_guesses_cannot_race_the_throttle) {
+  using namespace std::chrono;
+  using outcome = login_throttle::outcome;
+  login_throttle throttle{{5, 50, seconds{600}}};
+  auto t0 = steady_clock::time_point{} + hours{1};
+  // 65 guesses sent at once: only 5 are admitted before any answer.
+  size_t admitted = 0;
+  for (int i = 0; i < 65; ++i)
+    admitted += throttle.admit("eve", "10.0.0." + std::to_string(i), t0) == 0u;
+  BOOST_TEST(admitted == 5u);
+  // They fail: the email now waits out the window.
+  for (int i = 0; i < 5; ++i)
+    throttle.finished("eve", "10.0.0." + std::to_string(i), outcome::failed,
+                      t0);
+  BOOST_TEST(throttle.admit("eve", "10.0.0.99", t0 + seconds{1}) == 599u);
+  // Attempts that end undecided (overloaded, timeout) free their place.
+  BOOST_TEST(throttle.admit("zed", "10.0.1.1", t0) == 0u);
+  throttle.finished("zed", "10.0.1.1", outcome::undecided, t0);
+  for (int i = 0; i < 5; ++i)
+    BOOST_TEST(throttle.admit("zed", "10.0.1.1", t0) == 0u);
+  BOOST_TEST(throttle.admit("zed", "10.0.1.1", t0) == 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
