@@ -131,8 +131,13 @@ caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self,
           [self, rp, result](caf::error& err) mutable {
             // The error's text (SQL, SQLSTATE, host:port) goes to the log
             // only: GET /ready shows operators the kind of problem.
-            log::warning(self->state.service, "not ready: {}",
-                         self->system().render(err));
+            auto now = self->clock().now();
+            auto& last = self->state.last_not_ready_log;
+            if (!last || now - *last >= std::chrono::seconds(10)) {
+              last = now;
+              log::warning(self->state.service, "not ready: {}",
+                           self->system().render(err));
+            }
             result.problem = err == caf::sec::request_timeout
                                ? "its worker did not answer in time"
                                : "its storage does not answer";

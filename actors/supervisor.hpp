@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include <caf/actor.hpp>
@@ -33,6 +34,9 @@ struct supervisor_state {
   /// its restarts (actorshop_service_restarts_total); set at spawn.
   metrics::counter* messages = nullptr;
   metrics::counter* restarts_total = nullptr;
+  /// When a failed readiness ping was last logged: anyone may ask GET
+  /// /ready, so its failures are logged at most once per 10 s.
+  std::optional<caf::actor_clock::time_point> last_not_ready_log;
 
   static inline const char* name = "supervisor";
 };
