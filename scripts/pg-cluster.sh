@@ -10,14 +10,30 @@
 #                                       the fault tests' database outage
 #   pg-cluster.sh resume-temp STATE_DIR starts it again, same socket and port
 #   pg-cluster.sh start DATA_DIR        persistent cluster for scripts/run.sh:
-#                                       initialises DATA_DIR/data once, creates
-#                                       database "actorshop" and prints the
-#                                       conninfo on stdout
+#                                       initialises DATA_DIR/data once, locks
+#                                       it (below), creates role and database
+#                                       "actorshop" and prints the conninfo
+#                                       (user=actorshop) on stdout; migrates a
+#                                       cluster made before the lock
 #   pg-cluster.sh stop DATA_DIR         stops it, keeping the data
 #
 # Runs as root (initdb refuses root, so the server runs as the postgres user)
 # or as an ordinary user (the server then runs as that user). Progress and
 # errors go to stderr; stdout carries only what callers parse.
+#
+# Locked (docs/security.md, "The private database"): DATA_DIR, its data and
+# socket directories are 0700 and owned by the server's account, the socket
+# is 0700 too (unix_socket_permissions), and pg_hba.conf has no trust: peer
+# authentication only, through the map "actorshop" of pg_ident.conf, which
+# lets the account that runs this script (the one actorshop then runs as) be
+# the role actorshop (LOGIN, not a superuser, no CREATEDB/CREATEROLE; it owns
+# the database actorshop and its schemas) and, like the server's account,
+# the superuser postgres for administration. No password exists anywhere.
+# Every start rewrites these files and ownerships when they differ, and says
+# so on stderr with "changed:"; a start on a locked cluster changes nothing.
+# The temp clusters get the same directory and socket modes and peer
+# authentication, but keep the superuser postgres in their conninfo (the
+# suites create a database per fixture).
 #
 # Environment: ACTORSHOP_PG_BIN (directory of initdb/pg_ctl),
 # ACTORSHOP_PG_PORT (port of the persistent cluster's socket, default 54329),
@@ -66,14 +82,108 @@ as_pg() {
   fi
 }
 
-# initdb DIR/data, logging to DIR/initdb.log.
+# initdb DIR/data, logging to DIR/initdb.log. Peer authentication from the
+# start; write_auth replaces initdb's pg_hba.conf before the first start.
 init_cluster() {
   local dir=$1
-  if ! as_pg "$PG_BIN/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 \
+  if ! as_pg "$PG_BIN/initdb" -D "$dir/data" -U postgres -A peer -E UTF8 \
       --locale=C.UTF-8 >"$dir/initdb.log" 2>&1; then
     cat "$dir/initdb.log" >&2
     die "initdb failed in $dir/data"
   fi
+  chmod 600 "$dir/initdb.log"
+}
+
+# The account the server runs as, and the one running this script (which
+# connects to it, and as which run.sh then runs actorshop).
+server_account() {
+  if [[ $(id -u) -eq 0 ]]; then echo postgres; else id -un; fi
+}
+client_account() {
+  id -un
+}
+
+# Counts what a start changed (the migration of an unlocked cluster).
+CHANGES=0
+changed() {
+  say "changed: $*"
+  CHANGES=$((CHANGES + 1))
+}
+
+# lock_dir DIR: owned by the server's account, mode 0700.
+lock_dir() {
+  local dir=$1 account before
+  account=$(server_account)
+  before=$(stat -c '%U %a' "$dir")
+  if [[ "$before" != "$account 700" ]]; then
+    if [[ $(id -u) -eq 0 ]]; then
+      chown "$account:$(id -gn "$account")" "$dir"
+    fi
+    chmod 700 "$dir"
+    changed "$dir: owner and mode '$before' -> '$(stat -c '%U %a' "$dir")'"
+  fi
+}
+
+# put_file PATH CONTENT: PATH holds CONTENT, owned by the server's account,
+# mode 0600; rewritten (atomically) only when it differs. Returns 0 when it
+# wrote, 1 when the file was already so.
+put_file() {
+  local path=$1 content=$2 account tmp
+  account=$(server_account)
+  if [[ -f "$path" && ! -L "$path" ]] && [[ "$(cat "$path")" == "$content" ]] &&
+    [[ "$(stat -c '%U %a' "$path")" == "$account 600" ]]; then
+    return 1
+  fi
+  tmp=$(mktemp "$path.XXXXXX")
+  printf '%s\n' "$content" >"$tmp"
+  chmod 600 "$tmp"
+  if [[ $(id -u) -eq 0 ]]; then
+    chown "$account:$(id -gn "$account")" "$tmp"
+  fi
+  mv -f "$tmp" "$path"
+  return 0
+}
+
+# write_auth DATA ROLE...: pg_hba.conf with peer authentication only (no
+# trust, no TCP lines: the server listens on no address) through the map
+# "actorshop", which lets the server's account be postgres and the client
+# account be postgres and each ROLE; ROLE may connect to the database of the
+# same name only. Settings of our own in DATA/actorshop.conf, included from
+# postgresql.conf, so that a server started by hand is locked as well.
+# Returns 0 when a file changed.
+write_auth() {
+  local data=$1 server client role wrote=1
+  shift
+  server=$(server_account)
+  client=$(client_account)
+  local hba="# Written by scripts/pg-cluster.sh at every start: edits are lost.
+# Unix socket only, peer authentication through the map of pg_ident.conf.
+# TYPE  DATABASE   USER       METHOD"
+  local ident="# Written by scripts/pg-cluster.sh at every start: edits are lost.
+# MAPNAME   SYSTEM-USERNAME  PG-USERNAME
+actorshop   $server  postgres"
+  [[ "$client" == "$server" ]] || ident+="
+actorshop   $client  postgres"
+  for role in "$@"; do
+    hba+="
+local   $role  $role  peer map=actorshop"
+    ident+="
+actorshop   $client  $role"
+  done
+  hba+="
+local   all        postgres   peer map=actorshop"
+  local conf="# Written by scripts/pg-cluster.sh at every start: edits are lost.
+listen_addresses = ''
+unix_socket_permissions = 0700
+password_encryption = scram-sha-256"
+  put_file "$data/pg_hba.conf" "$hba" && wrote=0
+  put_file "$data/pg_ident.conf" "$ident" && wrote=0
+  put_file "$data/actorshop.conf" "$conf" && wrote=0
+  if ! grep -qx "include = 'actorshop.conf'" "$data/postgresql.conf"; then
+    echo "include = 'actorshop.conf'" >>"$data/postgresql.conf"
+    wrote=0
+  fi
+  return $wrote
 }
 
 # Whether a server runs on the data directory DATA.
@@ -85,9 +195,11 @@ is_running() {
 start_server() {
   local data=$1 socket=$2 port=$3 log=$4
   shift 4
-  # TCP is off: the only way in is the socket in a directory of our own.
+  # TCP is off: the only way in is the socket (mode 0700) in a directory of
+  # our own (mode 0700).
   if ! as_pg "$PG_BIN/pg_ctl" -D "$data" -l "$log" -w -t 60 \
-      -o "-k $socket -p $port -c listen_addresses='' $*" start >/dev/null; then
+      -o "-k $socket -p $port -c listen_addresses='' -c unix_socket_permissions=0700 $*" \
+      start >/dev/null; then
     tail -n 20 "$log" >&2 || true
     die "could not start PostgreSQL on $data (log: $log)"
   fi
@@ -170,6 +282,7 @@ start_temp() {
   port=$(pick_port)
   check_socket_path "$dir" "$port"
   init_cluster "$dir"
+  write_auth "$dir/data" || true
   start_server "$dir/data" "$dir" "$port" "$dir/log" $TEMP_OPTIONS
   echo "host=$dir port=$port user=postgres dbname=postgres" >"$state/url"
   say "test cluster up: $(cat "$state/url")"
@@ -201,16 +314,127 @@ persistent_port() {
   echo "${ACTORSHOP_PG_PORT:-54329}"
 }
 
+# The role actorshop connects as (it owns the database of the same name).
+APP_ROLE=actorshop
+
+# psql as the server's account, as postgres on DB: psql_admin DB [psql args].
+psql_admin() {
+  local db=$1
+  shift
+  as_pg "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$PG_SOCKET" -p "$PG_PORT" \
+    -U postgres -d "$db" "$@"
+}
+
+# Runs SQL on DB as postgres; its NOTICEs "changed: ..." are what it changed.
+run_migration() {
+  local db=$1 sql=$2 out line
+  if ! out=$(psql_admin "$db" -c "$sql" 2>&1); then
+    die "could not lock database $db: $out"
+  fi
+  while IFS= read -r line; do
+    [[ -z "$line" ]] && continue
+    if [[ "$line" == *"NOTICE:  changed: "* ]]; then
+      changed "${line#*NOTICE:  changed: }"
+    else
+      say "$line"
+    fi
+  done <<<"$out"
+}
+
+# The role: created once, its attributes put back if someone changed them.
+ROLE_SQL="DO \$\$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$APP_ROLE') THEN
+    CREATE ROLE $APP_ROLE LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;
+    RAISE NOTICE 'changed: created role $APP_ROLE';
+  ELSIF EXISTS (SELECT FROM pg_roles WHERE rolname = '$APP_ROLE'
+                AND (rolsuper OR rolcreatedb OR rolcreaterole OR rolreplication
+                     OR rolbypassrls OR NOT rolcanlogin)) THEN
+    ALTER ROLE $APP_ROLE LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;
+    RAISE NOTICE 'changed: attributes of role $APP_ROLE reset';
+  END IF;
+END
+\$\$;"
+
+# In the database: every schema but the system's, and what is in them
+# (tables, views, sequences, types, routines; not what belongs to an
+# extension), owned by the role. Per object: REASSIGN OWNED BY postgres
+# refuses, postgres owns the system's objects too. public is owned by
+# pg_database_owner (the database's owner) and stays so.
+OWNERSHIP_SQL="DO \$\$
+DECLARE
+  r record;
+  app oid := '$APP_ROLE'::regrole;
+BEGIN
+  FOR r IN
+    SELECT n.nspname FROM pg_namespace n
+     WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
+       AND n.nspowner NOT IN (app, 'pg_database_owner'::regrole)
+     ORDER BY 1
+  LOOP
+    EXECUTE format('ALTER SCHEMA %I OWNER TO $APP_ROLE', r.nspname);
+    RAISE NOTICE 'changed: schema % owned by $APP_ROLE', r.nspname;
+  END LOOP;
+  FOR r IN
+    SELECT n.nspname, c.relname, c.relkind FROM pg_class c
+      JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
+       AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S', 'c')
+       AND c.relowner <> app
+       -- a sequence of a serial or identity column follows its table
+       AND NOT EXISTS (SELECT FROM pg_depend d
+                        WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                          AND (d.deptype = 'e' OR (c.relkind = 'S' AND d.deptype IN ('a', 'i'))))
+     ORDER BY 1, 2
+  LOOP
+    EXECUTE format('ALTER %s %I.%I OWNER TO $APP_ROLE',
+                   CASE r.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW'
+                                  WHEN 'f' THEN 'FOREIGN TABLE' WHEN 'S' THEN 'SEQUENCE'
+                                  WHEN 'c' THEN 'TYPE' ELSE 'TABLE' END,
+                   r.nspname, r.relname);
+    RAISE NOTICE 'changed: %.% owned by $APP_ROLE', r.nspname, r.relname;
+  END LOOP;
+  FOR r IN
+    SELECT t.oid::regtype::text AS name, t.typtype FROM pg_type t
+      JOIN pg_namespace n ON n.oid = t.typnamespace
+     WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
+       AND t.typtype IN ('d', 'e', 'r') AND t.typowner <> app
+       AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_type'::regclass
+                          AND d.objid = t.oid AND d.deptype = 'e')
+     ORDER BY 1
+  LOOP
+    EXECUTE format('ALTER %s %s OWNER TO $APP_ROLE',
+                   CASE r.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END, r.name);
+    RAISE NOTICE 'changed: type % owned by $APP_ROLE', r.name;
+  END LOOP;
+  FOR r IN
+    SELECT p.oid::regprocedure::text AS name, p.prokind FROM pg_proc p
+      JOIN pg_namespace n ON n.oid = p.pronamespace
+     WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
+       AND p.proowner <> app
+       AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
+                          AND d.objid = p.oid AND d.deptype = 'e')
+     ORDER BY 1
+  LOOP
+    EXECUTE format('ALTER %s %s OWNER TO $APP_ROLE',
+                   CASE r.prokind WHEN 'a' THEN 'AGGREGATE' WHEN 'p' THEN 'PROCEDURE'
+                                  ELSE 'FUNCTION' END, r.name);
+    RAISE NOTICE 'changed: routine % owned by $APP_ROLE', r.name;
+  END LOOP;
+END
+\$\$;"
+
 start_persistent() {
   local base=$1
   mkdir -p "$base"
-  base=$(cd "$base" && pwd)
+  base=$(cd "$base" && pwd -P)
   local data="$base/data" socket="$base/socket" port
   port=$(persistent_port)
+  PG_SOCKET=$socket
+  PG_PORT=$port
   check_socket_path "$socket" "$port"
+  lock_dir "$base"
   if [[ $(id -u) -eq 0 ]]; then
-    chown postgres:postgres "$base"
-    chmod 700 "$base"
     if ! runuser -u postgres -- test -r "$base" -a -w "$base" -a -x "$base"; then
       die "the postgres user cannot reach $base (a parent directory such as /root is probably mode 700). Either point actorshop at an existing database with ACTORSHOP_DB_URL=postgresql://..., or keep the data under a path the postgres user can traverse (e.g. /var/lib/actorshop)."
     fi
@@ -219,23 +443,47 @@ start_persistent() {
     say "initialising a new cluster in $data"
     init_cluster "$base"
   fi
+  lock_dir "$data"
+  [[ ! -f "$base/initdb.log" ]] || chmod 600 "$base/initdb.log"
   mkdir -p "$socket"
-  if [[ $(id -u) -eq 0 ]]; then
-    chown postgres:postgres "$socket"
+  lock_dir "$socket"
+  local auth_changed=0
+  if write_auth "$data" "$APP_ROLE"; then
+    auth_changed=1
+    changed "$data: pg_hba.conf (peer only), pg_ident.conf, actorshop.conf written"
   fi
   if is_running "$data"; then
-    say "cluster in $data already running"
+    # A server started before the lock: restart it, so that the new
+    # pg_hba.conf and socket mode surely apply (a reload is asynchronous).
+    if [[ $auth_changed -eq 1 ]]; then
+      say "restarting the running cluster in $data to apply the lock"
+      stop_server "$data"
+      start_server "$data" "$socket" "$port" "$base/postgres.log"
+    else
+      say "cluster in $data already running"
+    fi
   else
     start_server "$data" "$socket" "$port" "$base/postgres.log"
   fi
-  local err
-  if err=$(as_pg "$PG_BIN/createdb" -h "$socket" -p "$port" -U postgres \
-      actorshop 2>&1); then
+  run_migration postgres "$ROLE_SQL"
+  local owner
+  owner=$(psql_admin postgres -c \
+    "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'actorshop'") ||
+    die "could not read the databases of $data"
+  if [[ -z "$owner" ]]; then
+    psql_admin postgres -c "CREATE DATABASE actorshop OWNER $APP_ROLE" ||
+      die "could not create database actorshop"
     say "created database actorshop"
-  elif [[ "$err" != *"already exists"* ]]; then
-    die "could not create database actorshop: $err"
+  elif [[ "$owner" != "$APP_ROLE" ]]; then
+    psql_admin postgres -c "ALTER DATABASE actorshop OWNER TO $APP_ROLE" ||
+      die "could not hand database actorshop to $APP_ROLE"
+    changed "database actorshop owned by $APP_ROLE (was $owner)"
   fi
-  echo "host=$socket port=$port user=postgres dbname=actorshop"
+  run_migration actorshop "$OWNERSHIP_SQL"
+  if [[ $CHANGES -gt 0 ]]; then
+    say "locked the cluster in $base ($CHANGES changes)"
+  fi
+  echo "host=$socket port=$port user=$APP_ROLE dbname=actorshop"
 }
 
 stop_persistent() {

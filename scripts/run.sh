@@ -4,7 +4,11 @@
 #   scripts/run.sh --http-port=9090
 # With no database configured (no ACTORSHOP_DB_URL, no --db-url=, no db-url in
 # the config file) it starts a private PostgreSQL cluster under var/pg (Unix
-# socket only, data kept between runs) and stops it again on exit.
+# socket only, data kept between runs) and stops it again on exit. That
+# cluster is locked (scripts/pg-cluster.sh, docs/security.md "The private
+# database"): 0700 directories and socket, peer authentication only, and
+# actorshop connects as the role actorshop, which owns its database and is no
+# superuser; a var/pg from before the lock is migrated on the next start.
 # Ctrl-C or SIGTERM stops actorshop cleanly, then the private database.
 set -euo pipefail
 
@@ -67,7 +71,9 @@ args=("$@")
 
 # The secrets of the identities (docs/security.md): made once, mode 0600,
 # kept between runs. The operator token's path is printed, never the token.
-# var/ itself keeps the usual mode: the private PostgreSQL lives in it too.
+# var/ itself keeps the usual mode: the private PostgreSQL lives in it too
+# (the server's account, postgres when run as root, must traverse it; var/pg
+# itself is 0700 and the server's).
 mkdir -p "$root/var"
 # noclobber: a file (or a symlink planted there) is never written through.
 (
