@@ -185,6 +185,11 @@ int main(int argc, char** argv) {
   http_opts.limits.max_target_bytes = cfg.http_max_target_bytes;
   http_opts.limits.max_header_bytes = cfg.http_max_header_bytes;
   http_opts.limits.max_body_bytes = cfg.http_max_body_bytes;
+  http_opts.max_connections = cfg.http_max_connections;
+  http_opts.read_timeout = std::chrono::milliseconds{cfg.http_read_timeout_ms};
+  http_opts.max_event_streams = cfg.http_max_event_streams;
+  http_opts.event_keepalive
+    = std::chrono::milliseconds{cfg.http_event_keepalive_ms};
   // The actor system outlives the HTTP server: request handles still waiting
   // in mailboxes are answered or dropped before the server's io_context dies.
   opts.place = cfg.place;

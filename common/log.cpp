@@ -1,5 +1,6 @@
 #include "common/log.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -27,17 +28,43 @@ std::string_view logfmt_level(level lvl) noexcept {
   return "off";
 }
 
-/// `text` as a logfmt value: quoted, with backslashes, quotes and line
-/// breaks escaped.
+constexpr char hex_digits[] = "0123456789abcdef";
+
+void append_hex(std::string& out, unsigned char c) {
+  out += "\\x";
+  out += hex_digits[c >> 4];
+  out += hex_digits[c & 0xF];
+}
+
+/// The length of the valid UTF-8 sequence of two to four bytes that starts
+/// at text[i] (a byte >= 0x80), or 0 when there is none there (a stray
+/// continuation byte, a truncated, overlong or surrogate sequence, or one
+/// beyond U+10FFFF).
+size_t utf8_sequence(std::string_view text, size_t i) {
+  auto at = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+  auto lead = at(i);
+  size_t n = lead >= 0xC2 && lead <= 0xDF   ? 2
+             : lead >= 0xE0 && lead <= 0xEF ? 3
+             : lead >= 0xF0 && lead <= 0xF4 ? 4
+                                            : 0;
+  if (n == 0 || text.size() - i < n)
+    return 0;
+  for (size_t k = 1; k < n; ++k)
+    if ((at(i + k) & 0xC0) != 0x80)
+      return 0;
+  auto second = at(i + 1);
+  if ((lead == 0xE0 && second < 0xA0) || (lead == 0xED && second > 0x9F)
+      || (lead == 0xF0 && second < 0x90) || (lead == 0xF4 && second > 0x8F))
+    return 0;
+  return n;
+}
+
+/// `text` as a logfmt value: escaped, quoted, with quotes escaped.
 std::string quoted(std::string_view text) {
   std::string out = "\"";
-  for (auto c : text) {
-    if (c == '"' || c == '\\')
+  for (auto c : escape(text)) {
+    if (c == '"')
       out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
     out += c;
   }
   out += '"';
@@ -60,6 +87,43 @@ const char* level_name(level lvl) noexcept {
 }
 
 } // namespace
+
+std::string escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      ++i;
+      if (c == '\n')
+        out += "\\n";
+      else if (c == '\r')
+        out += "\\r";
+      else if (c == '\t')
+        out += "\\t";
+      else if (c == '\\')
+        out += "\\\\";
+      else if (c < 0x20 || c == 0x7F)
+        append_hex(out, c);
+      else
+        out += static_cast<char>(c);
+      continue;
+    }
+    auto n = utf8_sequence(text, i);
+    // U+0080..U+009F, the C1 controls (CSI among them), are C2 80..C2 9F.
+    bool c1 = n == 2 && c == 0xC2
+              && static_cast<unsigned char>(text[i + 1]) <= 0x9F;
+    if (n == 0 || c1) {
+      for (size_t k = 0; k < std::max<size_t>(n, 1); ++k)
+        append_hex(out, static_cast<unsigned char>(text[i + k]));
+      i += std::max<size_t>(n, 1);
+      continue;
+    }
+    out.append(text.substr(i, n));
+    i += n;
+  }
+  return out;
+}
 
 void set_level(level lvl) noexcept {
   min_level = static_cast<int>(lvl);
@@ -103,9 +167,10 @@ void emit_line(level lvl, std::string_view component, std::string_view msg,
       .count());
   auto line = static_cast<format>(line_format.load()) == format::logfmt
                 ? fmt::format("time={} level={} service={} msg={}{}\n", stamp,
-                              logfmt_level(lvl), component, quoted(msg), fields)
+                              logfmt_level(lvl), escape(component), quoted(msg),
+                              fields)
                 : fmt::format("{} {} [{}] {}{}\n", stamp, level_name(lvl),
-                              component, msg, fields);
+                              escape(component), escape(msg), fields);
   // One fwrite per line: stdio locks the stream, so lines never interleave.
   std::fwrite(line.data(), 1, line.size(), stderr);
 }
@@ -122,9 +187,10 @@ void write_fields(level lvl, std::string_view component, std::string_view text,
     line += ' ';
     line += key;
     line += '=';
-    bool plain = !value.empty()
-                 && value.find_first_of(" \"=\\\n") == std::string::npos;
-    line += plain || !logfmt ? value : quoted(value);
+    auto shown = escape(value);
+    bool plain = !shown.empty() && shown == value
+                 && shown.find_first_of(" \"=") == std::string::npos;
+    line += plain || !logfmt ? shown : quoted(value);
   }
   emit_line(lvl, component, text, line);
 }

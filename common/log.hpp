@@ -32,6 +32,19 @@ void set_format(format f) noexcept;
 /// Parses "text" or "logfmt".
 bool parse_format(std::string_view text, format& out) noexcept;
 
+/// What a log line shows of `text`, which may come from a client (a request
+/// target, an email, a header): every control character escaped, so that a
+/// value can neither end the line nor forge another one, nor reach a
+/// terminal as an escape sequence. A line feed, carriage return and tab
+/// become `\n`, `\r` and `\t`; every other byte below 0x20, DEL (0x7F), the
+/// C1 controls
+/// (U+0080..U+009F, the bytes C2 80..C2 9F) and every byte that is not part
+/// of valid UTF-8 become `\xNN` (lower-case hex); a backslash becomes `\\`,
+/// so an escape in the log always stands for one byte of the value. Valid
+/// UTF-8 otherwise passes as is. write() and write_fields() apply it to the
+/// message and to every field value, in both formats.
+std::string escape(std::string_view text);
+
 /// Writes one line: time, level, component, text.
 void write(level lvl, std::string_view component, std::string_view text);
 
@@ -40,7 +53,9 @@ using field = std::pair<std::string_view, std::string>;
 
 /// Writes one line with named fields: `text k=v ...` as text, and as
 /// logfmt `msg="text" k=v ...`, each field a key of its own (route, user,
-/// order, duration_ms, request: what a log pipeline indexes).
+/// order, duration_ms, request: what a log pipeline indexes). Values are
+/// escaped (escape()); in logfmt a value is quoted when it is empty or has
+/// a space, `"`, `=`, a backslash or anything escape() changes.
 void write_fields(level lvl, std::string_view component, std::string_view text,
                   std::initializer_list<field> fields);
 

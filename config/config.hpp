@@ -44,6 +44,16 @@ public:
   uint32_t http_max_target_bytes = 8 * 1024;
   uint32_t http_max_header_bytes = 16 * 1024;
   uint32_t http_max_body_bytes = 64 * 1024;
+  /// What one client may hold (docs/api.md, Limits): connections served at
+  /// once (ACTORSHOP_HTTP_MAX_CONNECTIONS), the milliseconds a client may
+  /// take to send a request (ACTORSHOP_HTTP_READ_TIMEOUT_MS), live GET
+  /// /events streams (ACTORSHOP_HTTP_MAX_EVENT_STREAMS) and the
+  /// milliseconds after which an idle stream gets a keep-alive comment
+  /// (ACTORSHOP_HTTP_EVENT_KEEPALIVE_MS).
+  uint32_t http_max_connections = 1024;
+  uint32_t http_read_timeout_ms = 10000;
+  uint32_t http_max_event_streams = 64;
+  uint32_t http_event_keepalive_ms = 5000;
   /// How long an Idempotency-Key is remembered, in hours
   /// (ACTORSHOP_IDEMPOTENCY_RETENTION_HOURS, --idempotency-retention-hours).
   uint32_t idempotency_retention_hours = 24;

@@ -181,6 +181,22 @@ std::vector<option> make_options() {
     integer_option(&c::http_max_body_bytes, "http-max-body-bytes",
                    "Largest HTTP request body; larger ones get 413", 1024,
                    16777216),
+    integer_option(&c::http_max_connections, "http-max-connections",
+                   "HTTP connections served at once; at the limit new ones "
+                   "wait until one closes",
+                   1, 1000000),
+    integer_option(&c::http_read_timeout_ms, "http-read-timeout-ms",
+                   "Milliseconds a client may take to send a request (and "
+                   "a keep-alive connection may stay idle) before it is "
+                   "closed",
+                   100, 3600000),
+    integer_option(&c::http_max_event_streams, "http-max-event-streams",
+                   "Live GET /events streams; beyond, 503", 1, 100000),
+    integer_option(&c::http_event_keepalive_ms, "http-event-keepalive-ms",
+                   "Milliseconds after which an idle event stream gets a "
+                   "keep-alive comment (a dead client's stream ends within "
+                   "two)",
+                   100, 600000),
     integer_option(&c::idempotency_retention_hours,
                    "idempotency-retention-hours",
                    "Hours an Idempotency-Key is remembered", 1, 8760),

@@ -5,6 +5,8 @@
 // an event_sink (http/exchange.hpp); and the registry of a server's live
 // streams, which a stop ends.
 
+#include <chrono>
+#include <cstddef>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -17,9 +19,20 @@
 
 namespace shop::http {
 
+/// A place among a server's streams (event_streams::reserve), held from
+/// before a stream opens until it ends; releasing it frees the place.
+using stream_slot = std::shared_ptr<void>;
+
 /// The live streams of one server run. Thread-safe.
 class event_streams {
 public:
+  /// Takes one of `max` places for a stream about to open, or returns null
+  /// when all are taken (streams that opened or are opening).
+  stream_slot reserve(size_t max);
+
+  /// How many places are taken.
+  size_t reserved() const;
+
   /// Registers a stream; ends it at once if stop_all() ran already (a stop
   /// that began on another I/O thread while the stream started).
   void add(const caf::actor& stream);
@@ -37,16 +50,19 @@ public:
 private:
   mutable std::mutex mtx_;
   std::vector<caf::actor> streams_;
+  size_t reserved_ = 0;
   bool stopped_ = false;
 };
 
 /// Spawns the stream of one client, registered in `streams` until it ends:
 /// it writes `event: <TYPE>` and `data: <JSON>` for every event it receives
-/// (user_created, order_created, order_processed), and ends when a write
+/// (user_created, order_created, order_processed), and `: keep-alive` once
+/// per `keepalive` in which it wrote nothing else; it ends when a write
 /// fails (the client went away) or on an exit message; then it finishes the
-/// sink. The caller joins it to the node's feed.
+/// sink and releases `slot`. The caller joins it to the node's feed.
 caf::actor spawn_event_stream(caf::actor_system& sys,
                               std::shared_ptr<event_sink> sink,
-                              event_streams& streams);
+                              event_streams& streams, stream_slot slot,
+                              std::chrono::milliseconds keepalive);
 
 } // namespace shop::http

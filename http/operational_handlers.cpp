@@ -5,6 +5,7 @@
 // stream.
 
 #include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
@@ -32,11 +33,26 @@ void get_events(handler_context& ctx, const exchange_ptr& x) {
       api_error{503, "service_unavailable", "this node has no event feed"});
   if (x->is_head())
     return x->reply(200, "", nullptr, "text/event-stream");
+  // The place is held from here until the stream ends, or given back when
+  // the stream never opens (the lambda holding it is dropped).
+  auto slot = ctx.streams.reserve(ctx.opts.max_event_streams);
+  if (!slot) {
+    api_error err{503, "service_unavailable",
+                  "too many event streams are open, retry later",
+                  "all " + std::to_string(ctx.opts.max_event_streams)
+                    + " event streams (--http-max-event-streams) are taken"};
+    // A stream whose client went away ends within two keep-alive periods.
+    err.retry_after = static_cast<uint32_t>(
+      std::max<int64_t>(1,
+                        (2 * ctx.opts.event_keepalive.count() + 999) / 1000));
+    return x->fail(err);
+  }
   auto* c = &ctx;
   x->open_stream(": the events of this node, as they commit\n\n",
-                 [c](std::shared_ptr<event_sink> sink) {
-                   auto stream
-                     = spawn_event_stream(c->sys, std::move(sink), c->streams);
+                 [c, slot](std::shared_ptr<event_sink> sink) {
+                   auto stream = spawn_event_stream(c->sys, std::move(sink),
+                                                    c->streams, slot,
+                                                    c->opts.event_keepalive);
                    caf::anon_send(c->svc.feed, atom::join_v, stream);
                  });
 }

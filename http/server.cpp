@@ -267,9 +267,11 @@ restinio::request_handling_status_t handle(server_state& st,
 
 // -- lifecycle ----------------------------------------------------------------
 
-/// RESTinio's defaults, with every connection's bytes behind a wire_guard.
+/// RESTinio's defaults, with every connection's bytes behind a wire_guard
+/// and a limit on the connections served at once (max_connections).
 struct traits : restinio::default_traits_t {
   using stream_socket_t = guarded_socket<asio::ip::tcp::socket>;
+  static constexpr bool use_connection_count_limiter = true;
 };
 
 /// Once a stop is requested: polls until every request in flight is answered
@@ -331,7 +333,19 @@ void run_server(caf::actor_system& sys, const services& svc,
             .max_field_value_size(2 * limits.max_header_bytes)
             .max_field_count(2 * limits.max_header_fields)
             .max_body_size(2 * limits.max_body_bytes))
-        .handle_request_timeout(opts.request_timeout + std::chrono::seconds(5))
+        // At the limit RESTinio stops accepting until a connection closes;
+        // the kernel holds the next ones in the listen backlog meanwhile.
+        .max_parallel_connections(std::max<size_t>(opts.max_connections, 1))
+        // The whole request, from when the server waits for it to its last
+        // byte: a slow client is closed, and so is an idle keep-alive one.
+        .read_next_http_message_timelimit(opts.read_timeout)
+        // A backstop only: a request gets its 503 at request_timeout. It
+        // also bounds the silence of an event stream, which writes at least
+        // a keep-alive comment every two keep-alive periods.
+        .handle_request_timeout(
+          std::max<std::chrono::milliseconds>(opts.request_timeout,
+                                              2 * opts.event_keepalive)
+          + std::chrono::seconds(5))
         .request_handler([&st](restinio::request_handle_t req) {
           return handle(st, std::move(req));
         });

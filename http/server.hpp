@@ -30,6 +30,21 @@ struct server_options {
   std::chrono::milliseconds request_timeout{5000};
   /// What one request may send: 413, 414, 431 beyond.
   wire_limits limits;
+  /// Connections served at once (RESTinio's connection limiter): at the
+  /// limit the server accepts no more until one closes; the kernel keeps
+  /// the next ones waiting in the listen backlog.
+  size_t max_connections = 1024;
+  /// How long a client may take to send a request, from the moment the
+  /// server waits for it (the connection opened, or the previous answer
+  /// was written) to its last byte; then the connection closes. Bounds
+  /// slow clients and idle keep-alive connections alike.
+  std::chrono::milliseconds read_timeout{10000};
+  /// Live GET /events streams at once; beyond, 503.
+  size_t max_event_streams = 64;
+  /// An event stream that wrote nothing for this long gets a comment
+  /// (`: keep-alive`): a dead connection fails that write and its stream
+  /// ends.
+  std::chrono::milliseconds event_keepalive{5000};
   /// Verifies tokens and the operator secret, signs login tokens. Null: a
   /// random token key for this run, and no operator.
   std::shared_ptr<const authenticator> auth;
