@@ -71,6 +71,17 @@ bool scope_to_caller(const exchange_ptr& x, Command& cmd) {
   return true;
 }
 
+/// keyed_command for a command acting on a user's account: also scopes
+/// its user to the caller (scope_to_caller).
+template <class Parse>
+auto owned_command(const exchange_ptr& x, Parse parse)
+  -> decltype(keyed_command(x, parse)) {
+  auto cmd = keyed_command(x, parse);
+  if (cmd && !scope_to_caller(x, *cmd))
+    return std::nullopt;
+  return cmd;
+}
+
 /// The optional id parameter `name` of the query string: 0 when absent.
 parsed<int64_t> optional_id_from_query(const exchange_ptr& x,
                                        const char* name) {
@@ -198,10 +209,8 @@ void get_my_balance(handler_context& ctx, const exchange_ptr& x) {
 }
 
 void post_deposit(handler_context& ctx, const exchange_ptr& x) {
-  auto cmd = keyed_command(x, parse_deposit);
+  auto cmd = owned_command(x, parse_deposit);
   if (!cmd)
-    return;
-  if (!scope_to_caller(x, *cmd))
     return;
   ask(
     ctx, x, ctx.svc.billing,
@@ -209,10 +218,8 @@ void post_deposit(handler_context& ctx, const exchange_ptr& x) {
 }
 
 void post_payment(handler_context& ctx, const exchange_ptr& x) {
-  auto cmd = keyed_command(x, parse_payment);
+  auto cmd = owned_command(x, parse_payment);
   if (!cmd)
-    return;
-  if (!scope_to_caller(x, *cmd))
     return;
   ask(
     ctx, x, ctx.svc.billing,
@@ -229,10 +236,8 @@ void get_items(handler_context& ctx, const exchange_ptr& x) {
 }
 
 void post_create_order(handler_context& ctx, const exchange_ptr& x) {
-  auto cmd = keyed_command(x, parse_create_order);
+  auto cmd = owned_command(x, parse_create_order);
   if (!cmd)
-    return;
-  if (!scope_to_caller(x, *cmd))
     return;
   ask(
     ctx, x, ctx.svc.orders,
