@@ -222,6 +222,12 @@ int main(int argc, char** argv) {
     }
   }
   if (rc == 0 && cfg.http) {
+    if (!shop::http::is_loopback_host(http_opts.host))
+      shop::log::warning("main",
+                         "--http-host={} is not a loopback address and the "
+                         "front speaks plain HTTP: passwords and tokens travel "
+                         "in clear (put a TLS-terminating proxy in front)",
+                         http_opts.host);
     try {
       shop::http::run_server(sys, svc, http_opts, [&] {
         // std::endl: scripts and tests wait for this line on a pipe.
