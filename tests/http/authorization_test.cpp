@@ -292,52 +292,48 @@ BOOST_AUTO_TEST_CASE(the_table_covers_every_route) {
 }
 
 BOOST_FIXTURE_TEST_CASE(every_route_with_every_credential, matrix_fixture) {
+  // Sends every cell whose expected status is refused (>= 400) or not,
+  // checks the status, and hands refused answers to `check`.
+  size_t cells = 0;
+  auto run_cells = [&](bool refused, auto check) {
+    for (auto& r : table())
+      for (size_t i = 0; i < column_count; ++i) {
+        auto c = static_cast<column>(i);
+        auto want = expected_status(r, c);
+        if ((want >= 400) != refused)
+          continue;
+        ++cells;
+        auto resp = send(r, c);
+        BOOST_TEST(resp.status == want, r.method << ' ' << r.path << " with "
+                                                 << column_names[i] << ": got "
+                                                 << resp.status << ", expected "
+                                                 << want << ' ' << resp.body);
+        check(r, c, want, resp);
+      }
+  };
   // Refused cells first: together they must change nothing.
   auto before = counts_of(*this);
-  size_t cells = 0;
-  for (auto& r : table())
-    for (size_t i = 0; i < column_count; ++i) {
-      auto c = static_cast<column>(i);
-      auto want = expected_status(r, c);
-      if (want < 400)
-        continue;
-      ++cells;
-      auto resp = send(r, c);
-      BOOST_TEST(resp.status == want, r.method << ' ' << r.path << " with "
-                                               << column_names[i] << ": got "
-                                               << resp.status << ", expected "
-                                               << want << ' ' << resp.body);
-      if (want == 401) {
-        auto www = resp.header("WWW-Authenticate");
-        BOOST_TEST(www.rfind("Bearer", 0) == 0, r.path << ": " << www);
-        bool sent_something = c != no_token;
-        BOOST_TEST((www.find(R"(error="invalid_token")") != std::string::npos)
-                     == sent_something,
-                   r.path << " with " << column_names[i] << ": " << www);
-      }
-      if (r.path != "/events" && want != 404) {
-        auto body = json_of(resp);
-        BOOST_TEST(body.value("error", "")
-                     == (want == 401 ? "unauthorized" : "forbidden"),
-                   resp.body);
-      }
+  run_cells(true, [&](const row& r, column c, int want,
+                      const http_response& resp) {
+    if (want == 401) {
+      auto www = resp.header("WWW-Authenticate");
+      BOOST_TEST(www.rfind("Bearer", 0) == 0, r.path << ": " << www);
+      bool sent_something = c != no_token;
+      BOOST_TEST((www.find(R"(error="invalid_token")") != std::string::npos)
+                   == sent_something,
+                 r.path << " with " << column_names[c] << ": " << www);
     }
+    if (r.path != "/events" && want != 404) {
+      auto body = json_of(resp);
+      BOOST_TEST(body.value("error", "")
+                   == (want == 401 ? "unauthorized" : "forbidden"),
+                 resp.body);
+    }
+  });
   BOOST_TEST(counts_of(*this) == before,
              "refused requests changed the database");
   // Then the allowed cells.
-  for (auto& r : table())
-    for (size_t i = 0; i < column_count; ++i) {
-      auto c = static_cast<column>(i);
-      auto want = expected_status(r, c);
-      if (want >= 400)
-        continue;
-      ++cells;
-      auto resp = send(r, c);
-      BOOST_TEST(resp.status == want, r.method << ' ' << r.path << " with "
-                                               << column_names[i] << ": got "
-                                               << resp.status << ", expected "
-                                               << want << ' ' << resp.body);
-    }
+  run_cells(false, [](const row&, column, int, const http_response&) {});
   BOOST_TEST(cells == table().size() * column_count);
   BOOST_TEST_MESSAGE("authorization matrix: "
                      << table().size() << " routes x " << column_count
