@@ -7,17 +7,28 @@
 // closes the way RFC 9112 9.6 asks (shut down sending, read and drop what
 // the client still sends, then report the end of the stream).
 //
+// Over TLS (guarded_tls_socket) the guard sits above the TLS stream, so it
+// sees and writes the plaintext; after a refusal the TLS close_notify goes
+// out before the TCP half-close. The RESTinio customisations at the end give
+// that socket what RESTinio's own tls_socket_t gets from restinio/tls.hpp
+// (its TLS context setting, its socket pool, its handshake), plus a bound on
+// the handshake.
+//
 // Included by http/server.cpp only: it needs asio, and RESTinio's connection
 // template is instantiated there.
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
+#include <vector>
 
-#include <restinio/asio_include.hpp>
-#include <restinio/tls_fwd.hpp>
+#include <openssl/ssl.h>
+#include <restinio/all.hpp>
+#include <restinio/tls.hpp>
 
 #include "http/wire_guard.hpp"
 
@@ -31,13 +42,32 @@ wire_limits& server_wire_limits();
 /// Called with the status of every refusal (for the request metrics).
 std::function<void(uint16_t)>& on_wire_refusal();
 
-/// `Socket` (asio's TCP socket) behind a wire_guard.
+/// How long a client may take to complete the TLS handshake, set by
+/// run_server like the limits (RESTinio's read timeout only starts after
+/// the handshake).
+std::chrono::steady_clock::duration& server_handshake_timeout();
+
+/// `Socket` (asio's TCP socket, or RESTinio's TLS stream over one) behind a
+/// wire_guard.
 template <class Socket>
 class guarded_socket {
 public:
   using executor_type = typename Socket::executor_type;
 
-  explicit guarded_socket(restinio::asio_ns::io_context& ctx) : socket_(ctx) {
+  /// Whether the guard sits above a TLS stream.
+  static constexpr bool is_tls
+    = std::is_same_v<Socket, restinio::impl::tls_socket_t>;
+
+  /// `args` follow the io_context to the socket's constructor (a TLS
+  /// context for the TLS stream).
+  template <class... Args>
+  explicit guarded_socket(restinio::asio_ns::io_context& ctx, Args&&... args)
+    : socket_(ctx, std::forward<Args>(args)...) {
+  }
+
+  /// The socket under the guard.
+  Socket& next_layer() noexcept {
+    return socket_;
   }
 
   guarded_socket(guarded_socket&&) = default;
@@ -122,21 +152,18 @@ private:
       on_wire_refusal()(g.refusal_status());
     auto text = std::make_shared<std::string>(std::move(out));
     restinio::asio_ns::async_write(socket_, restinio::asio_ns::buffer(*text),
-                                   bound(handler, [this, text, last, buf,
-                                                   handler](const error_code&
-                                                              ec,
-                                                            size_t) mutable {
-                                     if (ec)
-                                       return handler(ec, size_t{0});
-                                     if (last) {
-                                       error_code ignored;
-                                       socket_.shutdown(Socket::shutdown_send,
-                                                        ignored);
-                                       return linger(buf, std::move(handler),
-                                                     0);
-                                     }
-                                     read(buf, std::move(handler));
-                                   }));
+                                   bound(handler,
+                                         [this, text, last, buf,
+                                          handler](const error_code& ec,
+                                                   size_t) mutable {
+                                           if (ec)
+                                             return handler(ec, size_t{0});
+                                           if (last)
+                                             return end_sending(buf,
+                                                                std::move(
+                                                                  handler));
+                                           read(buf, std::move(handler));
+                                         }));
   }
 
   template <class Handler>
@@ -159,14 +186,48 @@ private:
                        }));
   }
 
+  /// After a refusal: tells the client that nothing more comes, then drops
+  /// what it still sends (linger()). Over TLS the close_notify alert goes
+  /// first, the way nginx closes: OpenSSL treats application data that
+  /// arrives after its close_notify as a fatal error, so the shutdown does
+  /// not wait for the client's alert, and linger() drops the raw bytes under
+  /// the TLS layer instead of decrypting them.
+  template <class Handler>
+  void end_sending(restinio::asio_ns::mutable_buffer buf, Handler handler) {
+    if constexpr (is_tls) {
+      auto* ssl = socket_.asio_ssl_stream().native_handle();
+      // Marked as received: SSL_shutdown sends our alert and returns,
+      // instead of reading until the client's.
+      SSL_set_shutdown(ssl, SSL_get_shutdown(ssl) | SSL_RECEIVED_SHUTDOWN);
+      socket_.asio_ssl_stream().async_shutdown(
+        bound(handler, [this, buf, handler](const error_code& ec) mutable {
+          if (ec == restinio::asio_ns::error::operation_aborted)
+            return handler(ec, size_t{0}); // RESTinio closed it meanwhile
+          half_close_and_linger(buf, std::move(handler));
+        }));
+    } else {
+      half_close_and_linger(buf, std::move(handler));
+    }
+  }
+
+  template <class Handler>
+  void half_close_and_linger(restinio::asio_ns::mutable_buffer buf,
+                             Handler handler) {
+    error_code ignored;
+    tcp_socket().shutdown(restinio::asio_ns::socket_base::shutdown_send,
+                          ignored);
+    linger(buf, std::move(handler), 0);
+  }
+
   /// Drops what the client still sends after a refusal, so that closing
   /// does not reset the connection before the client read the answer;
-  /// RESTinio's read timeout bounds how long.
+  /// RESTinio's read timeout bounds how long. Reads the TCP socket (under
+  /// the TLS layer, if any: nothing is decrypted after the refusal).
   template <class Handler>
   void linger(restinio::asio_ns::mutable_buffer buf, Handler handler,
               size_t dropped) {
     static constexpr size_t max_dropped = 1024 * 1024;
-    socket_
+    tcp_socket()
       .async_read_some(restinio::asio_ns::mutable_buffers_1{buf},
                        bound(handler, [this, buf, handler,
                                        dropped](const error_code& ec,
@@ -182,24 +243,146 @@ private:
                        }));
   }
 
+  /// The TCP socket at the bottom.
+  restinio::asio_ns::ip::tcp::socket& tcp_socket() {
+    if constexpr (is_tls)
+      return socket_.asio_ssl_stream().next_layer();
+    else
+      return socket_;
+  }
+
   Socket socket_;
   std::unique_ptr<wire_guard> guard_;
 };
 
-/// RESTinio's hook before a connection's first read (a TLS handshake for
-/// its TLS socket): nothing to prepare here. Found by argument-dependent
-/// lookup from RESTinio's connection.
+/// The guarded TLS stream of the HTTPS front.
+using guarded_tls_socket = guarded_socket<restinio::impl::tls_socket_t>;
+
+/// RESTinio's hook before a connection's first read: nothing to prepare on
+/// plain TCP. Found by argument-dependent lookup from RESTinio's connection.
 template <class Socket, class Connection, class Start, class Failed>
 void prepare_connection_and_start_read(guarded_socket<Socket>&, Connection&,
                                        Start start, Failed) {
   start();
 }
 
-/// RESTinio's connection-state listener wants the TLS socket, if any.
+/// Over TLS: the server side of the handshake first, like RESTinio's own
+/// for tls_socket_t, but bounded by server_handshake_timeout(): RESTinio's
+/// timers start only after it, and a client that connects and never
+/// finishes it would otherwise hold a connection slot for good. At the
+/// deadline the socket closes, which fails the handshake, and RESTinio
+/// closes the connection as for any failed handshake (plain HTTP sent to
+/// this port included).
+template <class Connection, class Start, class Failed>
+void prepare_connection_and_start_read(guarded_tls_socket& socket,
+                                       Connection& con, Start start,
+                                       Failed failed) {
+  namespace asio = restinio::asio_ns;
+  struct handshake_state {
+    explicit handshake_state(asio::any_io_executor ex) : timer(std::move(ex)) {
+    }
+    asio::steady_timer timer;
+    bool finished = false;
+  };
+  // Both completions run on the connection's strand: `finished` tells the
+  // timer whether the handshake already ended.
+  auto strand = con.get_executor();
+  auto state = std::make_shared<handshake_state>(socket.get_executor());
+  auto self = con.shared_from_this();
+  state->timer.expires_after(server_handshake_timeout());
+  state->timer.async_wait(
+    asio::bind_executor(strand,
+                        [state, self, &socket](const asio::error_code&) {
+                          if (state->finished)
+                            return;
+                          asio::error_code ignored;
+                          socket.lowest_layer().close(ignored);
+                        }));
+  socket.next_layer()
+    .async_handshake(asio::ssl::stream_base::server,
+                     asio::bind_executor(strand,
+                                         [state, self, start = std::move(start),
+                                          failed = std::move(failed)](
+                                           const asio::error_code& ec) mutable {
+                                           state->finished = true;
+                                           state->timer.cancel();
+                                           if (ec)
+                                             return failed(ec);
+                                           start();
+                                         }));
+}
+
+/// RESTinio's connection-state listener wants the TLS stream, if any.
 template <class Socket>
 restinio::impl::tls_socket_t*
-make_tls_socket_pointer_for_state_listener(guarded_socket<Socket>&) noexcept {
-  return nullptr;
+make_tls_socket_pointer_for_state_listener(guarded_socket<Socket>& s) noexcept {
+  if constexpr (guarded_socket<Socket>::is_tls)
+    return &s.next_layer();
+  else
+    return nullptr;
 }
 
 } // namespace shop::http
+
+namespace restinio {
+
+/// The guarded TLS stream takes the TLS context setting of RESTinio's own
+/// (`settings.tls_context(...)`).
+template <class Settings>
+class socket_type_dependent_settings_t<Settings, shop::http::guarded_tls_socket>
+  : public socket_type_dependent_settings_t<Settings, impl::tls_socket_t> {
+protected:
+  ~socket_type_dependent_settings_t() = default;
+
+public:
+  // User-provided: RESTinio's settings initialise this base with `{}`,
+  // which would make a C++17 aggregate of it and initialise the base, whose
+  // destructor is protected, from outside.
+  socket_type_dependent_settings_t() {
+  }
+  socket_type_dependent_settings_t(socket_type_dependent_settings_t&&)
+    = default;
+};
+
+namespace impl {
+
+/// The accept pool of guarded TLS streams: RESTinio's pool for
+/// tls_socket_t, whose sockets need the TLS context. A socket moved out to
+/// a connection is replaced by a fresh one (a moved-from TLS stream is
+/// empty).
+template <>
+class socket_supplier_t<shop::http::guarded_tls_socket> {
+protected:
+  template <class Settings>
+  socket_supplier_t(Settings& settings, asio_ns::io_context& io_context)
+    : tls_context_{settings.giveaway_tls_context()}, io_context_{io_context} {
+    sockets_.reserve(settings.concurrent_accepts_count());
+    while (sockets_.size() < settings.concurrent_accepts_count())
+      sockets_.emplace_back(io_context_, tls_context_);
+  }
+
+  virtual ~socket_supplier_t() = default;
+
+  shop::http::guarded_tls_socket& socket(std::size_t idx) {
+    return sockets_.at(idx);
+  }
+
+  shop::http::guarded_tls_socket move_socket(std::size_t idx) {
+    shop::http::guarded_tls_socket result{io_context_, tls_context_};
+    std::swap(result, sockets_.at(idx));
+    return result;
+  }
+
+  auto concurrent_accept_sockets_count() const {
+    return sockets_.size();
+  }
+
+private:
+  std::shared_ptr<asio_ns::ssl::context> tls_context_;
+  asio_ns::io_context& io_context_;
+  std::vector<shop::http::guarded_tls_socket> sockets_;
+};
+
+} // namespace impl
+
+} // namespace restinio

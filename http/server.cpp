@@ -4,8 +4,8 @@
 // compile): the adapter that turns a RESTinio request into an exchange
 // (http/exchange.hpp) and a chunked response into an event_sink, the
 // tracking of requests in flight that a stop drains, and the server's
-// lifecycle. The route table and the handlers (routes.cpp, *_handlers.cpp)
-// never see RESTinio.
+// lifecycle, over plain TCP or, with a certificate, TLS. The route table and
+// the handlers (routes.cpp, *_handlers.cpp) never see RESTinio.
 
 #include <algorithm>
 #include <atomic>
@@ -14,13 +14,17 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include <caf/actor_system.hpp>
+#include <openssl/ssl.h>
 #include <restinio/all.hpp>
+#include <restinio/tls.hpp>
 
 #include "common/log.hpp"
 #include "http/date.hpp"
@@ -274,6 +278,47 @@ struct traits : restinio::default_traits_t {
   static constexpr bool use_connection_count_limiter = true;
 };
 
+/// The same over TLS (--http-tls-cert): the guard reads and writes the
+/// plaintext above the TLS stream.
+struct tls_traits : restinio::default_traits_t {
+  using stream_socket_t = guarded_tls_socket;
+  static constexpr bool use_connection_count_limiter = true;
+};
+
+/// The HTTPS front's TLS context: TLS 1.2 or newer, OpenSSL's default
+/// ciphers at the system's security level with the server's preference, no
+/// compression, no renegotiation, and the certificate chain and key of
+/// `opts`. Throws std::runtime_error naming the file and OpenSSL's reason,
+/// never the key's bytes.
+std::shared_ptr<asio::ssl::context>
+make_tls_context(const server_options& opts) {
+  auto ctx
+    = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+  auto* native = ctx->native_handle();
+  if (SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION) != 1)
+    throw std::runtime_error("TLS: cannot require TLS 1.2 or newer");
+  SSL_CTX_set_options(native, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION
+                                | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  // An encrypted key would make OpenSSL ask for its passphrase on the
+  // terminal; the server has none to give: loading fails instead.
+  ctx->set_password_callback(
+    [](size_t, asio::ssl::context::password_purpose) { return std::string{}; });
+  asio::error_code ec;
+  ctx->use_certificate_chain_file(opts.tls_certificate, ec);
+  if (ec)
+    throw std::runtime_error("cannot load the TLS certificate chain "
+                             + opts.tls_certificate + ": " + ec.message());
+  ctx->use_private_key_file(opts.tls_key, asio::ssl::context::pem, ec);
+  if (ec)
+    throw std::runtime_error("cannot load the TLS key " + opts.tls_key + ": "
+                             + ec.message());
+  if (SSL_CTX_check_private_key(native) != 1)
+    throw std::runtime_error("the TLS key " + opts.tls_key
+                             + " does not match the certificate "
+                             + opts.tls_certificate);
+  return ctx;
+}
+
 /// Once a stop is requested: polls until every request in flight is answered
 /// (or the deadline passes), then stops the io_context. Polling keeps this
 /// safe: nothing outside the io_context ever has to touch it.
@@ -318,22 +363,22 @@ std::function<void(uint16_t)>& on_wire_refusal() {
   return callback;
 }
 
-void run_server(caf::actor_system& sys, const services& svc,
-                const server_options& opts, std::function<void()> on_ready) {
-  // Declaration order is destruction order in reverse: the state outlives
-  // the io_context, which outlives the server and the signal set.
-  auto auth = opts.auth ? opts.auth : ephemeral_authenticator();
-  server_state st{{sys, svc, opts, *auth}};
-  asio::io_context ioctx;
-  st.ioctx = &ioctx;
-  // The wire guard refuses (413, 414, 431) before these limits are reached;
-  // RESTinio's own are a backstop at twice the size.
-  const auto& limits = server_wire_limits() = opts.limits;
-  on_wire_refusal() = [](uint16_t status) {
-    route_metrics_of(unmatched_route()).record(status, 0.0);
-  };
+std::chrono::steady_clock::duration& server_handshake_timeout() {
+  static std::chrono::steady_clock::duration timeout = std::chrono::seconds(10);
+  return timeout;
+}
+
+namespace {
+
+/// run_server's server, over plain TCP or TLS (`Traits`); `tls` is the TLS
+/// context for tls_traits, null for traits.
+template <class Traits>
+void serve(server_state& st, asio::io_context& ioctx,
+           const server_options& opts, const std::function<void()>& on_ready,
+           std::shared_ptr<asio::ssl::context> tls) {
+  const auto& limits = server_wire_limits();
   auto settings
-    = restinio::server_settings_t<traits>{}
+    = restinio::server_settings_t<Traits>{}
         .address(opts.host)
         .port(opts.port)
         // One request at a time per connection: pipelined requests wait in
@@ -362,7 +407,9 @@ void run_server(caf::actor_system& sys, const services& svc,
         .request_handler([&st](restinio::request_handle_t req) {
           return handle(st, std::move(req));
         });
-  restinio::http_server_t<traits> server{restinio::external_io_context(ioctx),
+  if constexpr (std::is_same_v<Traits, tls_traits>)
+    settings.tls_context(std::move(tls));
+  restinio::http_server_t<Traits> server{restinio::external_io_context(ioctx),
                                          std::move(settings)};
   asio::signal_set signals{ioctx, SIGINT, SIGTERM};
   asio::steady_timer drain_timer{ioctx};
@@ -390,6 +437,33 @@ void run_server(caf::actor_system& sys, const services& svc,
   ioctx.run();
   for (auto& t : threads)
     t.join();
+}
+
+} // namespace
+
+void run_server(caf::actor_system& sys, const services& svc,
+                const server_options& opts, std::function<void()> on_ready) {
+  // Made first: a certificate or key that does not load stops the start
+  // before anything listens.
+  bool use_tls = !opts.tls_certificate.empty() || !opts.tls_key.empty();
+  auto tls = use_tls ? make_tls_context(opts) : nullptr;
+  // Declaration order is destruction order in reverse: the state outlives
+  // the io_context, which outlives the server and the signal set.
+  auto auth = opts.auth ? opts.auth : ephemeral_authenticator();
+  server_state st{{sys, svc, opts, *auth}};
+  asio::io_context ioctx;
+  st.ioctx = &ioctx;
+  // The wire guard refuses (413, 414, 431) before these limits are reached;
+  // RESTinio's own are a backstop at twice the size.
+  server_wire_limits() = opts.limits;
+  server_handshake_timeout() = opts.read_timeout;
+  on_wire_refusal() = [](uint16_t status) {
+    route_metrics_of(unmatched_route()).record(status, 0.0);
+  };
+  if (use_tls)
+    serve<tls_traits>(st, ioctx, opts, on_ready, std::move(tls));
+  else
+    serve<traits>(st, ioctx, opts, on_ready, nullptr);
 }
 
 } // namespace shop::http

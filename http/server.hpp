@@ -48,6 +48,10 @@ struct server_options {
   /// Verifies tokens and the operator secret, signs login tokens. Null: a
   /// random token key for this run, and no operator.
   std::shared_ptr<const authenticator> auth;
+  /// HTTPS: the certificate chain and the key (PEM files) the front
+  /// presents; both empty: plain HTTP. TLS 1.2 or newer.
+  std::string tls_certificate;
+  std::string tls_key;
 };
 
 /// Whether the listen address `host` only serves this machine: an IPv4

@@ -2,6 +2,7 @@
 
 #include <csignal>
 #include <ctime>
+#include <optional>
 
 #include <httplib.h>
 #include <pthread.h>
@@ -47,7 +48,16 @@ http_response http_client::request(const std::string& method,
                                    const std::string& body,
                                    const std::string& content_type,
                                    const header_list& headers) {
-  httplib::Client cli{host_, port_};
+  // The universal client: plain for (host, port), TLS for an https URL.
+  std::optional<httplib::Client> client;
+  if (ca_file.empty()) {
+    client.emplace(host_, port_);
+  } else {
+    client.emplace("https://" + host_ + ":" + std::to_string(port_));
+    client->set_ca_cert_path(ca_file);
+    client->enable_server_certificate_verification(true);
+  }
+  auto& cli = *client;
   cli.set_keep_alive(false); // "Connection: close", a new connection each time
   cli.set_url_encode(false); // the target exactly as the test wrote it
   cli.set_decompress(false); // the body exactly as the server sent it

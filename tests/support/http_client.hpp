@@ -3,9 +3,9 @@
 // The end-to-end tests' blocking HTTP/1.1 client: cpp-httplib underneath
 // (tests/support/http_client.cpp, the only file that includes httplib.h),
 // one connection per request ("Connection: close"), timeouts so a test can
-// never hang on a silent server. Tests that put bytes on the wire themselves
-// (malformed requests, pipelining, keep-alive, streams) use
-// support/raw_socket.hpp instead.
+// never hang on a silent server; HTTPS with a CA file (ca_file). Tests that put
+// bytes on the wire themselves (malformed requests, pipelining, keep-alive,
+// streams) use support/raw_socket.hpp instead.
 
 #include <chrono>
 #include <cstdint>
@@ -100,6 +100,11 @@ public:
   /// Sent as "Authorization: Bearer <bearer>" with every request that has
   /// no Authorization header of its own; empty: none.
   std::string bearer;
+
+  /// HTTPS when set: the CA certificate file (PEM) the server's certificate
+  /// must chain to, with its name or address (host()) checked too; empty:
+  /// plain HTTP.
+  std::string ca_file;
 
   /// Called with the request line and the response of every exchange (the
   /// contract run checks the validating proxy's verdict there).
