@@ -22,12 +22,16 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/publish.hpp>
 
 #include "actors/catalog.hpp"
 #include "actors/service_table.hpp"
 #include "actors/system.hpp"
+#include "common/address.hpp"
 #include "common/log.hpp"
+#include "common/secret_file.hpp"
 #include "config/config.hpp"
+#include "config/tls_files.hpp"
 #include "http/auth.hpp"
 #include "http/server.hpp"
 #include "http/tokens.hpp"
@@ -70,6 +74,29 @@ std::string local_list(const shop::placement& place) {
 
 } // namespace
 
+/// Whether the node's and the front's TLS files (where configured) can be
+/// used; prints why not, and warns of a certificate about to expire.
+bool usable_tls_files(const shop::config& cfg) {
+  auto usable = [](const char* what, const std::string& cert,
+                   const std::string& key, const std::string& ca) {
+    auto report = shop::check_tls_files(cert, key, ca);
+    if (!report.error.empty()) {
+      std::cerr << "actorshop: " << what << ": " << report.error << '\n';
+      return false;
+    }
+    if (!report.warning.empty())
+      shop::log::warning("main", "{}: {}", what, report.warning);
+    return true;
+  };
+  // configure_node_tls hands the node files to CAF only when the node
+  // talks to others.
+  if (!cfg.openssl_certificate.empty()
+      && !usable("node TLS", cfg.node_cert, cfg.node_key, cfg.node_ca))
+    return false;
+  return !cfg.http || cfg.http_tls_cert.empty()
+         || usable("HTTPS", cfg.http_tls_cert, cfg.http_tls_key, "");
+}
+
 /// The HTTP front's credentials from the key files of `cfg`; null (after
 /// printing why) when a file is unusable.
 std::shared_ptr<const shop::http::authenticator>
@@ -77,7 +104,7 @@ authenticator(const shop::config& cfg) {
   namespace http = shop::http;
   auto read = [](const std::string& path, size_t min_bytes, bool trim,
                  std::string& out) {
-    auto err = http::read_secret_file(path, min_bytes, trim, out);
+    auto err = shop::read_secret_file(path, min_bytes, trim, out);
     if (!err.empty())
       std::cerr << "actorshop: " << err << '\n';
     return err.empty();
@@ -176,9 +203,13 @@ int main(int argc, char** argv) {
   auto auth = authenticator(cfg);
   if (!auth)
     return exit_bad_config;
+  if (!usable_tls_files(cfg))
+    return exit_bad_config;
   shop::http::server_options http_opts;
   http_opts.auth = std::move(auth);
   http_opts.host = cfg.http_host;
+  http_opts.tls_certificate = cfg.http_tls_cert;
+  http_opts.tls_key = cfg.http_tls_key;
   http_opts.port = cfg.http_port;
   http_opts.threads = cfg.http_threads;
   http_opts.request_timeout = std::chrono::milliseconds{cfg.request_timeout_ms};
@@ -207,8 +238,13 @@ int main(int argc, char** argv) {
   auto svc = shop::spawn_services(sys, std::move(repos), std::move(opts));
   int rc = 0;
   if (cfg.node_port != 0) {
-    auto port = sys.middleman().publish(svc.directory, cfg.node_port,
-                                        cfg.node_host.c_str(), true);
+    // With the OpenSSL module loaded (configure_node_tls), the node port
+    // speaks mutual TLS only; without it, plain CAF on loopback.
+    auto tls = sys.has_openssl_manager();
+    auto port = tls ? caf::openssl::publish(svc.directory, cfg.node_port,
+                                            cfg.node_host.c_str(), true)
+                    : sys.middleman().publish(svc.directory, cfg.node_port,
+                                              cfg.node_host.c_str(), true);
     if (!port) {
       std::cerr << "actorshop: cannot open the node port " << cfg.node_host
                 << ':' << cfg.node_port << ": " << sys.render(port.error())
@@ -218,11 +254,13 @@ int main(int argc, char** argv) {
       std::cout << "actorshop node " << caf::to_string(sys.node())
                 << " serving " << local_list(cfg.place) << " on "
                 << shop::node_address{cfg.node_host, *port}.to_string()
+                << (tls ? " (mutual TLS)" : " (plain, loopback only)")
                 << std::endl;
     }
   }
   if (rc == 0 && cfg.http) {
-    if (!shop::http::is_loopback_host(http_opts.host))
+    auto https = !http_opts.tls_certificate.empty();
+    if (!https && !shop::is_loopback_host(http_opts.host))
       shop::log::warning("main",
                          "--http-host={} is not a loopback address and the "
                          "front speaks plain HTTP: passwords and tokens travel "
@@ -232,7 +270,8 @@ int main(int argc, char** argv) {
       shop::http::run_server(sys, svc, http_opts, [&] {
         // std::endl: scripts and tests wait for this line on a pipe.
         auto ipv6 = http_opts.host.find(':') != std::string::npos;
-        std::cout << "actorshop listening on http://"
+        std::cout << "actorshop listening on " << (https ? "https" : "http")
+                  << "://"
                   << (ipv6 ? "[" + http_opts.host + "]" : http_opts.host) << ':'
                   << http_opts.port << std::endl;
       });

@@ -32,6 +32,7 @@ CAF_ADD_ATOM(shop, shop::atom, ping, "ping")
 CAF_ADD_ATOM(shop, shop::atom, join, "join")
 CAF_ADD_ATOM(shop, shop::atom, hash, "hash")
 CAF_ADD_ATOM(shop, shop::atom, verify, "verify")
+CAF_ADD_ATOM(shop, shop::atom, peer, "peer")
 
 // -- type IDs -----------------------------------------------------------------
 

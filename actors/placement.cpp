@@ -122,4 +122,20 @@ std::string check_placement(const placement& p) {
   return {};
 }
 
+bool placement::dials(const std::string& service) const {
+  if (!listens || local.empty())
+    return true;
+  auto peer = peers.find(service);
+  if (peer == peers.end())
+    return true;
+  // The peer's services: every one this node finds at the same address.
+  auto address = peer->second.to_string();
+  std::string first_there;
+  for (auto& [name, where] : peers)
+    if (where.to_string() == address
+        && (first_there.empty() || name < first_there))
+      first_there = name;
+  return *local.begin() < first_there;
+}
+
 } // namespace shop

@@ -31,9 +31,23 @@ struct placement {
   /// Where each service this node does NOT run lives.
   std::map<std::string, node_address> peers;
 
+  /// This node has a node port: peers can open connections to it.
+  bool listens = false;
+
   bool runs(const std::string& service) const {
     return local.count(service) > 0;
   }
+
+  /// Whether this node opens the connection to the peer that runs `service`
+  /// (one this node does not run), or waits for that peer to open it and
+  /// announce itself. Of two nodes exactly one dials the other, so a pair
+  /// shares one connection: CAF 0.17's OpenSSL transport breaks the
+  /// connection of a pair when the second one opened in the other direction
+  /// is closed as redundant (docs/deploy.md). A node no peer can reach (no
+  /// node port, or no service to be found for) dials; of two that can, the
+  /// one whose alphabetically first service comes first. Both nodes of a
+  /// pair reach the same answer from the same --peers line.
+  bool dials(const std::string& service) const;
 };
 
 /// Parses "users,billing" (names from service_names(), no duplicates; an

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <set>
 
@@ -11,6 +12,7 @@
 #include <caf/io/middleman.hpp>
 #include <caf/io/middleman_actor.hpp>
 #include <caf/message_view.hpp>
+#include <caf/openssl/manager.hpp>
 #include <caf/result.hpp>
 
 #include "actors/errors.hpp"
@@ -30,6 +32,9 @@ constexpr caf::timespan max_backoff = 2s;
 /// Bounds one connection attempt (TCP connect plus CAF's handshake plus
 /// the directory's answer); a peer that does not answer in time is retried.
 constexpr caf::timespan connect_timeout = 10s;
+/// Directories a waiting proxy remembers: one per peer that dialed this
+/// node is what a correct cluster sends.
+constexpr size_t max_announced = 16;
 
 void connect(remote_ptr self);
 
@@ -53,16 +58,80 @@ void retry_later(remote_ptr self, const caf::error& err) {
   self->delayed_send(self, st.backoff, atom::restart_v);
 }
 
-void connected(remote_ptr self, caf::node_id node, caf::actor hdl) {
+/// Tells the peer's directory where this node's services are, so that the
+/// peer's proxies use this connection instead of opening one back.
+void announce(remote_ptr self) {
+  auto& st = self->state;
+  if (st.dials && st.home && st.peer_directory)
+    self->send(st.peer_directory, atom::peer_v, st.home);
+}
+
+void connected(remote_ptr self, caf::node_id node, caf::actor hdl,
+               caf::actor directory) {
   auto& st = self->state;
   st.connecting = false;
   st.backoff = caf::timespan{0};
   st.remote = std::move(hdl);
   st.node = std::move(node);
+  st.peer_directory = std::move(directory);
   ++st.connections;
   self->monitor(st.remote);
   log::info(st.service, "connected to peer {} (node {})", st.peer.to_string(),
             caf::to_string(st.node));
+  announce(self);
+}
+
+/// A waiting proxy asks the directories peers announced for its service
+/// (one at a time; a peer that does not run it answers an error) until one
+/// answers, and again after a pause when none did: an announcement that
+/// arrived while the proxy still held a handle of the peer's previous run
+/// is not lost.
+void ask_announced(remote_ptr self) {
+  auto& st = self->state;
+  if (st.dials || st.remote || st.connecting || st.announced.empty())
+    return;
+  st.connecting = true;
+  auto candidates = std::make_shared<std::vector<caf::actor>>(st.announced);
+  auto next = std::make_shared<std::function<void(size_t)>>();
+  *next = [self, candidates, next](size_t i) {
+    auto& st = self->state;
+    if (i == candidates->size()) {
+      st.connecting = false;
+      st.backoff
+        = std::clamp<caf::timespan>(st.backoff * 2, first_backoff, max_backoff);
+      self->delayed_send(self, st.backoff, atom::restart_v);
+      *next = nullptr; // breaks the cycle through the captured pointer
+      return;
+    }
+    self->request((*candidates)[i], connect_timeout, atom::get_v, st.service)
+      .then(
+        [self, next](caf::actor& hdl) {
+          *next = nullptr;
+          self->state.connecting = false;
+          if (!hdl || self->state.remote)
+            return;
+          auto node = hdl.node();
+          connected(self, std::move(node), std::move(hdl), caf::actor{});
+        },
+        [next, i](caf::error&) { (*next)(i + 1); });
+  };
+  (*next)(0);
+}
+
+/// A peer announced its directory (it dialed this node): remembered while
+/// it lives, at most max_announced of them (the newest win).
+void remember_announced(remote_ptr self, caf::actor directory) {
+  auto& st = self->state;
+  if (st.dials || !directory
+      || std::find(st.announced.begin(), st.announced.end(), directory)
+           != st.announced.end())
+    return;
+  if (st.announced.size() == max_announced)
+    st.announced.erase(st.announced.begin());
+  self->monitor(directory);
+  st.announced.push_back(std::move(directory));
+  st.backoff = caf::timespan{0};
+  ask_announced(self);
 }
 
 /// Asks the middleman for the peer's directory, then the directory for the
@@ -72,7 +141,11 @@ void connect(remote_ptr self) {
   if (st.connecting || st.remote)
     return;
   st.connecting = true;
-  auto mm = self->system().middleman().actor_handle();
+  // Through the OpenSSL module whenever it is loaded: then every connection
+  // to a peer is mutual TLS (config: configure_node_tls).
+  auto& sys = self->system();
+  auto mm = sys.has_openssl_manager() ? sys.openssl_manager().actor_handle()
+                                      : sys.middleman().actor_handle();
   self
     ->request(mm, connect_timeout, caf::connect_atom_v, st.peer.host,
               st.peer.port)
@@ -89,14 +162,15 @@ void connect(remote_ptr self) {
           ->request(directory, connect_timeout, atom::get_v,
                     self->state.service)
           .then(
-            [self, node](caf::actor& hdl) mutable {
+            [self, node, directory](caf::actor& hdl) mutable {
               if (!hdl) {
                 retry_later(self,
                             caf::make_error(errc::service_unavailable,
                                             "the peer returned no handle"));
                 return;
               }
-              connected(self, std::move(node), std::move(hdl));
+              connected(self, std::move(node), std::move(hdl),
+                        std::move(directory));
             },
             [self](caf::error& err) { retry_later(self, err); });
       },
@@ -135,17 +209,35 @@ caf::result<service_status> status_of(remote_ptr self) {
 } // namespace
 
 caf::behavior remote_service(caf::stateful_actor<remote_state>* self,
-                             std::string service, node_address peer) {
+                             std::string service, node_address peer,
+                             bool dials) {
   self->state.service = std::move(service);
   self->state.peer = std::move(peer);
+  self->state.dials = dials;
   self->set_down_handler([self](caf::down_msg& msg) {
     auto& st = self->state;
+    auto gone = std::find_if(st.announced.begin(), st.announced.end(),
+                             [&](const caf::actor& x) {
+                               return x.address() == msg.source;
+                             });
+    if (gone != st.announced.end()) {
+      st.announced.erase(gone);
+      return;
+    }
     if (msg.source != st.remote.address())
       return;
-    log::warning(st.service, "lost peer {} ({}), reconnecting",
-                 st.peer.to_string(), self->system().render(msg.reason));
     st.remote = nullptr;
     st.node = caf::node_id{};
+    st.peer_directory = nullptr;
+    if (!st.dials) {
+      log::warning(st.service, "lost peer {} ({}), waiting for it to connect",
+                   st.peer.to_string(), self->system().render(msg.reason));
+      st.backoff = caf::timespan{0};
+      ask_announced(self);
+      return;
+    }
+    log::warning(st.service, "lost peer {} ({}), reconnecting",
+                 st.peer.to_string(), self->system().render(msg.reason));
     // Reconnect after a short pause: a node that just died refuses at once.
     st.backoff = caf::timespan{0};
     retry_later(self, msg.reason);
@@ -160,10 +252,26 @@ caf::behavior remote_service(caf::stateful_actor<remote_state>* self,
                                  + st.peer.to_string() + ")");
       return self->delegate(st.remote, xs.move_content_to_message());
     });
-  connect(self);
+  if (dials)
+    connect(self);
+  else
+    log::debug(self->state.service, "waiting for peer {} to connect",
+               self->state.peer.to_string());
   return {
-    [self](atom::restart) { connect(self); },
+    [self](atom::restart) {
+      if (self->state.dials)
+        connect(self);
+      else
+        ask_announced(self);
+    },
     [self](atom::status) { return status_of(self); },
+    [self](atom::join, caf::actor home) {
+      self->state.home = std::move(home);
+      announce(self);
+    },
+    [self](atom::peer, caf::actor directory) {
+      remember_announced(self, std::move(directory));
+    },
   };
 }
 
@@ -173,6 +281,12 @@ caf::behavior node_directory(caf::stateful_actor<directory_state>* self,
   self->state.services = std::move(services);
   self->state.local = std::move(local);
   return {
+    [self](atom::peer, const caf::actor& directory) {
+      auto& st = self->state;
+      for (auto& [name, hdl] : st.services)
+        if (std::find(st.local.begin(), st.local.end(), name) == st.local.end())
+          self->send(hdl, atom::peer_v, directory);
+    },
     [self](atom::get, const std::string& name) -> caf::result<caf::actor> {
       auto& st = self->state;
       if (std::find(st.local.begin(), st.local.end(), name) == st.local.end())

@@ -15,6 +15,11 @@
 //   requests fast with service_unavailable while disconnected, and
 //   reconnects with backoff. Events wait in their publisher's outbox
 //   meanwhile; the relay resends them once the peer answers again.
+// - One connection per pair of nodes (placement::dials says which one
+//   opens it): a proxy on the dialing node connects and then announces its
+//   own node's directory to the peer's (`(atom::peer, directory)`); the
+//   peer's directory passes it on to its proxies, which wait instead of
+//   dialing and ask the announced directory for their service.
 
 #include <map>
 #include <string>
@@ -41,15 +46,28 @@ struct remote_state {
   caf::timespan backoff{0};
   /// Successful connections so far (1 after the first).
   size_t connections = 0;
+  /// This node opens the connection to the peer (else the peer does and
+  /// announces itself).
+  bool dials = true;
+  /// This node's directory, announced to the peer once connected.
+  caf::actor home;
+  /// The peer's directory while connected (dialing proxies only).
+  caf::actor peer_directory;
+  /// Directories of peers that dialed this node (waiting proxies only),
+  /// monitored: one of them runs the service.
+  std::vector<caf::actor> announced;
 
   static inline const char* name = "remote";
 };
 
 /// The local stable handle of `service`, which runs on the node at `peer`.
-/// Answers `atom::status` itself (a service_status); forwards everything
-/// else.
+/// Answers `atom::status` itself (a service_status), takes this node's
+/// directory with `(atom::join, directory)` and a peer's announced one with
+/// `(atom::peer, directory)`; forwards everything else. With `dials` false
+/// it never connects itself: it waits for the peer's announcement.
 caf::behavior remote_service(caf::stateful_actor<remote_state>* self,
-                             std::string service, node_address peer);
+                             std::string service, node_address peer,
+                             bool dials);
 
 struct directory_state {
   /// Every service's handle on this node: supervisors of the local ones,
@@ -63,6 +81,8 @@ struct directory_state {
 
 /// The node directory: `(atom::get, name) -> caf::actor` answers the handle
 /// of a service this node runs (service_unavailable for others);
+/// `(atom::peer, directory)` (a peer that dialed this node announcing its
+/// own directory) is passed on to every proxy of this node;
 /// `(atom::status) -> std::vector<service_status>` collects every service's
 /// status as this node sees it (GET /cluster).
 caf::behavior node_directory(caf::stateful_actor<directory_state>* self,

@@ -64,13 +64,17 @@ services spawn_services(caf::actor_system& sys, repository_factories repos,
       };
       hdl = sys.spawn(supervisor, x.name, std::move(factory));
     } else {
-      hdl = sys.spawn(remote_service, x.name, place.peers.at(x.name));
+      hdl = sys.spawn(remote_service, x.name, place.peers.at(x.name),
+                      place.dials(x.name));
     }
     x.bind(ctx->svc, hdl);
     handles.emplace(x.name, std::move(hdl));
   }
   std::vector<std::string> local{place.local.begin(), place.local.end()};
   ctx->svc.directory = sys.spawn(node_directory, handles, local);
+  for (auto& [name, hdl] : handles)
+    if (!place.runs(name))
+      caf::anon_send(hdl, atom::join_v, ctx->svc.directory);
   for (auto& name : place.local)
     caf::anon_send(handles[name], atom::start_v);
   return ctx->svc;

@@ -11,10 +11,12 @@
 #include <caf/config_value.hpp>
 #include <caf/error.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
 #include <caf/pec.hpp>
 #include <caf/settings.hpp>
 
 #include "actors/errors.hpp"
+#include "common/address.hpp"
 #include "config/options.hpp"
 
 // Why this file resolves actorshop's own options itself instead of leaving
@@ -211,6 +213,40 @@ void print_help(const config& defaults, std::ostream& out) {
          "exit.\n";
 }
 
+/// The node port's and the peers' transport. With TLS (the default) every
+/// connection between nodes is mutual TLS through CAF's OpenSSL module: a
+/// certificate, key and CA are required, so CAF's anonymous-cipher fallback
+/// (which it uses when none is configured) can never be reached. Plain CAF
+/// is for a node whose every connection stays on this machine.
+std::string configure_node_tls(config& cfg) {
+  bool listens = cfg.node_port != 0;
+  if (!listens && cfg.place.peers.empty())
+    return {}; // a single process: no node traffic at all
+  if (!cfg.node_tls) {
+    if (listens && !is_loopback_host(cfg.node_host))
+      return "--node-tls=off is allowed only when the node port listens on a "
+             "loopback address, not --node-host="
+             + cfg.node_host;
+    for (auto& [service, peer] : cfg.place.peers)
+      if (!is_loopback_host(peer.host))
+        return "--node-tls=off is allowed only with peers on loopback, not "
+               + service + "=" + peer.to_string();
+    return {};
+  }
+  if (cfg.node_cert.empty() || cfg.node_key.empty() || cfg.node_ca.empty())
+    return std::string{listens ? "a node port needs" : "peers need"}
+           + " mutual TLS: set --node-cert, --node-key and --node-ca "
+             "(scripts/cluster-certs.sh makes them; docs/security.md), or "
+             "--node-tls=off when every node runs on this machine";
+  cfg.openssl_certificate = cfg.node_cert;
+  cfg.openssl_key = cfg.node_key;
+  cfg.openssl_cafile = cfg.node_ca;
+  cfg.openssl_capath.clear();
+  cfg.openssl_passphrase.clear();
+  cfg.load<caf::openssl::manager>();
+  return {};
+}
+
 } // namespace
 
 config::config() {
@@ -303,11 +339,17 @@ std::string load_config(config& cfg, int argc, char** argv, bool& help_shown) {
   // Both validated just above; together they must place every service.
   parse_services(cfg.services, cfg.place.local);
   parse_peers(cfg.peers, cfg.place.peers);
+  cfg.place.listens = cfg.node_port != 0;
   if (auto err = check_placement(cfg.place); !err.empty())
     return err;
+  if (cfg.http_tls_cert.empty() != cfg.http_tls_key.empty())
+    return "--http-tls-cert and --http-tls-key go together: set both for "
+           "HTTPS, neither for plain HTTP";
   if (!cfg.http && cfg.place.local.empty())
     return "this node runs no service and no HTTP front: set --services or "
            "--http=on";
+  if (auto err = configure_node_tls(cfg); !err.empty())
+    return err;
   return {};
 }
 

@@ -104,6 +104,22 @@ public:
   /// CAF middleman port other nodes connect to (ACTORSHOP_NODE_PORT,
   /// --node-port); 0: this node serves no other node.
   uint16_t node_port = 0;
+  /// Mutual TLS on the node port and to the peers (ACTORSHOP_NODE_TLS,
+  /// --node-tls): on unless turned off, which only a node whose node port
+  /// and peers are all on loopback may do.
+  bool node_tls = true;
+  /// This node's certificate (chain), its key (mode 0600) and the cluster
+  /// CA that signed every node's certificate (ACTORSHOP_NODE_CERT,
+  /// ACTORSHOP_NODE_KEY, ACTORSHOP_NODE_CA; --node-cert, --node-key,
+  /// --node-ca). Required with a node port or peers unless node_tls is off.
+  std::string node_cert;
+  std::string node_key;
+  std::string node_ca;
+  /// HTTPS on the front (ACTORSHOP_HTTP_TLS_CERT, ACTORSHOP_HTTP_TLS_KEY;
+  /// --http-tls-cert, --http-tls-key): the certificate (chain) and its key
+  /// (mode 0600); both empty: plain HTTP.
+  std::string http_tls_cert;
+  std::string http_tls_key;
   /// Where the services this node does not run live:
   /// "users=host:port,..." (ACTORSHOP_PEERS, --peers). Parsed into
   /// `place.peers`.

@@ -171,6 +171,13 @@ std::vector<option> make_options() {
     integer_option(&c::request_timeout_ms, "request-timeout-ms",
                    "Milliseconds an HTTP request waits for a service", 1,
                    3600000),
+    text_option(&c::http_tls_cert, "http-tls-cert", "<path>",
+                "HTTPS: the front's certificate chain (PEM); empty: plain "
+                "HTTP",
+                empty::allowed),
+    text_option(&c::http_tls_key, "http-tls-key", "<path>",
+                "HTTPS: the key of --http-tls-cert (PEM, mode 0600)",
+                empty::allowed),
     integer_option(&c::http_max_target_bytes, "http-max-target-bytes",
                    "Longest HTTP request target; longer ones get 414", 256,
                    1048576),
@@ -244,6 +251,18 @@ std::vector<option> make_options() {
                 "Address the node port listens on", empty::rejected),
     integer_option(&c::node_port, "node-port",
                    "CAF port other nodes connect to; 0: none", 0, 65535),
+    switch_option(&c::node_tls, "node-tls",
+                  "Mutual TLS on the node port and to peers; off only when "
+                  "the node port and every peer are on loopback"),
+    text_option(&c::node_cert, "node-cert", "<path>",
+                "This node's certificate (PEM, signed by --node-ca)",
+                empty::allowed),
+    text_option(&c::node_key, "node-key", "<path>",
+                "The key of --node-cert (PEM, mode 0600)", empty::allowed),
+    text_option(&c::node_ca, "node-ca", "<path>",
+                "The cluster CA's certificate (PEM): peers must present a "
+                "certificate it signed",
+                empty::allowed),
     text_option(&c::peers, "peers", "<list>",
                 "Where the services this node does not run live: "
                 "users=host:port,billing=host:port and so on",

@@ -18,6 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/secret_file.hpp"
 #include "domain/types.hpp"
 #include "http/errors.hpp"
 #include "http/tokens.hpp"
@@ -107,14 +108,6 @@ std::shared_ptr<const authenticator> ephemeral_authenticator(int64_t ttl_seconds
 /// operator route or acting for someone else.
 api_error unauthorized(const authentication& auth);
 api_error forbidden();
-
-/// Reads a secret from `path`: refuses a symbolic link, anything but a
-/// regular file of this process' account, a file readable or writable by
-/// group or others, or one shorter than `min_bytes`; `trim` drops trailing
-/// whitespace (a text secret written with a newline). Returns the error
-/// message, or empty with the secret in `out`.
-std::string read_secret_file(const std::string& path, size_t min_bytes,
-                             bool trim, std::string& out);
 
 /// Whether `x` can be sent as a Bearer credential (RFC 6750 2.1's
 /// b64token): what an operator secret must be.

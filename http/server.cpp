@@ -340,19 +340,6 @@ void drain(asio::steady_timer& timer, server_state& st, asio::io_context& ioctx,
 
 } // namespace
 
-bool is_loopback_host(const std::string& host) noexcept {
-  if (host == "localhost")
-    return true;
-  asio::error_code ec;
-  auto addr = asio::ip::make_address(host, ec);
-  if (ec)
-    return false;
-  if (addr.is_v6() && addr.to_v6().is_v4_mapped())
-    return asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6())
-      .is_loopback();
-  return addr.is_loopback();
-}
-
 wire_limits& server_wire_limits() {
   static wire_limits limits;
   return limits;

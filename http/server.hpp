@@ -54,10 +54,6 @@ struct server_options {
   std::string tls_key;
 };
 
-/// Whether the listen address `host` only serves this machine: an IPv4
-/// address in 127.0.0.0/8, ::1 (also IPv4-mapped), or "localhost".
-bool is_loopback_host(const std::string& host) noexcept;
-
 /// Every endpoint as (method, path), in the order of the route table: the
 /// contract test compares them with docs/openapi.yaml.
 std::vector<std::pair<std::string, std::string>> route_list();

@@ -14,6 +14,9 @@ packages=(
   nlohmann-json3-dev libboost-test-dev
   # argon2id password hashes and the HMAC of the login tokens
   libsodium-dev
+  # TLS: the node port's mutual TLS (CAF's OpenSSL module), HTTPS on the
+  # front, and the openssl command of scripts/cluster-certs.sh
+  libssl-dev openssl
   # tests only: reading the YAML contracts (docs/openapi.yaml, asyncapi.yaml),
   # the tests' blocking HTTP client, the format check (ctest format)
   libyaml-cpp-dev libcpp-httplib-dev clang-format

@@ -6,7 +6,9 @@
 // service, as in production), each node started, killed and restarted on
 // its own ports. Every node gets the same token key file and operator token
 // file (actorshop_process passes test_credentials' options): a token one
-// front issued is valid on every other, also after a restart.
+// front issued is valid on every other, also after a restart. Nodes and
+// fronts talk mutual TLS, each with its own certificate from one cluster CA
+// (scripts/cluster-certs.sh, as docs/deploy.md makes them).
 
 #include <map>
 #include <memory>
@@ -16,6 +18,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "fault/fault_support.hpp"
+#include "support/certs.hpp"
 
 namespace shop::test {
 
@@ -24,6 +27,20 @@ inline const std::vector<std::string>& cluster_services() {
   static const std::vector<std::string> names{"users", "billing", "orders",
                                               "notifications"};
   return names;
+}
+
+/// The CA of every cluster of this test process.
+inline const test_ca& cluster_ca() {
+  static const test_ca ca{"cluster"};
+  return ca;
+}
+
+/// `args` plus --node-cert, --node-key and --node-ca of node `name`.
+inline std::vector<std::string> with_node_tls(std::vector<std::string> args,
+                                              const std::string& name) {
+  for (auto& x : cluster_ca().node_options(name))
+    args.push_back(x);
+  return args;
 }
 
 class cluster {
@@ -59,12 +76,12 @@ public:
     auto& proc = services_[service];
     proc = std::make_unique<
       actorshop_process>(db.conninfo(), free_port(),
-                         std::vector<std::string>{"--services=" + service,
-                                                  "--http=off",
-                                                  "--node-port="
-                                                    + std::to_string(
-                                                      node_ports_.at(service)),
-                                                  "--peers=" + peers(service)});
+                         with_node_tls({"--services=" + service, "--http=off",
+                                        "--node-port="
+                                          + std::to_string(
+                                            node_ports_.at(service)),
+                                        "--peers=" + peers(service)},
+                                       service));
     bool ready = eventually([&] {
       return proc->exited()
              || proc->log().find("actorshop ready without HTTP")
@@ -82,8 +99,8 @@ public:
       fronts_.resize(i + 1);
     fronts_[i] = std::make_unique<
       actorshop_process>(db.conninfo(), front_ports_[i],
-                         std::vector<std::string>{"--services=",
-                                                  "--peers=" + peers()});
+                         with_node_tls({"--services=", "--peers=" + peers()},
+                                       "front" + std::to_string(i)));
     fronts_[i]->wait_until_healthy();
   }
 

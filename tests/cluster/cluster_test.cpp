@@ -312,7 +312,8 @@ BOOST_AUTO_TEST_CASE(two_fronts_survive_node_kills_and_a_rolling_restart) {
 }
 
 // A database per service: Billing on a node of its own with its own
-// database, the rest (and HTTP) on another node with the shared one.
+// database, the rest (and HTTP) on another node with the shared one. Both on
+// loopback with --node-tls=off, which only such nodes may use.
 BOOST_AUTO_TEST_CASE(billing_on_its_own_database) {
   test_database shared;
   test_database billing_db;
@@ -328,12 +329,12 @@ BOOST_AUTO_TEST_CASE(billing_on_its_own_database) {
                             {"--services=billing", "--http=off",
                              "--billing-db-url=" + billing_db.conninfo(),
                              "--node-port=" + std::to_string(billing_port),
-                             "--peers=" + peers}};
+                             "--peers=" + peers, "--node-tls=off"}};
   actorshop_process rest{shared.conninfo(),
                          http_port,
                          {"--services=users,orders,notifications",
                           "--node-port=" + std::to_string(users_port),
-                          "--peers=" + peers}};
+                          "--peers=" + peers, "--node-tls=off"}};
   rest.wait_until_healthy();
   recording_client client{http_port, "own-db"};
   issue_2_flow(client, http_port, "own-db@example.com");

@@ -400,7 +400,8 @@ BOOST_AUTO_TEST_CASE(cluster_placement) {
   shop::config cfg;
   ::setenv("ACTORSHOP_NODE_PORT", "4001", 1);
   BOOST_TEST(
-    load(cfg, {"--services=users", "--http=off", "--billing-db-url=dbname=b"})
+    load(cfg, {"--services=users", "--http=off", "--billing-db-url=dbname=b",
+               "--node-cert=n.crt", "--node-key=n.key", "--node-ca=ca.crt"})
     == "");
   ::unsetenv("ACTORSHOP_NODE_PORT");
   BOOST_TEST(cfg.node_port == 4001);
@@ -415,8 +416,106 @@ BOOST_AUTO_TEST_CASE(cluster_placement) {
   BOOST_TEST(cfg.db_url_for("orders") == "");
   // An HTTP front only: no service at all.
   shop::config front;
-  BOOST_TEST(load(front, {"--services="}) == "");
+  BOOST_TEST(load(front, {"--services=", "--node-cert=f.crt",
+                          "--node-key=f.key", "--node-ca=ca.crt"})
+             == "");
   BOOST_TEST(front.place.local.empty());
+}
+
+// Of two nodes exactly one opens the connection between them
+// (actors/remote.hpp): the same --peers line on every node gives every pair one
+// dialer.
+BOOST_AUTO_TEST_CASE(one_dialer_per_pair) {
+  const std::string line = "--peers=users=10.0.0.1:4000,billing=10.0.0.2:4000,"
+                           "orders=10.0.0.2:4000,notifications=10.0.0.3:4000";
+  auto node = [&](const std::string& services, bool listens) {
+    shop::config cfg;
+    std::vector<std::string> args{"--services=" + services, line,
+                                  "--node-cert=n.crt", "--node-key=n.key",
+                                  "--node-ca=ca.crt"};
+    if (listens)
+      args.push_back("--node-port=4000");
+    BOOST_TEST_REQUIRE(load(cfg, args) == "");
+    BOOST_TEST(cfg.place.listens == listens);
+    return cfg.place;
+  };
+  auto users = node("users", true);
+  auto billing_orders = node("billing,orders", true);
+  auto notifications = node("notifications", true);
+  auto front = node("", false);
+  // users vs billing,orders: "billing" comes first, so that node dials.
+  BOOST_TEST(!users.dials("billing"));
+  BOOST_TEST(!users.dials("orders"));
+  BOOST_TEST(billing_orders.dials("users"));
+  // users vs notifications: notifications dials.
+  BOOST_TEST(!users.dials("notifications"));
+  BOOST_TEST(notifications.dials("users"));
+  // billing,orders vs notifications: billing,orders dials.
+  BOOST_TEST(billing_orders.dials("notifications"));
+  BOOST_TEST(!notifications.dials("billing"));
+  BOOST_TEST(!notifications.dials("orders"));
+  // A front (no node port, no service) dials everyone; nobody dials it.
+  for (auto name : {"users", "billing", "orders", "notifications"})
+    BOOST_TEST(front.dials(name), name);
+  // A node without a node port cannot be dialed, so it dials.
+  auto hidden_users = node("users", false);
+  BOOST_TEST(hidden_users.dials("billing"));
+}
+
+BOOST_AUTO_TEST_CASE(node_tls_policy) {
+  const std::vector<std::string> certs{"--node-cert=n.crt", "--node-key=n.key",
+                                       "--node-ca=ca.crt"};
+  auto with
+    = [](std::vector<std::string> args, const std::vector<std::string>& more) {
+        args.insert(args.end(), more.begin(), more.end());
+        return args;
+      };
+  const std::vector<std::string>
+    peers{"--services=users",
+          "--peers=billing=10.0.0.2:4000,orders=10.0.0.2:4000,"
+          "notifications=10.0.0.3:4000"};
+  const std::vector<std::string>
+    local_peers{"--services=users",
+                "--peers=billing=127.0.0.1:4002,orders=[::1]:4002,"
+                "notifications=localhost:4003"};
+  // Mutual TLS unless turned off: a node port, or peers, need all three.
+  auto err = failure({"--node-port=4000"});
+  BOOST_TEST(contains(err, "a node port needs mutual TLS"), err);
+  err = failure(peers);
+  BOOST_TEST(contains(err, "peers need mutual TLS"), err);
+  err = failure(with(peers, {"--node-cert=n.crt", "--node-key=n.key"}));
+  BOOST_TEST(contains(err, "--node-ca"), err);
+  // With them, CAF's OpenSSL module gets exactly these files.
+  shop::config tls;
+  BOOST_TEST(load(tls, with(with(peers, {"--node-port=4000"}), certs)) == "");
+  BOOST_TEST(tls.openssl_certificate == "n.crt");
+  BOOST_TEST(tls.openssl_key == "n.key");
+  BOOST_TEST(tls.openssl_cafile == "ca.crt");
+  BOOST_TEST(tls.openssl_capath.empty());
+  // One process talks to no other node: no TLS, files or not.
+  shop::config single;
+  BOOST_TEST(load(single, certs) == "");
+  BOOST_TEST(single.openssl_certificate.empty());
+  // Off only on loopback, for the node port and for every peer.
+  err = failure({"--node-tls=off", "--node-port=4000", "--node-host=0.0.0.0"});
+  BOOST_TEST(contains(err, "not --node-host=0.0.0.0"), err);
+  err = failure(with(peers, {"--node-tls=off"}));
+  BOOST_TEST(contains(err, "peers on loopback"), err);
+  err = failure(with(local_peers, {"--node-tls=off", "--node-port=4001",
+                                   "--node-host=10.0.0.1"}));
+  BOOST_TEST(contains(err, "loopback"), err);
+  shop::config plain;
+  BOOST_TEST(
+    load(plain, with(local_peers, {"--node-tls=off", "--node-port=4001"}))
+    == "");
+  BOOST_TEST(plain.openssl_certificate.empty());
+  err = failure({"--node-tls=maybe"});
+  BOOST_TEST(contains(err, "must be on or off"), err);
+  // HTTPS needs both files.
+  err = failure({"--http-tls-cert=f.crt"});
+  BOOST_TEST(contains(err, "go together"), err);
+  err = failure({"--http-tls-key=f.key"});
+  BOOST_TEST(contains(err, "go together"), err);
 }
 
 BOOST_AUTO_TEST_CASE(log_options) {

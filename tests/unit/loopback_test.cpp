@@ -3,9 +3,9 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include "http/server.hpp"
+#include "common/address.hpp"
 
-using shop::http::is_loopback_host;
+using shop::is_loopback_host;
 
 BOOST_AUTO_TEST_SUITE(loopback)
 
@@ -16,9 +16,9 @@ BOOST_AUTO_TEST_CASE(loopback_addresses) {
 }
 
 BOOST_AUTO_TEST_CASE(other_addresses) {
-  for (auto host :
-       {"0.0.0.0", "::", "10.0.0.1", "192.168.1.2", "::ffff:10.0.0.1",
-        "2001:db8::1", "example.com", "", "128.0.0.1"})
+  for (auto host : {"0.0.0.0", "::", "10.0.0.1", "192.168.1.2",
+                    "::ffff:10.0.0.1", "2001:db8::1", "example.com", "",
+                    "128.0.0.1", "127.0.0.1 ", "localhost.evil"})
     BOOST_TEST(!is_loopback_host(host), host);
 }
 

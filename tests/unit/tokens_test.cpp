@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 #include <sodium.h>
 
+#include "common/secret_file.hpp"
 #include "http/auth.hpp"
 #include "http/tokens.hpp"
 #include "support/base64url.hpp"
