@@ -123,6 +123,10 @@ public:
     BOOST_TEST(rc == 128 + SIGKILL);
   }
 
+  uint16_t node_port(const std::string& service) const {
+    return node_ports_.at(service);
+  }
+
   uint16_t front_port(size_t i) const {
     return front_ports_.at(i);
   }

@@ -190,6 +190,57 @@ BOOST_AUTO_TEST_CASE(openssl_s_client_sees_an_authenticated_cipher) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
+// CAF's OpenSSL module leaves a failed connection's error in the thread's
+// OpenSSL error queue, where it made the next would-block read of another
+// connection look fatal (openssl_error_queue.cpp): strangers knocking at one
+// node, or one node dying, cut the links between the others. Only the links
+// to the dead node may drop.
+BOOST_AUTO_TEST_CASE(strangers_and_a_dead_node_do_not_cut_the_other_links) {
+  cluster c{1};
+  test_ca theirs{"node-tls-links-theirs"};
+  theirs.issue("tester");
+  auto& ours = cluster_ca();
+  ours.issue("expired-tester", -1);
+  std::vector<client_credentials> intruders{
+    {false, "", "", ""},
+    {true, "", "", ""},
+    {true, theirs.cert("tester"), theirs.key("tester"), ours.ca()},
+    {true, ours.cert("expired-tester"), ours.key("expired-tester"), ours.ca()},
+  };
+  for (auto& service : {"billing", "users"})
+    for (auto& who : intruders)
+      BOOST_TEST(contains(connect_as(who, c.node_port(service)), "refused"));
+  http_client api{"127.0.0.1", c.front_port(0)};
+  auto register_user = [&](const std::string& email) {
+    auto resp
+      = api.post("/register",
+                 R"({"email":")" + email + R"(","name":"L","password":")"
+                   + test_password + R"("})",
+                 "application/json");
+    BOOST_TEST(resp.status == 201, resp.body);
+  };
+  // Traffic on every link: USER_CREATED goes from Users to the other three.
+  register_user("links-1@example.com");
+  c.kill_service("notifications");
+  BOOST_TEST(eventually([&] { return c.reports(0, "notifications", false); }));
+  register_user("links-2@example.com");
+  BOOST_TEST(eventually([&] {
+    return pg::audit_database(c.db.conninfo(), {false}).counts.accounts == 2;
+  }));
+  auto dead = "127.0.0.1:" + std::to_string(c.node_port("notifications"));
+  for (auto& service : {"users", "billing", "orders"})
+    BOOST_TEST(c.reports(0, service, true), service);
+  auto logs = c.logs();
+  size_t lost = 0;
+  for (size_t pos = 0;
+       (pos = logs.find("lost peer ", pos)) != std::string::npos; pos += 10) {
+    ++lost;
+    BOOST_TEST(logs.compare(pos + 10, dead.size(), dead) == 0,
+               logs.substr(pos, 80));
+  }
+  BOOST_TEST(lost > 0u, "nobody noticed the dead node:\n" << logs);
+}
+
 // A node with a node port does not start without usable files; plain CAF
 // only on loopback.
 BOOST_AUTO_TEST_SUITE(node_tls_start)
