@@ -41,12 +41,11 @@ struct placement {
   /// Whether this node opens the connection to the peer that runs `service`
   /// (one this node does not run), or waits for that peer to open it and
   /// announce itself. Of two nodes exactly one dials the other, so a pair
-  /// shares one connection: CAF 0.17's OpenSSL transport breaks the
-  /// connection of a pair when the second one opened in the other direction
-  /// is closed as redundant (docs/deploy.md). A node no peer can reach (no
-  /// node port, or no service to be found for) dials; of two that can, the
-  /// one whose alphabetically first service comes first. Both nodes of a
-  /// pair reach the same answer from the same --peers line.
+  /// shares one connection instead of two that CAF's BASP then reduces to
+  /// one, closing the other as redundant (docs/deploy.md). A node no peer
+  /// can reach (no node port, or no service to be found for) dials; of two
+  /// that can, the one whose alphabetically first service comes first. Both
+  /// nodes of a pair reach the same answer from the same --peers line.
   bool dials(const std::string& service) const;
 };
 
