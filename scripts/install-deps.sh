@@ -20,6 +20,9 @@ packages=(
   # tests only: reading the YAML contracts (docs/openapi.yaml, asyncapi.yaml),
   # the tests' blocking HTTP client, the format check (ctest format)
   libyaml-cpp-dev libcpp-httplib-dev clang-format
+  # curl: the HTTPS flow test runs the walkthrough with curl --cacert (and
+  # the README's walkthrough uses it)
+  curl
   # the database server: run.sh and the tests start private clusters
   postgresql
   # the browser test (ctest label browser) drives the console in Chromium
