@@ -25,6 +25,7 @@
 #include "cluster/cluster_support.hpp"
 #include "storage/pg/audit.hpp"
 #include "support/certs.hpp"
+#include "support/command.hpp"
 #include "support/raw_socket.hpp"
 
 using namespace shop;
@@ -74,15 +75,9 @@ std::string connect_as(const client_credentials& who, uint16_t port) {
 
 /// Runs a shell command, returns its exit code and output (both streams).
 int run(const std::string& cmd, std::string& out) {
-  out.clear();
-  auto pipe = ::popen((cmd + " 2>&1").c_str(), "r");
-  BOOST_TEST_REQUIRE(pipe != nullptr);
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0)
-    out.append(buf, n);
-  auto rc = ::pclose(pipe);
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  auto result = run_command(cmd + " 2>&1");
+  out = std::move(result.output);
+  return result.exit_code;
 }
 
 bool contains(const std::string& text, const std::string& part) {

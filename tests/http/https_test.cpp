@@ -25,6 +25,7 @@
 
 #include "http/server_fixture.hpp"
 #include "support/certs.hpp"
+#include "support/command.hpp"
 
 using namespace shop::test;
 using namespace std::chrono_literals;
@@ -42,25 +43,6 @@ std::string sh_quote(const std::string& s) {
       out += c;
   }
   return out + "'";
-}
-
-/// The exit code and the output of a shell command.
-struct command_result {
-  int exit_code = -1;
-  std::string output;
-};
-
-command_result run_command(const std::string& cmd) {
-  command_result result;
-  auto* pipe = ::popen(cmd.c_str(), "r");
-  BOOST_TEST_REQUIRE(pipe != nullptr, "cannot run " << cmd);
-  char buf[4096];
-  size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof(buf), pipe)) > 0)
-    result.output.append(buf, n);
-  auto status = ::pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
 }
 
 std::string read_file(const std::filesystem::path& path) {
