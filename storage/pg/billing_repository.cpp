@@ -95,29 +95,29 @@ public:
   void commit(const billing_changes& changes) override {
     if (changes.empty())
       return;
-    commit_with(changes.reliable, [&] {
+    commit_with(changes.reliable, [&](pg::pipeline& p) {
       if (!changes.opened.empty())
-        insert_accounts(changes.opened);
+        insert_accounts(p, changes.opened);
       if (!changes.entries.empty()) {
-        insert_entries(changes.entries);
-        update_balances(changes.entries);
+        insert_entries(p, changes.entries);
+        update_balances(p, changes.entries);
       }
       if (!changes.charges.empty())
-        insert_charges(changes.charges);
+        insert_charges(p, changes.charges);
     });
   }
 
 private:
-  void insert_accounts(const std::vector<account>& xs) {
+  void insert_accounts(pg::pipeline& p, const std::vector<account>& xs) {
     pg::array users, balances;
     for (auto& x : xs) {
       users.add(x.user);
       balances.add(x.balance);
     }
-    conn().exec(insert_accounts_sql, users, balances);
+    p.exec(insert_accounts_sql, users, balances);
   }
 
-  void insert_entries(const std::vector<ledger_entry>& xs) {
+  void insert_entries(pg::pipeline& p, const std::vector<ledger_entry>& xs) {
     pg::array ids, users, amounts, kinds, orders, balances, times;
     for (auto& x : xs) {
       ids.add(x.id);
@@ -128,12 +128,12 @@ private:
       balances.add(x.balance_after);
       times.add(x.at);
     }
-    conn().exec(insert_entries_sql, ids, users, amounts, kinds, orders,
-                balances, times);
+    p.exec(insert_entries_sql, ids, users, amounts, kinds, orders, balances,
+           times);
   }
 
   /// Sets each touched account to the balance after its last entry.
-  void update_balances(const std::vector<ledger_entry>& xs) {
+  void update_balances(pg::pipeline& p, const std::vector<ledger_entry>& xs) {
     std::map<user_id, money> last;
     for (auto& x : xs)
       last[x.user] = x.balance_after;
@@ -142,10 +142,10 @@ private:
       users.add(user);
       balances.add(balance);
     }
-    conn().exec(update_balances_sql, users, balances);
+    p.exec(update_balances_sql, users, balances);
   }
 
-  void insert_charges(const std::vector<order_processed>& xs) {
+  void insert_charges(pg::pipeline& p, const std::vector<order_processed>& xs) {
     pg::array orders, users, sums, results;
     for (auto& x : xs) {
       orders.add(x.order);
@@ -153,7 +153,7 @@ private:
       sums.add(x.sum);
       results.add(to_string(x.result));
     }
-    conn().exec(insert_charges_sql, orders, users, sums, results);
+    p.exec(insert_charges_sql, orders, users, sums, results);
   }
 };
 

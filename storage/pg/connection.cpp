@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <optional>
 #include <string_view>
 
 #include "common/text.hpp"
@@ -196,6 +197,98 @@ const std::string& connection::prepared(const char* sql, int params) {
   auto name = "actorshop_" + std::to_string(prepared_.size());
   check(PQprepare(conn_.get(), name.c_str(), sql, params, nullptr), sql);
   return prepared_.emplace(sql, std::move(name)).first->second;
+}
+
+// -- pipeline mode ------------------------------------------------------------
+
+void connection::enter_pipeline() {
+  if (PQenterPipelineMode(conn_.get()) != 1)
+    fail(nullptr, "(entering pipeline mode)");
+}
+
+void connection::leave_pipeline() {
+  if (PQexitPipelineMode(conn_.get()) != 1)
+    fail(nullptr, "(leaving pipeline mode)");
+}
+
+void connection::send(const char* sql, const std::vector<param>& params) {
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (auto& x : params)
+    values.push_back(x ? x->c_str() : nullptr);
+  auto n = static_cast<int>(values.size());
+  const std::string* name = nullptr;
+  if (auto i = prepared_.find(sql); i != prepared_.end()) {
+    name = &i->second;
+  } else if (auto j = preparing_.find(sql); j != preparing_.end()) {
+    name = &j->second;
+  } else {
+    // Statements that failed to prepare leave no name behind on the server,
+    // so counting both maps never reuses a name that exists there.
+    auto fresh
+      = "actorshop_" + std::to_string(prepared_.size() + preparing_.size());
+    if (PQsendPrepare(conn_.get(), fresh.c_str(), sql, n, nullptr) != 1)
+      fail(nullptr, sql);
+    pending_.push_back(pending{sql, fresh});
+    name = &preparing_.emplace(sql, std::move(fresh)).first->second;
+  }
+  if (PQsendQueryPrepared(conn_.get(), name->c_str(), n, values.data(), nullptr,
+                          nullptr, 0)
+      != 1)
+    fail(nullptr, sql);
+  pending_.push_back(pending{sql, {}});
+}
+
+result connection::sync() {
+  auto commands = std::move(pending_);
+  pending_.clear();
+  auto prepares = std::move(preparing_);
+  preparing_.clear();
+  if (PQpipelineSync(conn_.get()) != 1)
+    fail(nullptr, "(pipeline sync)");
+  result last{nullptr};
+  std::optional<result> error;
+  const char* error_sql = nullptr;
+  for (auto& cmd : commands) {
+    auto* res = PQgetResult(conn_.get());
+    if (res == nullptr) // Only when the connection broke.
+      fail(nullptr, cmd.sql);
+    result owned{res};
+    // Each command's results end with a null result.
+    while (auto* extra = PQgetResult(conn_.get()))
+      PQclear(extra);
+    auto status = PQresultStatus(res);
+    bool good = status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+    if (good && !cmd.prepare.empty())
+      prepared_.emplace(cmd.sql, cmd.prepare);
+    else if (good)
+      last = std::move(owned);
+    else if (!error) {
+      // The first failure; the ones after it are PGRES_PIPELINE_ABORTED.
+      error.emplace(std::move(owned));
+      error_sql = cmd.sql;
+    }
+  }
+  result synced{PQgetResult(conn_.get())};
+  if (error)
+    fail(error->get(), error_sql);
+  if (synced.get() == nullptr
+      || PQresultStatus(synced.get()) != PGRES_PIPELINE_SYNC)
+    fail(synced.get(), "(pipeline sync)");
+  return last;
+}
+
+void connection::abort_pipeline_noexcept() noexcept {
+  try {
+    if (!pending_.empty() && ok())
+      sync();
+  } catch (...) {
+    // The failure that got us here is the one the caller reports.
+  }
+  pending_.clear();
+  preparing_.clear();
+  PQexitPipelineMode(conn_.get());
+  rollback_noexcept();
 }
 
 void connection::exec_script(const char* sql) {

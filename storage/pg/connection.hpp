@@ -124,6 +124,11 @@ public:
     return money::from_cents(int64(row, col));
   }
 
+  /// The PGresult (nullptr for a statement that yielded none).
+  const PGresult* get() const noexcept {
+    return res_.get();
+  }
+
   /// One value per row: `f(row)` for row 0, 1, ...
   template <class F>
   auto map_rows(F f) const {
@@ -145,6 +150,48 @@ private:
 };
 
 // -- connections --------------------------------------------------------------
+
+class connection;
+
+/// The statements of one pipelined transaction (connection::pipelined):
+/// exec() only queues a statement; its result is checked when the
+/// transaction commits (or at the next query()). All of them, the BEGIN and
+/// the COMMIT travel to PostgreSQL at once and come back at once: one round
+/// trip instead of one per statement.
+class pipeline {
+public:
+  pipeline(const pipeline&) = delete;
+  pipeline& operator=(const pipeline&) = delete;
+
+  /// Queues one statement with out-of-line parameters; a failure surfaces
+  /// (as storage_error) when the pipeline is synchronized.
+  template <class... Ts>
+  void exec(const char* sql, const Ts&... xs) {
+    send(sql, std::vector<param>{to_param(xs)...});
+  }
+
+  /// Queues one statement and waits for its result (and those of every
+  /// statement queued before it): a round trip inside the transaction, for
+  /// the rare statement whose result decides whether the transaction may
+  /// commit.
+  template <class... Ts>
+  result query(const char* sql, const Ts&... xs) {
+    send(sql, std::vector<param>{to_param(xs)...});
+    return sync();
+  }
+
+private:
+  friend class connection;
+
+  explicit pipeline(connection& conn) noexcept : conn_(conn) {
+  }
+
+  void send(const char* sql, const std::vector<param>& params);
+
+  result sync();
+
+  connection& conn_;
+};
 
 /// Owns a PGconn. Not thread-safe: one user at a time (each service actor
 /// owns its repository and thus its connection).
@@ -185,6 +232,27 @@ public:
     }
   }
 
+  /// Runs `f(pipeline&)` between BEGIN and COMMIT in libpq's pipeline mode:
+  /// the statements `f` queues, the BEGIN and the COMMIT go out together and
+  /// their results come back together (one round trip and one wake-up of
+  /// each side instead of one per statement). Rolls back and rethrows if a
+  /// statement, `f` or the COMMIT fails; nothing is committed then.
+  template <class F>
+  void pipelined(F&& f) {
+    enter_pipeline();
+    pipeline p{*this};
+    try {
+      p.exec("BEGIN");
+      f(p);
+      p.exec("COMMIT");
+      p.sync();
+    } catch (...) {
+      abort_pipeline_noexcept();
+      throw;
+    }
+    leave_pipeline();
+  }
+
   /// Whether libpq still considers the connection usable.
   bool ok() const noexcept {
     return PQstatus(conn_.get()) == CONNECTION_OK;
@@ -196,6 +264,31 @@ public:
   }
 
 private:
+  friend class pipeline;
+
+  /// A command sent in pipeline mode whose result has not been read yet.
+  struct pending {
+    const char* sql;
+    /// Non-empty for a PQsendPrepare: the statement's name, remembered as
+    /// prepared once the server confirmed it.
+    std::string prepare;
+  };
+
+  void enter_pipeline();
+
+  void leave_pipeline();
+
+  /// Reads what is pending after a failure and leaves pipeline mode; the
+  /// connection is then either dead or out of pipeline mode.
+  void abort_pipeline_noexcept() noexcept;
+
+  /// Queues `sql` (preparing it first if this connection has not yet).
+  void send(const char* sql, const std::vector<param>& params);
+
+  /// Sends a sync point and reads every pending result up to it; returns
+  /// the last statement's result, throws the first failure.
+  result sync();
+
   /// Throws the storage_error for a failed `res` (which may be nullptr).
   [[noreturn]] void fail(const PGresult* res, const char* sql) const;
 
@@ -217,7 +310,19 @@ private:
   /// Statement text -> prepared statement name (not transactional: a
   /// prepared statement outlives a rolled back transaction).
   std::unordered_map<std::string, std::string> prepared_;
+  /// Statement names sent for preparation in the current pipeline (not in
+  /// `prepared_` until confirmed), by statement text.
+  std::unordered_map<std::string, std::string> preparing_;
+  std::vector<pending> pending_;
 };
+
+inline void pipeline::send(const char* sql, const std::vector<param>& params) {
+  conn_.send(sql, params);
+}
+
+inline result pipeline::sync() {
+  return conn_.sync();
+}
 
 // -- schemas ------------------------------------------------------------------
 

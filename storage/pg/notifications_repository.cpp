@@ -89,16 +89,16 @@ public:
   void commit(const notifications_changes& changes) override {
     if (changes.empty())
       return;
-    commit_with(changes.reliable, [&] {
+    commit_with(changes.reliable, [&](pg::pipeline& p) {
       if (!changes.recipients.empty())
-        upsert_recipients(changes.recipients);
+        upsert_recipients(p, changes.recipients);
       if (!changes.sent.empty())
-        insert_messages(changes.sent);
+        insert_messages(p, changes.sent);
     });
   }
 
 private:
-  void upsert_recipients(const std::vector<user>& xs) {
+  void upsert_recipients(pg::pipeline& p, const std::vector<user>& xs) {
     // ON CONFLICT DO UPDATE may not touch a row twice in one statement; the
     // last address of a user in the batch is the one that counts.
     std::map<user_id, const user*> last;
@@ -110,10 +110,10 @@ private:
       emails.add(x->email);
       names.add(x->name);
     }
-    conn().exec(upsert_recipients_sql, ids, emails, names);
+    p.exec(upsert_recipients_sql, ids, emails, names);
   }
 
-  void insert_messages(const std::vector<notification>& xs) {
+  void insert_messages(pg::pipeline& p, const std::vector<notification>& xs) {
     pg::array ids, users, orders, emails, subjects, bodies, times;
     for (auto& x : xs) {
       ids.add(x.id);
@@ -124,8 +124,8 @@ private:
       bodies.add(x.body);
       times.add(x.sent_at);
     }
-    conn().exec(insert_messages_sql, ids, users, orders, emails, subjects,
-                bodies, times);
+    p.exec(insert_messages_sql, ids, users, orders, emails, subjects, bodies,
+           times);
   }
 };
 

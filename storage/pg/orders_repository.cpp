@@ -83,24 +83,24 @@ public:
   void commit(const orders_changes& changes) override {
     if (changes.empty())
       return;
-    commit_with(changes.reliable, [&] {
+    commit_with(changes.reliable, [&](pg::pipeline& p) {
       if (!changes.known_users.empty())
-        insert_known_users(changes.known_users);
+        insert_known_users(p, changes.known_users);
       if (!changes.created.empty())
-        insert_orders(changes.created);
-      update_orders(changes.updated);
+        insert_orders(p, changes.created);
+      update_orders(p, changes.updated);
     });
   }
 
 private:
-  void insert_known_users(const std::vector<user_id>& xs) {
+  void insert_known_users(pg::pipeline& p, const std::vector<user_id>& xs) {
     pg::array users;
     for (auto x : xs)
       users.add(x);
-    conn().exec(insert_known_users_sql, users);
+    p.exec(insert_known_users_sql, users);
   }
 
-  void insert_orders(const std::vector<order>& xs) {
+  void insert_orders(pg::pipeline& p, const std::vector<order>& xs) {
     pg::array ids, users, items, quantities, sums, statuses, created, updated;
     for (auto& x : xs) {
       ids.add(x.id);
@@ -112,11 +112,11 @@ private:
       created.add(x.created_at);
       updated.add(x.updated_at);
     }
-    conn().exec(insert_orders_sql, ids, users, items, quantities, sums,
-                statuses, created, updated);
+    p.exec(insert_orders_sql, ids, users, items, quantities, sums, statuses,
+           created, updated);
   }
 
-  void update_orders(const std::vector<order_update>& xs) {
+  void update_orders(pg::pipeline& p, const std::vector<order_update>& xs) {
     // Applied in order, the first update of an order moves it off pending and
     // any later one in the batch changes nothing; a single UPDATE would pick
     // an arbitrary one, so keep only the first. An "update" to pending is no
@@ -131,7 +131,7 @@ private:
       times.add(x.at);
     }
     if (ids.size() > 0)
-      conn().exec(update_orders_sql, ids, statuses, times);
+      p.exec(update_orders_sql, ids, statuses, times);
   }
 };
 

@@ -143,24 +143,23 @@ reliability::find_idempotency(connection& conn, const std::string& scope,
   return x;
 }
 
-void reliability::apply(connection& conn,
-                        const reliability_changes& changes) const {
+void reliability::apply(pipeline& p, const reliability_changes& changes) const {
   if (changes.purge_idempotency_before != 0)
-    conn.exec(purge_idempotency_sql_.c_str(), changes.purge_idempotency_before);
+    p.exec(purge_idempotency_sql_.c_str(), changes.purge_idempotency_before);
   if (changes.prune_outbox_through != 0)
-    conn.exec(prune_outbox_sql_.c_str(), changes.prune_outbox_after,
-              changes.prune_outbox_through);
+    p.exec(prune_outbox_sql_.c_str(), changes.prune_outbox_after,
+           changes.prune_outbox_through);
   if (!changes.outbox.empty())
-    insert_outbox(conn, changes.outbox);
+    insert_outbox(p, changes.outbox);
   if (!changes.cursors.empty())
-    upsert_marks(conn, upsert_cursors_sql_, changes.cursors);
+    upsert_marks(p, upsert_cursors_sql_, changes.cursors);
   if (!changes.inbox.empty())
-    upsert_marks(conn, upsert_inbox_sql_, changes.inbox);
+    upsert_marks(p, upsert_inbox_sql_, changes.inbox);
   if (!changes.idempotency.empty())
-    insert_idempotency(conn, changes.idempotency);
+    insert_idempotency(p, changes.idempotency);
 }
 
-void reliability::insert_outbox(connection& conn,
+void reliability::insert_outbox(pipeline& p,
                                 const std::vector<outbox_record>& xs) const {
   array seqs, topics, payloads, times;
   for (auto& x : xs) {
@@ -169,11 +168,11 @@ void reliability::insert_outbox(connection& conn,
     payloads.add(to_hex(x.payload));
     times.add(x.at);
   }
-  conn.exec(insert_outbox_sql_.c_str(), seqs, topics, payloads, times);
+  p.exec(insert_outbox_sql_.c_str(), seqs, topics, payloads, times);
 }
 
 void reliability::insert_idempotency(
-  connection& conn, const std::vector<idempotency_record>& xs) const {
+  pipeline& p, const std::vector<idempotency_record>& xs) const {
   array scopes, keys, requests, replies, times;
   for (auto& x : xs) {
     scopes.add(x.scope);
@@ -182,19 +181,19 @@ void reliability::insert_idempotency(
     replies.add(to_hex(x.reply));
     times.add(x.at);
   }
-  conn.exec(insert_idempotency_sql_.c_str(), scopes, keys, requests, replies,
-            times);
+  p.exec(insert_idempotency_sql_.c_str(), scopes, keys, requests, replies,
+         times);
 }
 
 void reliability::upsert_marks(
-  connection& conn, const std::string& sql,
+  pipeline& p, const std::string& sql,
   const std::map<std::string, int64_t>& marks) const {
   array names, seqs;
   for (auto& [name, seq] : marks) {
     names.add(name);
     seqs.add(seq);
   }
-  conn.exec(sql.c_str(), names, seqs);
+  p.exec(sql.c_str(), names, seqs);
 }
 
 } // namespace shop::pg

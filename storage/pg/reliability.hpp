@@ -31,20 +31,19 @@ public:
   find_idempotency(connection& conn, const std::string& scope,
                    const std::string& key) const;
 
-  /// Applies `changes` inside the caller's transaction. Deletions (purge,
-  /// prune) run before insertions, so an expired key may be stored again in
-  /// the batch that purges it; storage/memory does the same.
-  void apply(connection& conn, const reliability_changes& changes) const;
+  /// Queues `changes` in the caller's pipelined transaction. Deletions
+  /// (purge, prune) run before insertions, so an expired key may be stored
+  /// again in the batch that purges it; storage/memory does the same.
+  void apply(pipeline& p, const reliability_changes& changes) const;
 
 private:
-  void insert_outbox(connection& conn,
-                     const std::vector<outbox_record>& xs) const;
+  void insert_outbox(pipeline& p, const std::vector<outbox_record>& xs) const;
 
-  void insert_idempotency(connection& conn,
+  void insert_idempotency(pipeline& p,
                           const std::vector<idempotency_record>& xs) const;
 
   /// Upserts `marks` with `sql` (cursors or inbox: never lowered).
-  void upsert_marks(connection& conn, const std::string& sql,
+  void upsert_marks(pipeline& p, const std::string& sql,
                     const std::map<std::string, int64_t>& marks) const;
 
   std::string load_outbox_sql_;
@@ -88,14 +87,15 @@ protected:
     return conn_;
   }
 
-  /// Runs `f` (the service's statements) and then applies `changes`, all in
-  /// one transaction.
+  /// Runs `f(pipeline&)` (which queues the service's statements) and then
+  /// queues `changes`, all in one pipelined transaction: one round trip per
+  /// batch (connection::pipelined).
   template <class F>
   void commit_with(const reliability_changes& changes, F&& f) {
-    conn_.transaction([&] {
-      f();
+    conn_.pipelined([&](pipeline& p) {
+      f(p);
       if (!changes.empty())
-        reliability_.apply(conn_, changes);
+        reliability_.apply(p, changes);
     });
   }
 

@@ -56,15 +56,15 @@ public:
   void commit(const users_changes& changes) override {
     if (changes.empty())
       return;
-    commit_with(changes.reliable, [&] {
+    commit_with(changes.reliable, [&](pg::pipeline& p) {
       if (!changes.created.empty())
-        insert_users(changes.created, changes.passwords);
-      update_password_hashes(changes);
+        insert_users(p, changes.created, changes.passwords);
+      update_password_hashes(p, changes);
     });
   }
 
 private:
-  void insert_users(const std::vector<user>& xs,
+  void insert_users(pg::pipeline& p, const std::vector<user>& xs,
                     const std::map<user_id, std::string>& passwords) {
     pg::array ids, emails, keys, names, hashes;
     for (auto& x : xs) {
@@ -75,11 +75,11 @@ private:
       auto i = passwords.find(x.id);
       hashes.add(i != passwords.end() ? pg::param{i->second} : pg::param{});
     }
-    conn().exec(insert_users_sql, ids, emails, keys, names, hashes);
+    p.exec(insert_users_sql, ids, emails, keys, names, hashes);
   }
 
   /// The hashes of users not created in this batch.
-  void update_password_hashes(const users_changes& changes) {
+  void update_password_hashes(pg::pipeline& p, const users_changes& changes) {
     std::set<user_id> created;
     for (auto& x : changes.created)
       created.insert(x.id);
@@ -92,7 +92,9 @@ private:
     }
     if (ids.size() == 0)
       return;
-    auto res = conn().exec(update_password_hashes_sql, ids, hashes);
+    // Its count decides whether the batch may commit: a round trip of its
+    // own (rare: only set and rehashed passwords).
+    auto res = p.query(update_password_hashes_sql, ids, hashes);
     if (res.int64(0, 0) != static_cast<int64_t>(ids.size()))
       throw storage_error(storage_error::kind::constraint_violation, "",
                           "storage: a password hash for an unknown user");

@@ -78,6 +78,66 @@ BOOST_FIXTURE_TEST_CASE(errors_carry_sqlstate_and_message,
   }
 }
 
+BOOST_FIXTURE_TEST_CASE(pipelined_transactions_commit_all_or_nothing,
+                        shop::test::pg_database) {
+  pg::connection conn{conninfo};
+  conn.exec_script("CREATE TABLE t (id integer PRIMARY KEY)");
+  constexpr const char* insert = "INSERT INTO t VALUES ($1::integer)";
+  constexpr const char* count = "SELECT count(*) FROM t";
+  auto rows = [&] { return conn.exec(count).int64(0, 0); };
+  conn.pipelined([&](pg::pipeline& p) {
+    p.exec(insert, 1);
+    p.exec(insert, 2);
+    // A query inside sees the transaction's own rows.
+    BOOST_TEST(p.query(count).int64(0, 0) == 2);
+    p.exec(insert, 3);
+  });
+  BOOST_TEST(rows() == 3);
+  // A failing statement in the middle: nothing of the batch stays, whether
+  // queued before or after it, and the statement prepared before the failure
+  // (the UPDATE) and the one queued after it (never prepared) both work on the
+  // same connection afterwards.
+  constexpr const char* touch = "UPDATE t SET id = id WHERE id = $1::integer";
+  constexpr const char* insert_select = "INSERT INTO t SELECT $1::integer";
+  check_throws(
+    [&] {
+      conn.pipelined([&](pg::pipeline& p) {
+        p.exec(insert, 4);
+        p.exec(touch, 1);
+        p.exec(insert, 1); // Duplicate key.
+        p.exec(insert_select, 5);
+      });
+    },
+    kind::unique_violation);
+  BOOST_TEST(rows() == 3);
+  conn.pipelined([&](pg::pipeline& p) {
+    p.exec(touch, 2);
+    p.exec(insert_select, 6);
+    p.exec(insert, 7);
+  });
+  BOOST_TEST(rows() == 5);
+  // The body throwing before anything was synchronized: rolled back too.
+  BOOST_CHECK_THROW(conn.pipelined([&](pg::pipeline& p) {
+    p.exec(insert, 8);
+    throw std::runtime_error("body failed");
+  }),
+                    std::runtime_error);
+  BOOST_TEST(rows() == 5);
+  // A failing COMMIT (a deferred constraint checked only then).
+  conn.exec_script("CREATE TABLE d (id integer UNIQUE DEFERRABLE INITIALLY "
+                   "DEFERRED)");
+  check_throws(
+    [&] {
+      conn.pipelined([&](pg::pipeline& p) {
+        p.exec("INSERT INTO d VALUES (1), (1)");
+        p.exec(insert, 9);
+      });
+    },
+    kind::unique_violation);
+  BOOST_TEST(rows() == 5);
+  BOOST_TEST(conn.exec("SELECT count(*) FROM d").int64(0, 0) == 0);
+}
+
 BOOST_FIXTURE_TEST_CASE(terminated_connection_is_connection_lost,
                         shop::test::pg_fixture) {
   auto repo = factories.users();
