@@ -156,7 +156,7 @@ void charge_order(billing_worker self, const order_created& e) {
            {"sum", to_string(e.sum)},
            {"request", e.correlation}});
   });
-  stage_event(self, done);
+  stage_event(self, done, done.order);
 }
 
 } // namespace

@@ -56,8 +56,10 @@ caf::expected<order> stage_order(orders_worker self, const create_order& cmd) {
           order_status::pending, now,      now};
   st.pending.emplace(o.id, o);
   st.uow.changes().created.push_back(o);
-  stage_event(self, order_created{0, o.id, o.user, o.item, o.quantity, o.sum,
-                                  cmd.correlation});
+  stage_event(self,
+              order_created{0, o.id, o.user, o.item, o.quantity, o.sum,
+                            cmd.correlation},
+              o.id);
   log::debug_fields(st.name, "order created", [&](auto write) {
     write({{"order", std::to_string(o.id)},
            {"user", std::to_string(o.user)},

@@ -285,14 +285,16 @@ private:
 };
 
 /// Stages `e` in the publisher's open batch with the next seq; once the batch
-/// commits, the relay delivers it. Requires `self->state.relay`.
+/// commits, the relay delivers it. Requires `self->state.relay`. `row`: the
+/// id of the record staged in the same batch whose creation `e` announces,
+/// if any (outbox_record::row: storage may keep the event in its row).
 template <class Self, class Event>
-void stage_event(Self* self, Event e) {
+void stage_event(Self* self, Event e, int64_t row = 0) {
   auto& st = self->state;
   open_batch(self);
   e.seq = st.relay.allocate();
   st.uow.changes().reliable.outbox.push_back(
-    outbox_record{e.seq, st.relay.topic, encode(e), now_ms()});
+    outbox_record{e.seq, st.relay.topic, encode(e), now_ms(), row});
   st.uow.then(
     [self, e]() mutable {
       self->state.relay.committed(std::move(e));

@@ -33,6 +33,14 @@ struct outbox_record {
   std::string topic;
   std::string payload;
   unix_ms at = 0;
+  /// The id of the service's own record, committed in the same batch, whose
+  /// creation this event announces (the order of an ORDER_CREATED, the
+  /// decided order of an ORDER_PROCESSED); 0: none. Storage may keep the
+  /// event in that record's row instead of an outbox row of its own
+  /// (storage/pg: orders.events, billing.events); loading and pruning behave
+  /// the same either way, except that a kept event may come back with its
+  /// record's time as `at`.
+  int64_t row = 0;
 };
 
 /// The stored outcome of a command sent with an Idempotency-Key. `scope` is

@@ -38,8 +38,12 @@ SELECT
 
 /// What every service schema holds besides its own tables
 /// (storage/sql/reliability.sql), summed over service_schemas().
+/// The backlog: events some subscriber has not acknowledged, wherever they
+/// are kept ({schema}.events: the outbox and the service's own rows).
 constexpr const char* reliability_counts_sql = R"(
-SELECT (SELECT count(*) FROM {schema}.outbox),
+SELECT (SELECT count(*) FROM {schema}.events
+        WHERE seq > (SELECT coalesce(min(acked_seq), 0)
+                     FROM {schema}.outbox_cursors)),
        (SELECT count(*) FROM {schema}.idempotency_keys))";
 
 /// One invariant: a query returning one row per violation, each row being a

@@ -48,10 +48,15 @@ UPDATE billing.accounts AS a SET balance = t.balance
 FROM unnest($1::bigint[], $2::bigint[]) AS t(user_id, balance)
 WHERE a.user_id = t.user_id)";
 
-// $1 order ids, $2 user ids, $3 sums, $4 results.
+// $1 order ids, $2 user ids, $3 sums, $4 results, $5 event seqs, $6 events
+// (hex; NULL for none).
 constexpr const char* insert_charges_sql = R"(
-INSERT INTO billing.order_charges (order_id, user_id, sum, result)
-SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[]))";
+INSERT INTO billing.order_charges
+  (order_id, user_id, sum, result, event_seq, event)
+SELECT order_id, user_id, sum, result, event_seq, decode(event, 'hex')
+FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[],
+            $5::bigint[], $6::text[])
+  AS t(order_id, user_id, sum, result, event_seq, event))";
 
 class pg_billing_repository : public pg::repository_base<billing_repository> {
 public:
@@ -95,7 +100,7 @@ public:
   void commit(const billing_changes& changes) override {
     if (changes.empty())
       return;
-    commit_with(changes.reliable, [&](pg::pipeline& p) {
+    commit_with(changes.reliable, [&](pg::pipeline& p, pg::row_events& events) {
       if (!changes.opened.empty())
         insert_accounts(p, changes.opened);
       if (!changes.entries.empty()) {
@@ -103,7 +108,7 @@ public:
         update_balances(p, changes.entries);
       }
       if (!changes.charges.empty())
-        insert_charges(p, changes.charges);
+        insert_charges(p, changes.charges, events);
     });
   }
 
@@ -145,15 +150,23 @@ private:
     p.exec(update_balances_sql, users, balances);
   }
 
-  void insert_charges(pg::pipeline& p, const std::vector<order_processed>& xs) {
-    pg::array orders, users, sums, results;
+  /// The decisions with their ORDER_PROCESSED events (billing.events).
+  void insert_charges(pg::pipeline& p, const std::vector<order_processed>& xs,
+                      pg::row_events& events) {
+    pg::array orders, users, sums, results, event_seqs, payloads;
     for (auto& x : xs) {
+      auto* e = events.take(x.order);
+      event_seqs.add(e != nullptr ? pg::param{std::to_string(e->seq)}
+                                  : pg::param{});
+      payloads.add(e != nullptr ? pg::param{pg::to_hex(e->payload)}
+                                : pg::param{});
       orders.add(x.order);
       users.add(x.user);
       sums.add(x.sum);
       results.add(to_string(x.result));
     }
-    p.exec(insert_charges_sql, orders, users, sums, results);
+    p.exec(insert_charges_sql, orders, users, sums, results, event_seqs,
+           payloads);
   }
 };
 

@@ -360,8 +360,8 @@ void apply_schema(connection& conn, const char* name) {
   conn.transaction([&] {
     conn.exec(quiet_notices_sql);
     conn.exec(schema_lock_sql, schema_lock_key);
-    conn.exec_script(sql);
     conn.exec_script(reliability.c_str());
+    conn.exec_script(sql);
   });
 }
 

@@ -335,8 +335,9 @@ bool is_service_schema(const std::string& name) noexcept;
 /// (storage/sql/reliability.sql): one SQL text, four schemas.
 std::string with_schema(const char* sql, const std::string& schema);
 
-/// Applies storage/sql/<name>.sql and then storage/sql/reliability.sql for
-/// schema `name` (both embedded) in one transaction, under a
+/// Applies storage/sql/reliability.sql for schema `name` and then
+/// storage/sql/<name>.sql (both embedded; the latter defines `name`.events
+/// over the former's outbox) in one transaction, under a
 /// transaction-scoped advisory lock shared by all schemas, so that services
 /// starting at once do not race on CREATE SCHEMA IF NOT EXISTS. `name` must be
 /// a service schema.

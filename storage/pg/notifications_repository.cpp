@@ -89,7 +89,7 @@ public:
   void commit(const notifications_changes& changes) override {
     if (changes.empty())
       return;
-    commit_with(changes.reliable, [&](pg::pipeline& p) {
+    commit_with(changes.reliable, [&](pg::pipeline& p, pg::row_events&) {
       if (!changes.recipients.empty())
         upsert_recipients(p, changes.recipients);
       if (!changes.sent.empty())

@@ -35,15 +35,20 @@ SELECT * FROM unnest($1::bigint[])
 ON CONFLICT (user_id) DO NOTHING)";
 
 // $1 ids, $2 user ids, $3 item ids, $4 quantities, $5 sums, $6 statuses,
-// $7 creation times, $8 update times (ms since the epoch).
+// $7 creation times, $8 update times (ms since the epoch), $9 event seqs,
+// $10 events (hex; NULL for none).
 constexpr const char* insert_orders_sql = R"(
 INSERT INTO orders.orders
-  (id, user_id, item_id, quantity, sum, status, created_at, updated_at)
+  (id, user_id, item_id, quantity, sum, status, created_at, updated_at,
+   event_seq, event)
 SELECT id, user_id, item_id, quantity, sum, status,
-       to_timestamp(created_ms / 1000.0), to_timestamp(updated_ms / 1000.0)
+       to_timestamp(created_ms / 1000.0), to_timestamp(updated_ms / 1000.0),
+       event_seq, decode(event, 'hex')
 FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::integer[],
-            $5::bigint[], $6::text[], $7::bigint[], $8::bigint[])
-  AS t(id, user_id, item_id, quantity, sum, status, created_ms, updated_ms))";
+            $5::bigint[], $6::text[], $7::bigint[], $8::bigint[],
+            $9::bigint[], $10::text[])
+  AS t(id, user_id, item_id, quantity, sum, status, created_ms, updated_ms,
+       event_seq, event))";
 
 // $1 ids, $2 statuses, $3 times (each order at most once). Only pending
 // orders move: a late or repeated ORDER_PROCESSED changes nothing.
@@ -83,11 +88,11 @@ public:
   void commit(const orders_changes& changes) override {
     if (changes.empty())
       return;
-    commit_with(changes.reliable, [&](pg::pipeline& p) {
+    commit_with(changes.reliable, [&](pg::pipeline& p, pg::row_events& events) {
       if (!changes.known_users.empty())
         insert_known_users(p, changes.known_users);
       if (!changes.created.empty())
-        insert_orders(p, changes.created);
+        insert_orders(p, changes.created, events);
       update_orders(p, changes.updated);
     });
   }
@@ -100,9 +105,17 @@ private:
     p.exec(insert_known_users_sql, users);
   }
 
-  void insert_orders(pg::pipeline& p, const std::vector<order>& xs) {
-    pg::array ids, users, items, quantities, sums, statuses, created, updated;
+  /// The orders with their ORDER_CREATED events (orders.events).
+  void insert_orders(pg::pipeline& p, const std::vector<order>& xs,
+                     pg::row_events& events) {
+    pg::array ids, users, items, quantities, sums, statuses, created, updated,
+      event_seqs, payloads;
     for (auto& x : xs) {
+      auto* e = events.take(x.id);
+      event_seqs.add(e != nullptr ? pg::param{std::to_string(e->seq)}
+                                  : pg::param{});
+      payloads.add(e != nullptr ? pg::param{pg::to_hex(e->payload)}
+                                : pg::param{});
       ids.add(x.id);
       users.add(x.user);
       items.add(x.item);
@@ -113,7 +126,7 @@ private:
       updated.add(x.updated_at);
     }
     p.exec(insert_orders_sql, ids, users, items, quantities, sums, statuses,
-           created, updated);
+           created, updated, event_seqs, payloads);
   }
 
   void update_orders(pg::pipeline& p, const std::vector<order_update>& xs) {

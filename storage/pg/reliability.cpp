@@ -1,5 +1,7 @@
 #include "storage/pg/reliability.hpp"
 
+#include <algorithm>
+
 namespace shop::pg {
 
 namespace {
@@ -7,12 +9,17 @@ namespace {
 // {schema} is replaced by the service schema (see with_schema). Binary
 // columns travel as hex text (see to_hex); times as ms since the epoch.
 
+constexpr const char* min_cursor_sql = R"(
+SELECT coalesce(min(acked_seq), 0) FROM {schema}.outbox_cursors)";
+
+// $1 the smallest cursor. From the view of all the service's events (its
+// outbox and the events kept in its own rows; storage/sql/<schema>.sql): a
+// parameter, not a subquery, so that PostgreSQL pushes the condition into
+// each part of the view.
 constexpr const char* load_outbox_sql = R"(
 SELECT seq, topic, encode(payload, 'hex'),
        (extract(epoch FROM at) * 1000)::bigint
-FROM {schema}.outbox
-WHERE seq > (SELECT coalesce(min(acked_seq), 0) FROM {schema}.outbox_cursors)
-ORDER BY seq)";
+FROM {schema}.events WHERE seq > $1::bigint ORDER BY seq)";
 
 // outbox_head remembers the largest seq once its event is pruned; max(seq)
 // covers events written before the head row existed (none so far, but it
@@ -61,6 +68,13 @@ SELECT true, max(seq) FROM inserted
 ON CONFLICT (singleton) DO UPDATE
 SET max_seq = greatest(h.max_seq, excluded.max_seq))";
 
+// $1 the largest seq of the events kept in the service's rows.
+constexpr const char* raise_head_sql = R"(
+INSERT INTO {schema}.outbox_head AS h (singleton, max_seq)
+VALUES (true, $1::bigint)
+ON CONFLICT (singleton) DO UPDATE
+SET max_seq = greatest(h.max_seq, excluded.max_seq))";
+
 // $1 subscribers, $2 acknowledged seqs (each subscriber at most once).
 constexpr const char* upsert_cursors_sql = R"(
 INSERT INTO {schema}.outbox_cursors AS c (subscriber, acked_seq)
@@ -93,8 +107,25 @@ std::map<std::string, int64_t> to_marks(const result& res) {
 
 } // namespace
 
+row_events::row_events(const std::vector<outbox_record>& xs) {
+  for (auto& x : xs)
+    if (x.row != 0)
+      by_row_.emplace(x.row, &x);
+}
+
+const outbox_record* row_events::take(int64_t row) {
+  auto i = by_row_.find(row);
+  if (i == by_row_.end())
+    return nullptr;
+  auto* x = i->second;
+  taken_.insert(x->seq);
+  max_taken_ = std::max(max_taken_, x->seq);
+  return x;
+}
+
 reliability::reliability(const std::string& schema)
-  : load_outbox_sql_(with_schema(load_outbox_sql, schema)),
+  : min_cursor_sql_(with_schema(min_cursor_sql, schema)),
+    load_outbox_sql_(with_schema(load_outbox_sql, schema)),
     max_outbox_seq_sql_(with_schema(max_outbox_seq_sql, schema)),
     load_cursors_sql_(with_schema(load_cursors_sql, schema)),
     load_inbox_sql_(with_schema(load_inbox_sql, schema)),
@@ -102,6 +133,7 @@ reliability::reliability(const std::string& schema)
     purge_idempotency_sql_(with_schema(purge_idempotency_sql, schema)),
     prune_outbox_sql_(with_schema(prune_outbox_sql, schema)),
     insert_outbox_sql_(with_schema(insert_outbox_sql, schema)),
+    raise_head_sql_(with_schema(raise_head_sql, schema)),
     upsert_cursors_sql_(with_schema(upsert_cursors_sql, schema)),
     upsert_inbox_sql_(with_schema(upsert_inbox_sql, schema)),
     insert_idempotency_sql_(with_schema(insert_idempotency_sql, schema)) {
@@ -111,7 +143,8 @@ reliability_snapshot reliability::load(connection& conn) const {
   reliability_snapshot snapshot;
   conn.transaction([&] {
     conn.exec(repeatable_read_sql);
-    auto res = conn.exec(load_outbox_sql_.c_str());
+    auto low = conn.exec(min_cursor_sql_.c_str()).int64(0, 0);
+    auto res = conn.exec(load_outbox_sql_.c_str(), low);
     snapshot.outbox = res.map_rows([&](int row) {
       outbox_record x;
       x.seq = res.int64(row, 0);
@@ -143,14 +176,17 @@ reliability::find_idempotency(connection& conn, const std::string& scope,
   return x;
 }
 
-void reliability::apply(pipeline& p, const reliability_changes& changes) const {
+void reliability::apply(pipeline& p, const reliability_changes& changes,
+                        const row_events& kept) const {
   if (changes.purge_idempotency_before != 0)
     p.exec(purge_idempotency_sql_.c_str(), changes.purge_idempotency_before);
   if (changes.prune_outbox_through != 0)
     p.exec(prune_outbox_sql_.c_str(), changes.prune_outbox_after,
            changes.prune_outbox_through);
   if (!changes.outbox.empty())
-    insert_outbox(p, changes.outbox);
+    insert_outbox(p, changes.outbox, kept);
+  if (kept.max_taken_seq() != 0)
+    p.exec(raise_head_sql_.c_str(), kept.max_taken_seq());
   if (!changes.cursors.empty())
     upsert_marks(p, upsert_cursors_sql_, changes.cursors);
   if (!changes.inbox.empty())
@@ -160,15 +196,19 @@ void reliability::apply(pipeline& p, const reliability_changes& changes) const {
 }
 
 void reliability::insert_outbox(pipeline& p,
-                                const std::vector<outbox_record>& xs) const {
+                                const std::vector<outbox_record>& xs,
+                                const row_events& kept) const {
   array seqs, topics, payloads, times;
   for (auto& x : xs) {
+    if (kept.taken(x))
+      continue;
     seqs.add(x.seq);
     topics.add(x.topic);
     payloads.add(to_hex(x.payload));
     times.add(x.at);
   }
-  p.exec(insert_outbox_sql_.c_str(), seqs, topics, payloads, times);
+  if (seqs.size() > 0)
+    p.exec(insert_outbox_sql_.c_str(), seqs, topics, payloads, times);
 }
 
 void reliability::insert_idempotency(

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -15,6 +16,35 @@
 #include "storage/repositories.hpp"
 
 namespace shop::pg {
+
+/// The events of one batch that name a record of their service
+/// (outbox_record::row), for the repository that keeps them in that
+/// record's row: it takes each as it writes the row, and the rest go to the
+/// outbox. A service keeps the events of one topic at most in its rows, so
+/// the record id alone identifies them.
+class row_events {
+public:
+  explicit row_events(const std::vector<outbox_record>& xs);
+
+  /// The event announcing record `row`, if the batch has one; it is then
+  /// kept with that row and not written to the outbox.
+  const outbox_record* take(int64_t row);
+
+  /// Whether `x` (one of the batch's events) was taken.
+  bool taken(const outbox_record& x) const noexcept {
+    return x.row != 0 && taken_.count(x.seq) > 0;
+  }
+
+  /// The largest seq taken (0: none).
+  int64_t max_taken_seq() const noexcept {
+    return max_taken_;
+  }
+
+private:
+  std::map<int64_t, const outbox_record*> by_row_;
+  std::set<int64_t> taken_;
+  int64_t max_taken_ = 0;
+};
 
 /// The SQL for one service schema and the code that runs it.
 class reliability {
@@ -31,13 +61,17 @@ public:
   find_idempotency(connection& conn, const std::string& scope,
                    const std::string& key) const;
 
-  /// Queues `changes` in the caller's pipelined transaction. Deletions
-  /// (purge, prune) run before insertions, so an expired key may be stored
-  /// again in the batch that purges it; storage/memory does the same.
-  void apply(pipeline& p, const reliability_changes& changes) const;
+  /// Queues `changes` in the caller's pipelined transaction, except the
+  /// events in `kept` (written with their rows; only the high-water mark is
+  /// raised for them). Deletions (purge, prune) run before insertions, so an
+  /// expired key may be stored again in the batch that purges it;
+  /// storage/memory does the same.
+  void apply(pipeline& p, const reliability_changes& changes,
+             const row_events& kept) const;
 
 private:
-  void insert_outbox(pipeline& p, const std::vector<outbox_record>& xs) const;
+  void insert_outbox(pipeline& p, const std::vector<outbox_record>& xs,
+                     const row_events& kept) const;
 
   void insert_idempotency(pipeline& p,
                           const std::vector<idempotency_record>& xs) const;
@@ -46,6 +80,7 @@ private:
   void upsert_marks(pipeline& p, const std::string& sql,
                     const std::map<std::string, int64_t>& marks) const;
 
+  std::string min_cursor_sql_;
   std::string load_outbox_sql_;
   std::string max_outbox_seq_sql_;
   std::string load_cursors_sql_;
@@ -54,6 +89,7 @@ private:
   std::string purge_idempotency_sql_;
   std::string prune_outbox_sql_;
   std::string insert_outbox_sql_;
+  std::string raise_head_sql_;
   std::string upsert_cursors_sql_;
   std::string upsert_inbox_sql_;
   std::string insert_idempotency_sql_;
@@ -87,15 +123,17 @@ protected:
     return conn_;
   }
 
-  /// Runs `f(pipeline&)` (which queues the service's statements) and then
-  /// queues `changes`, all in one pipelined transaction: one round trip per
-  /// batch (connection::pipelined).
+  /// Runs `f(pipeline&, row_events&)` (which queues the service's
+  /// statements, taking the events it keeps in its rows) and then queues
+  /// `changes`, all in one pipelined transaction: one round trip per batch
+  /// (connection::pipelined).
   template <class F>
   void commit_with(const reliability_changes& changes, F&& f) {
     conn_.pipelined([&](pipeline& p) {
-      f(p);
+      row_events events{changes.outbox};
+      f(p, events);
       if (!changes.empty())
-        reliability_.apply(p, changes);
+        reliability_.apply(p, changes, events);
     });
   }
 

@@ -56,7 +56,7 @@ public:
   void commit(const users_changes& changes) override {
     if (changes.empty())
       return;
-    commit_with(changes.reliable, [&](pg::pipeline& p) {
+    commit_with(changes.reliable, [&](pg::pipeline& p, pg::row_events&) {
       if (!changes.created.empty())
         insert_users(p, changes.created, changes.passwords);
       update_password_hashes(p, changes);

@@ -34,3 +34,16 @@ CREATE TABLE IF NOT EXISTS billing.order_charges (
   result   text        NOT NULL CHECK (result IN ('paid', 'not_enough_money')),
   at       timestamptz NOT NULL DEFAULT now()
 );
+
+-- The ORDER_PROCESSED log is billing.order_charges: each decision's row
+-- carries its event (seq and serialized event, same INSERT) instead of an
+-- outbox row inserted and later deleted. NULL in rows from before this.
+ALTER TABLE billing.order_charges ADD COLUMN IF NOT EXISTS event_seq bigint;
+ALTER TABLE billing.order_charges ADD COLUMN IF NOT EXISTS event bytea;
+
+-- Every event Billing published (see orders.events).
+CREATE OR REPLACE VIEW billing.events AS
+  SELECT seq, topic, payload, at FROM billing.outbox
+  UNION ALL
+  SELECT event_seq, 'order_processed', event, at FROM billing.order_charges
+  WHERE event_seq IS NOT NULL;

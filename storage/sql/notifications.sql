@@ -23,3 +23,8 @@ CREATE TABLE IF NOT EXISTS notifications.messages (
 -- first, uses the primary key).
 CREATE INDEX IF NOT EXISTS messages_user_id_idx
   ON notifications.messages (user_id, id DESC);
+
+-- Every event this service published: all in its outbox
+-- (storage/sql/reliability.sql, applied before this file; see orders.events).
+CREATE OR REPLACE VIEW notifications.events AS
+  SELECT seq, topic, payload, at FROM notifications.outbox;

@@ -24,3 +24,19 @@ CREATE TABLE IF NOT EXISTS orders.orders (
 -- the few pending orders are found at start by a scan instead.
 ALTER TABLE orders.orders SET (fillfactor = 80);
 DROP INDEX IF EXISTS orders.orders_pending_idx;
+
+-- The ORDER_CREATED log is this table: each order's row carries its event
+-- (the outbox seq and the serialized event, written by the same INSERT), so
+-- an order costs no outbox row to insert and later delete. NULL in rows
+-- written before this (their events, if any, are in orders.outbox).
+ALTER TABLE orders.orders ADD COLUMN IF NOT EXISTS event_seq bigint;
+ALTER TABLE orders.orders ADD COLUMN IF NOT EXISTS event bytea;
+
+-- Every event Orders published: the outbox (storage/sql/reliability.sql,
+-- applied before this file) and the events kept in the orders' rows.
+-- storage/pg/reliability.cpp reads the unacknowledged ones at start.
+CREATE OR REPLACE VIEW orders.events AS
+  SELECT seq, topic, payload, at FROM orders.outbox
+  UNION ALL
+  SELECT event_seq, 'order_created', event, created_at FROM orders.orders
+  WHERE event_seq IS NOT NULL;

@@ -1,9 +1,12 @@
 -- Exactly-once delivery: the same tables in every service schema, applied
--- idempotently at every start right after the service's own schema file.
+-- idempotently at every start right before the service's own schema file
+-- (which defines {schema}.events over the outbox and its own tables).
 -- {schema} stands for the service schema (users, billing, orders or
 -- notifications); storage/pg/reliability.cpp substitutes it from that fixed
 -- list, never from input. Only CREATE ... IF NOT EXISTS here: databases of
 -- earlier versions gain the tables and keep their data.
+
+CREATE SCHEMA IF NOT EXISTS {schema};
 
 -- Events committed with the state change that caused them, until every
 -- subscriber has acknowledged them (then pruned). payload is the serialized

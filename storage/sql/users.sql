@@ -16,3 +16,8 @@ CREATE TABLE IF NOT EXISTS users.users (
 -- string); NULL: no password, an account registered before passwords
 -- existed. Added in place to a table created without it.
 ALTER TABLE users.users ADD COLUMN IF NOT EXISTS password_hash text;
+
+-- Every event this service published: all in its outbox
+-- (storage/sql/reliability.sql, applied before this file; see orders.events).
+CREATE OR REPLACE VIEW users.events AS
+  SELECT seq, topic, payload, at FROM users.outbox;

@@ -592,6 +592,97 @@ inline void reliability_atomic_orders(const repository_factories& f) {
   check_valid_committed(*f.orders());
 }
 
+/// Events that name the record they announce (outbox_record::row; storage/pg
+/// keeps them in that record's row) load, count and prune like any other:
+/// in seq order with the rest, the payload intact, gone once every
+/// subscriber acknowledged them; an event naming a record the batch does not
+/// create is kept like one that names none. For the two services whose
+/// events announce records: Orders (ORDER_CREATED, the order) and Billing
+/// (ORDER_PROCESSED, the decision).
+inline void reliability_events_kept_in_rows(const repository_factories& f) {
+  struct service {
+    const char* name;
+    const char* topic;
+    std::function<void(std::vector<int64_t>, reliability_changes)> commit;
+    std::function<std::shared_ptr<reliable_repository>()> open;
+  };
+  std::vector<service> services{
+    {"orders", "order_created",
+     [&](std::vector<int64_t> ids, reliability_changes x) {
+       orders_changes changes;
+       for (auto id : ids)
+         changes.created.push_back(make_order(id, 5, 1, 1, 100));
+       changes.reliable = std::move(x);
+       f.orders()->commit(changes);
+     },
+     [&] { return std::shared_ptr<reliable_repository>{f.orders()}; }},
+    {"billing", "order_processed",
+     [&](std::vector<int64_t> ids, reliability_changes x) {
+       billing_changes changes;
+       for (auto id : ids)
+         changes.charges.push_back(
+           order_processed{0, id, 5, money::from_cents(100),
+                           payment_result::not_enough_money, ""});
+       changes.reliable = std::move(x);
+       f.billing()->commit(changes);
+     },
+     [&] { return std::shared_ptr<reliable_repository>{f.billing()}; }},
+  };
+  for (auto& s : services) {
+    BOOST_TEST_CONTEXT("service " << s.name) {
+      auto keyed = [&](int64_t seq, int64_t row, std::string payload) {
+        auto x = event(seq, s.topic, std::move(payload), t0 + seq);
+        x.row = row;
+        return x;
+      };
+      // A kept event's time may be its record's (storage/pg), so only seq,
+      // topic and payload are compared.
+      auto what = [](const std::vector<outbox_record>& xs) {
+        std::string result;
+        for (auto& x : xs)
+          result += std::to_string(x.seq) + " " + x.topic + " "
+                    + std::to_string(std::hash<std::string>{}(x.payload))
+                    + "; ";
+        return result;
+      };
+      reliability_changes first;
+      first.outbox = {keyed(1, 11, all_bytes()), keyed(2, 12, "two"),
+                      event(3, s.topic), keyed(4, 99, "no such record")};
+      s.commit({11, 12}, first);
+      auto loaded = s.open()->load_reliability();
+      BOOST_TEST(what(loaded.outbox) == what(first.outbox));
+      BOOST_REQUIRE(loaded.outbox.size() == 4u);
+      BOOST_TEST(loaded.outbox[0].payload == all_bytes());
+      BOOST_TEST(loaded.max_outbox_seq == 4);
+      // Acknowledged and pruned through 2: the kept ones are gone too.
+      reliability_changes acks;
+      acks.cursors = {{"a", 2}, {"b", 3}};
+      acks.prune_outbox_through = 2;
+      s.commit({}, acks);
+      BOOST_TEST(describe(seqs_of(s.open()->load_reliability().outbox))
+                 == "[3, 4]");
+      // The next batch continues after them, its kept event the only one.
+      reliability_changes next;
+      next.outbox = {keyed(5, 13, "five")};
+      next.cursors = {{"a", 4}, {"b", 4}};
+      next.prune_outbox_after = 2;
+      next.prune_outbox_through = 4;
+      s.commit({13}, next);
+      loaded = s.open()->load_reliability();
+      BOOST_TEST(what(loaded.outbox) == what(next.outbox));
+      BOOST_TEST(loaded.max_outbox_seq == 5);
+      reliability_changes done;
+      done.cursors = {{"a", 5}, {"b", 5}};
+      done.prune_outbox_after = 4;
+      done.prune_outbox_through = 5;
+      s.commit({}, done);
+      loaded = s.open()->load_reliability();
+      BOOST_TEST(loaded.outbox.empty());
+      BOOST_TEST(loaded.max_outbox_seq == 5);
+    }
+  }
+}
+
 inline void reliability_atomic_notifications(const repository_factories& f) {
   notifications_changes setup;
   setup.sent = {message(1, 7, 10)};
