@@ -147,7 +147,7 @@ private:
       users.add(user);
       balances.add(balance);
     }
-    p.exec(update_balances_sql, users, balances);
+    p.exec(pg::custom_plan{update_balances_sql}, users, balances);
   }
 
   /// The decisions with their ORDER_PROCESSED events (billing.events).

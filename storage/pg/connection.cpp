@@ -172,10 +172,8 @@ connection::connection(const std::string& conninfo) {
   // quotes the failing row ("Failing row contains (...)"), which may hold a
   // password hash, and these messages end up in the log.
   PQsetErrorVerbosity(conn_.get(), PQERRORS_TERSE);
-  // Statements are prepared once (exec_params) but still planned for their
-  // arguments: a generic plan cannot know how many rows an unnest() of a
-  // batch yields and picks a sequential scan for the batched UPDATE.
-  exec_script("SET plan_cache_mode = force_custom_plan");
+  // Statements are prepared and planned once (see custom_plan).
+  exec_script(pipeline::force_generic_plan_sql);
 }
 
 result connection::exec_params(const char* sql,

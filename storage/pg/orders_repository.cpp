@@ -144,7 +144,7 @@ private:
       times.add(x.at);
     }
     if (ids.size() > 0)
-      p.exec(update_orders_sql, ids, statuses, times);
+      p.exec(pg::custom_plan{update_orders_sql}, ids, statuses, times);
   }
 };
 
