@@ -9,11 +9,25 @@ namespace shop {
 
 namespace {
 
+/// Publishes the committed balances of the accounts the batch that just
+/// committed changed: in memory, they are the committed ones now.
+void publish_touched(billing_worker self) {
+  auto& st = self->state;
+  for (auto user : st.touched)
+    st.deps.view->publish(user, st.balances[user]);
+  st.touched.clear();
+}
+
 void load(billing_worker self) {
   auto& st = self->state;
   auto snap = open_storage(self);
   for (auto& acc : st.repo->load_accounts())
     st.balances.emplace(acc.user, acc.balance);
+  if (st.deps.view) {
+    for (auto& [user, balance] : st.balances)
+      st.deps.view->publish(user, balance);
+    st.uow.on_committed([self] { publish_touched(self); });
+  }
   st.next_ledger_id = st.repo->max_ledger_id() + 1;
   st.decided_through = st.repo->max_decided_order();
   start_relay(self, order_processed_topic, snap);
@@ -38,6 +52,8 @@ void stage_open(billing_worker self, user_id user) {
   open_batch(self);
   st.balances.emplace(user, money{});
   st.uow.changes().opened.push_back(account{user, money{}});
+  if (st.deps.view)
+    st.touched.push_back(user);
 }
 
 /// Stages a balance movement and applies it to memory. Requires an amount
@@ -48,6 +64,8 @@ void stage_movement(billing_worker self, user_id user, money amount,
   open_batch(self);
   auto& balance = st.balances[user];
   balance = money::from_cents(balance.cents() + amount.cents());
+  if (st.deps.view)
+    st.touched.push_back(user);
   st.uow.changes().entries.push_back(ledger_entry{st.next_ledger_id++, user,
                                                   amount, kind, order, balance,
                                                   now_ms()});
@@ -260,7 +278,7 @@ caf::actor spawn_billing_worker(caf::actor_system& sys,
     deps{ctx.repos.billing,
          ctx.subscribers_as<order_processed_subscriber>(sys,
                                                         order_processed_topic),
-         ctx.svc.users, ctx.settings};
+         ctx.svc.users, ctx.settings, ctx.svc.balances};
   return ctx.spawn(sys, billing_service, std::move(deps));
 }
 

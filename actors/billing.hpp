@@ -10,6 +10,7 @@
 #include <caf/fwd.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/balance_view.hpp"
 #include "actors/topics.hpp"
 #include "actors/worker.hpp"
 
@@ -23,6 +24,8 @@ struct billing_deps {
   /// Asked whether a user exists when Billing has no account for it yet.
   users_actor users;
   worker_settings settings;
+  /// The read model this worker keeps (services::balances); null: none.
+  std::shared_ptr<balance_view> view;
 };
 
 struct billing_state : publisher_state<order_processed, billing_repository,
@@ -32,6 +35,8 @@ struct billing_state : publisher_state<order_processed, billing_repository,
   int64_t next_ledger_id = 1;
   /// Every order up to this id is decided (see max_decided_order).
   order_id decided_through = 0;
+  /// The accounts the open batch changes, for the read model.
+  std::vector<user_id> touched;
 
   static inline const char* name = "billing";
 };

@@ -8,6 +8,8 @@
 #include <caf/actor_system.hpp>
 #include <caf/send.hpp>
 
+#include "actors/balance_view.hpp"
+#include "actors/billing.hpp"
 #include "actors/feed.hpp"
 #include "actors/remote.hpp"
 #include "actors/service_table.hpp"
@@ -54,6 +56,8 @@ services spawn_services(caf::actor_system& sys, repository_factories repos,
     = sys.spawn<caf::hidden>(event_feed, ctx->settings.feed_audience);
   ctx->settings.feed = ctx->svc.feed;
   auto& place = ctx->opts.place;
+  if (place.runs(billing_state::name))
+    ctx->svc.balances = std::make_shared<balance_view>();
   // A supervisor for a service this node runs, a proxy for the others.
   std::map<std::string, caf::actor> handles;
   for (auto& x : service_table()) {

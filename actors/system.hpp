@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,8 @@
 #include "storage/repositories.hpp"
 
 namespace shop {
+
+class balance_view;
 
 struct service_options {
   /// Run each service worker on its own thread (production: libpq calls
@@ -68,6 +71,10 @@ struct services {
   /// The node's live event feed (actors/feed.hpp): the events of the
   /// services this node runs, as they commit.
   caf::actor feed;
+  /// Billing's read model (actors/balance_view.hpp) when Billing runs on
+  /// this node, else null: the HTTP front reads balances there without
+  /// asking Billing.
+  std::shared_ptr<balance_view> balances;
 
   /// The service handles (supervisors and proxies), in table order.
   std::vector<caf::actor> supervisors() const;

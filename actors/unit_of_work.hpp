@@ -96,10 +96,19 @@ public:
     return *stats_;
   }
 
-  /// Runs every on_commit, in registration order, and resets the batch.
+  /// Sets what runs after every commit, before any waiter: a read model
+  /// that must already show what the waiters are about to be told.
+  void on_committed(std::function<void()> f) {
+    on_committed_ = std::move(f);
+  }
+
+  /// Runs the on_committed hook, then every on_commit in registration
+  /// order, and resets the batch.
   void committed() {
     auto waiters = std::move(waiters_);
     reset();
+    if (on_committed_)
+      on_committed_();
     for (auto& w : waiters)
       w.on_commit();
   }
@@ -126,6 +135,7 @@ private:
 
   Changes changes_;
   std::vector<waiter> waiters_;
+  std::function<void()> on_committed_;
   std::unique_ptr<commit_metrics> stats_;
 };
 

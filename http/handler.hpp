@@ -12,9 +12,11 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
 
 #include "actors/system.hpp"
 #include "http/auth.hpp"
+#include "http/bridge.hpp"
 #include "http/errors.hpp"
 #include "http/event_stream.hpp"
 #include "http/exchange.hpp"
@@ -36,17 +38,19 @@ struct handler_context {
   std::atomic<bool> stopping{false};
   /// The live event streams (GET /events); a stop ends them all.
   event_streams streams{};
+  /// The actors that ask the services for the I/O threads (ask()).
+  bridge_pool bridges{sys, opts.threads};
 };
 
 /// A route's handler.
 using handler = void (*)(handler_context& ctx, const exchange_ptr& x);
 
-/// Asks `handle` with `xs...` from a short-lived actor, without blocking the
-/// calling (I/O) thread; `on_reply` answers the request from the reply and
-/// must take concrete parameter types (CAF checks them against the handle's
-/// interface). Errors and the timeout (opts.request_timeout) become error
-/// responses (from_service_error).
-/// The actor is hidden: CAF counts every other actor in a registry guarded
+/// Asks `handle` with `xs...` from the calling thread's bridge
+/// (http/bridge.hpp), without blocking the calling (I/O) thread; `on_reply`
+/// answers the request from the reply and must take concrete parameter types
+/// (CAF checks them against the handle's interface). Errors and the timeout
+/// (opts.request_timeout) become error responses (from_service_error).
+/// The bridges are hidden: CAF counts every other actor in a registry guarded
 /// by a mutex and a condition variable (for await_all_actors_done), which
 /// at tens of thousands of requests per second costs more than the request
 /// itself. The server tracks its exchanges and drains them on stop instead.
@@ -54,18 +58,18 @@ template <class Handle, class OnReply, class... Ts>
 void ask(const handler_context& ctx, const exchange_ptr& x,
          const Handle& handle, OnReply on_reply, Ts... xs) {
   auto timeout = ctx.opts.request_timeout;
-  ctx.sys.spawn<caf::hidden>([x, handle, timeout,
-                              on_reply = std::move(on_reply),
-                              args = std::make_tuple(std::move(xs)...)](
-                               caf::event_based_actor* self) mutable {
-    std::apply(
-      [&](auto&... ys) {
-        self->request(handle, timeout, std::move(ys)...)
-          .then(std::move(on_reply),
-                [x](caf::error& err) { x->fail(from_service_error(err)); });
-      },
-      args);
-  });
+  bridge_job job{
+    [x, handle, timeout, on_reply = std::move(on_reply),
+     args = std::make_tuple(std::move(xs)...)](caf::event_based_actor* self) {
+      std::apply(
+        [&](const auto&... ys) {
+          self->request(handle, timeout, ys...)
+            .then(on_reply,
+                  [x](caf::error& err) { x->fail(from_service_error(err)); });
+        },
+        args);
+    }};
+  caf::anon_send(ctx.bridges.for_this_thread(), std::move(job));
 }
 
 } // namespace shop::http

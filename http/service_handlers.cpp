@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "actors/balance_view.hpp"
 #include "actors/messages.hpp"
 #include "http/auth.hpp"
 #include "http/handler.hpp"
@@ -202,6 +203,11 @@ void get_my_balance(handler_context& ctx, const exchange_ptr& x) {
   auto id = acting_user_from_query(x);
   if (!id)
     return x->fail(id.error());
+  // Billing's read model answers on this thread; an account it does not
+  // hold (none yet, or Billing runs on another node) is Billing's to answer.
+  if (ctx.svc.balances)
+    if (auto balance = ctx.svc.balances->find(*id))
+      return x->reply(200, account_json(account{*id, *balance}));
   ask(
     ctx, x, ctx.svc.billing,
     [x](account& acc) { x->reply(200, account_json(acc)); }, atom::balance_v,

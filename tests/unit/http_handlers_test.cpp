@@ -24,6 +24,7 @@
 #include <caf/scheduler/test_coordinator.hpp>
 #include <caf/send.hpp>
 
+#include "actors/balance_view.hpp"
 #include "actors/errors.hpp"
 #include "actors/interfaces.hpp"
 #include "actors/messages.hpp"
@@ -192,6 +193,9 @@ struct fixture {
   std::shared_ptr<users_mode> mode = std::make_shared<users_mode>();
   std::shared_ptr<std::vector<deposit>> deposits
     = std::make_shared<std::vector<deposit>>();
+  /// The users whose balance the fake Billing was asked for.
+  std::shared_ptr<std::vector<user_id>> balance_asks
+    = std::make_shared<std::vector<user_id>>();
 
   fixture() {
     log::set_level(log::level::off);
@@ -217,15 +221,19 @@ struct fixture {
       };
     });
     svc.users = caf::actor_cast<users_actor>(users);
-    auto billing
-      = sys.spawn([deps = deposits](caf::event_based_actor*) -> caf::behavior {
-          return {
-            [deps](deposit& cmd) -> caf::result<account> {
-              deps->push_back(cmd);
-              return account{cmd.user, cmd.sum};
-            },
-          };
-        });
+    auto billing = sys.spawn([deps = deposits, asks = balance_asks](
+                               caf::event_based_actor*) -> caf::behavior {
+      return {
+        [deps](deposit& cmd) -> caf::result<account> {
+          deps->push_back(cmd);
+          return account{cmd.user, cmd.sum};
+        },
+        [asks](atom::balance, user_id user) -> caf::result<account> {
+          asks->push_back(user);
+          return account{user, money::from_cents(1)};
+        },
+      };
+    });
     svc.billing = caf::actor_cast<billing_actor>(billing);
     svc.feed
       = sys.spawn([joined = joined](caf::event_based_actor*) -> caf::behavior {
@@ -464,6 +472,31 @@ BOOST_AUTO_TEST_CASE(a_user_acts_only_for_themself) {
   BOOST_TEST(other->answers()[0].status == 403);
   BOOST_TEST(contains(other->answers()[0].body, R"("error":"forbidden")"));
   BOOST_TEST(deposits->size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(a_balance_in_the_read_model_is_answered_without_asking) {
+  auto view = std::make_shared<balance_view>();
+  view->publish(7, money::from_cents(1234));
+  svc.balances = view;
+  auto x = get("/myBalance", "GET", {bearer_of(7)});
+  BOOST_REQUIRE_EQUAL(x->answers().size(), 1u);
+  BOOST_TEST(x->answers()[0].status == 200);
+  BOOST_TEST(contains(x->answers()[0].body, R"("balance":12.34)"));
+  BOOST_TEST(balance_asks->empty());
+  // Only the caller's own account, from the model as from Billing.
+  auto other = get("/myBalance?userId=8", "GET", {bearer_of(7)});
+  BOOST_TEST(other->answers()[0].status == 403);
+  // An account the model does not hold yet is Billing's to answer.
+  auto absent = get("/myBalance", "GET", {bearer_of(9)});
+  BOOST_TEST(absent->answers()[0].status == 200);
+  BOOST_TEST(contains(absent->answers()[0].body, R"("balance":0.01)"));
+  BOOST_REQUIRE_EQUAL(balance_asks->size(), 1u);
+  BOOST_TEST(balance_asks->front() == 9);
+  // Without a model (Billing on another node), every read asks Billing.
+  svc.balances = nullptr;
+  auto remote = get("/myBalance", "GET", {bearer_of(7)});
+  BOOST_TEST(contains(remote->answers()[0].body, R"("balance":0.01)"));
+  BOOST_TEST(balance_asks->size() == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(an_operator_acts_for_a_named_user) {
