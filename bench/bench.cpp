@@ -11,19 +11,40 @@
 //       waits for every order to be final and notified, audits the
 //       database, prints a table and writes the figures as JSON. Exits 1
 //       when an invariant does not hold.
+//   actorshop-bench report --out=FILE --hello-per-s=X --pgbench-per-s=Y
+//       --pgbench-cpu-us=Z [--restart-s=T]
+//       Completes run's figures with the baselines measured after it (A-B-A:
+//       each baseline is the mean of before and after, "noisy" when they
+//       differ by more than 25%) and prints the table.
+//   actorshop-bench instructions --port=P --db-url=URL --pid=PID
+//       --users=N --orders=N --reads=N --rate=R
+//       The fixed load of scripts/bench.sh --instructions, actorshop under
+//       callgrind: N orders, then N balance reads, at R requests/s, each
+//       phase dumped by callgrind_control.
+//   actorshop-bench pgbench --command=CMD [--pg-skip=DB]
+//       Runs the pgbench command line CMD; prints "per_s <tps>" and
+//       "cpu_us_per_txn <us>" (pgbench's CPU and PostgreSQL's, per
+//       transaction).
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <random>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <fmt/core.h>
@@ -54,7 +75,20 @@ struct options {
   double seconds = 10;
   double hello_per_s = 0;
   double pgbench_per_s = 0;
+  /// pgbench's CPU per transaction (server and client), in microseconds.
+  double pgbench_cpu_us = 0;
+  /// report mode: the restart-to-ready time.
+  double restart_s = 0;
+  /// pgbench mode: the pgbench command line, and a database whose
+  /// server processes do not count (actorshop's autovacuum after a run).
+  std::string command;
+  std::string pg_skip;
   std::string out;
+  /// instructions mode: the fixed rate and the balance reads.
+  double rate = 20;
+  size_t reads = 500;
+  /// run mode: where the per-second series goes (for the picture).
+  std::string series;
   uint64_t seed = 42;
   /// The operators' bearer secret (its file's content).
   std::string operator_token;
@@ -96,6 +130,20 @@ bool parse(int argc, char** argv, options& o) {
       o.hello_per_s = std::stod(val);
     else if (key == "pgbench-per-s")
       o.pgbench_per_s = std::stod(val);
+    else if (key == "pgbench-cpu-us")
+      o.pgbench_cpu_us = std::stod(val);
+    else if (key == "restart-s")
+      o.restart_s = std::stod(val);
+    else if (key == "command")
+      o.command = val;
+    else if (key == "pg-skip")
+      o.pg_skip = val;
+    else if (key == "rate")
+      o.rate = std::stod(val);
+    else if (key == "reads")
+      o.reads = std::stoul(val);
+    else if (key == "series")
+      o.series = val;
     else if (key == "out")
       o.out = val;
     else if (key == "seed")
@@ -111,6 +159,10 @@ bool parse(int argc, char** argv, options& o) {
       return false;
   }
   return o.mode == "get" || (o.mode == "login" && !o.email.empty())
+         || (o.mode == "report" && !o.out.empty())
+         || (o.mode == "pgbench" && !o.command.empty())
+         || (o.mode == "instructions" && !o.db_url.empty() && o.pid > 0
+             && o.orders > 0)
          || (o.mode == "run" && !o.db_url.empty() && o.pid > 0
              && !o.operator_token.empty());
 }
@@ -137,18 +189,54 @@ double peak_rss_mb(long pid) {
   return 0;
 }
 
-/// CPU seconds used so far by every PostgreSQL server process.
-double postgres_cpu_seconds() {
+/// CPU seconds of the exited children `pid` waited for (cutime and
+/// cstime in /proc/<pid>/stat): for the postmaster, its finished backends.
+double exited_children_cpu_seconds(long pid) {
+  std::ifstream in{"/proc/" + std::to_string(pid) + "/stat"};
+  std::string text{std::istreambuf_iterator<char>{in}, {}};
+  auto paren = text.rfind(')');
+  if (paren == std::string::npos)
+    return 0;
+  std::istringstream fields{text.substr(paren + 1)};
+  std::string field;
+  // Field 3 (the state) comes first after ')'; cutime and cstime are 16, 17.
+  double ticks = 0;
+  for (int i = 3; i <= 17 && fields >> field; ++i)
+    if (i >= 16)
+      ticks += std::stod(field);
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+/// CPU seconds used so far by every PostgreSQL server process, the
+/// backends that exited included (they count in the postmaster's children
+/// time), but those
+/// whose title names the database `skip` (a backend or autovacuum worker of
+/// another measurement's database; shared processes always count).
+double postgres_cpu_seconds(const std::string& skip = {},
+                            size_t* processes = nullptr) {
   double total = 0;
+  size_t count = 0;
   for (auto& entry : std::filesystem::directory_iterator{"/proc"}) {
     auto name = entry.path().filename().string();
     if (name.empty() || name[0] < '0' || name[0] > '9')
       continue;
     std::ifstream comm{entry.path() / "comm"};
     std::string cmd;
-    if (std::getline(comm, cmd) && cmd == "postgres")
-      total += shop::metrics::cpu_seconds_of(std::stol(name));
+    if (!std::getline(comm, cmd) || cmd != "postgres")
+      continue;
+    if (!skip.empty()) {
+      std::ifstream in{entry.path() / "cmdline"};
+      std::string title{std::istreambuf_iterator<char>{in}, {}};
+      if (title.find(" " + skip + " ") != std::string::npos)
+        continue;
+    }
+    auto pid = std::stol(name);
+    total
+      += shop::metrics::cpu_seconds_of(pid) + exited_children_cpu_seconds(pid);
+    ++count;
   }
+  if (processes)
+    *processes = count;
   return total;
 }
 
@@ -167,19 +255,60 @@ struct bench_users {
   double login_per_s = 0;
 };
 
+/// Runs `make(i)` for every i < n as one load, then again for those
+/// answered 429 or 503 (the front's admission control), after the longest
+/// Retry-After they carried, as a client that honours it would; `take(i, a)`
+/// sees every other answer. Returns the load's throughput over all rounds
+/// and how many answers were 2xx.
+std::pair<double, size_t>
+run_with_retries(const options& o, size_t n,
+                 const std::function<request(size_t)>& make,
+                 const std::function<void(size_t, const answer&)>& take) {
+  std::vector<size_t> todo(n);
+  for (size_t i = 0; i < n; ++i)
+    todo[i] = i;
+  size_t ok = 0;
+  size_t answered = 0;
+  double seconds = 0;
+  for (int round = 0; !todo.empty() && round < 30; ++round) {
+    auto lo = load_for(o);
+    lo.duration = std::chrono::hours(1);
+    lo.max_requests = todo.size();
+    std::vector<size_t> again;
+    uint32_t wait_s = 0;
+    auto res = run_load(
+      lo, [&](size_t k) { return make(todo[k]); },
+      [&](size_t k, const answer& a) {
+        if (a.status == 429 || a.status == 503) {
+          again.push_back(todo[k]);
+          wait_s = std::max(wait_s, a.retry_after);
+          return;
+        }
+        take(todo[k], a);
+      });
+    ok += res.ok;
+    answered += res.answered - again.size();
+    seconds += res.seconds;
+    if (!again.empty()) {
+      progress(fmt::format("  {} answered 429/503, retrying after {} s",
+                           again.size(), wait_s));
+      std::this_thread::sleep_for(std::chrono::seconds(std::min(wait_s, 5u)));
+    }
+    todo = std::move(again);
+  }
+  return {seconds > 0 ? static_cast<double>(answered) / seconds : 0.0, ok};
+}
+
 /// Registers `n` users, logs each in as a client would and deposits
 /// 1,000.00 to each with their own token.
 bench_users setup_users(const options& o, const std::string& tag) {
   bench_users us;
   us.ids.assign(o.users, 0);
   us.auth.assign(o.users, "");
-  auto lo = load_for(o);
-  lo.duration = std::chrono::hours(1);
-  lo.max_requests = o.users;
   auto email
     = [&](size_t i) { return fmt::format("u{}-{}@bench.example", i, tag); };
-  auto reg = run_load(
-    lo,
+  auto [reg_per_s, reg_ok] = run_with_retries(
+    o, o.users,
     [&](size_t i) {
       json body{{"email", email(i)},
                 {"name", fmt::format("Bench user {}", i)},
@@ -190,10 +319,10 @@ bench_users setup_users(const options& o, const std::string& tag) {
       if (a.status == 201)
         us.ids[i] = json::parse(a.body).value("userId", int64_t{0});
     });
-  us.register_per_s = reg.per_s();
-  progress(fmt::format("registered {} users ({:.0f}/s)", reg.ok, reg.per_s()));
-  auto login = run_load(
-    lo,
+  us.register_per_s = reg_per_s;
+  progress(fmt::format("registered {} users ({:.0f}/s)", reg_ok, reg_per_s));
+  auto [login_per_s, login_ok] = run_with_retries(
+    o, o.users,
     [&](size_t i) {
       json body{{"email", email(i)}, {"password", o.password}};
       return request{"POST", "/login", body.dump()};
@@ -202,19 +331,20 @@ bench_users setup_users(const options& o, const std::string& tag) {
       if (a.status == 200)
         us.auth[i] = "Bearer " + json::parse(a.body).value("token", "");
     });
-  us.login_per_s = login.per_s();
-  progress(fmt::format("logged {} users in ({:.0f}/s at cost {})", login.ok,
-                       login.per_s(), o.hash_cost));
-  auto dep = run_load(
-    lo,
+  us.login_per_s = login_per_s;
+  progress(fmt::format("logged {} users in ({:.0f}/s at cost {})", login_ok,
+                       login_per_s, o.hash_cost));
+  auto [dep_per_s, dep_ok] = run_with_retries(
+    o, o.users,
     [&](size_t i) {
+      // Keyed: a deposit retried after a 503 is applied once.
       json body{{"sum", "1000.00"}};
-      return request{"POST", "/deposit", body.dump(), us.auth[i]};
+      return request{"POST", "/deposit", body.dump(), us.auth[i],
+                     fmt::format("setup-{}-{}", tag, i)};
     },
     [](size_t, const answer&) {});
-  progress(
-    fmt::format("deposited to {} users ({:.0f}/s)", dep.ok, dep.per_s()));
-  if (reg.ok != o.users || login.ok != o.users || dep.ok != o.users)
+  progress(fmt::format("deposited to {} users ({:.0f}/s)", dep_ok, dep_per_s));
+  if (reg_ok != o.users || login_ok != o.users || dep_ok != o.users)
     throw std::runtime_error("setup failed: not every user registered, "
                              "logged in and deposited");
   return us;
@@ -236,7 +366,7 @@ order_phase place_orders(const options& o, const bench_users& users,
   order_phase phase;
   auto lo = load_for(o);
   lo.rate = rate;
-  if (rate == 0 && o.orders != 0) {
+  if (o.orders != 0 && (rate == 0 || o.mode == "instructions")) {
     lo.duration = std::chrono::hours(24);
     lo.max_requests = o.orders;
   }
@@ -302,9 +432,42 @@ completion completion_of(const std::vector<shop::pg::order_timing>& ts) {
   return c;
 }
 
-std::string ratio(double x, double base) {
-  return base > 0 ? fmt::format("{:.2f}x", x / base) : "-";
-}
+/// One phase's answers per second, for the picture (bench/plot.gp): a block
+/// of "<t> <answers/s> <p50 ms> <p99 ms>" lines per phase, t counting on
+/// from the previous phase's end.
+class series_writer {
+public:
+  void add(const std::string& phase, load_result& res) {
+    names_ += (names_.empty() ? "" : " ") + phase;
+    text_ += "# " + phase + "\n";
+    for (size_t i = 0; i < res.per_second.size(); ++i) {
+      auto& l = res.per_second[i];
+      // The last second is partial: its rate would read low.
+      if (i + 1 == res.per_second.size() && i > 0)
+        break;
+      text_ += fmt::format("{} {} {:.3f} {:.3f}\n", t_ + static_cast<double>(i),
+                           l.size(), l.quantile_ms(0.5), l.quantile_ms(0.99));
+    }
+    text_ += "\n\n";
+    t_ += static_cast<double>(res.per_second.size());
+  }
+
+  /// Writes the series to `path`; the phases' names, in order, come first
+  /// as a comment (plot.gp titles the curves with them).
+  void write(const std::string& path) const {
+    std::ofstream out{path};
+    out << "# phases: " << names_ << "\n" << text_;
+  }
+
+  const std::string& names() const noexcept {
+    return names_;
+  }
+
+private:
+  std::string names_;
+  std::string text_;
+  double t_ = 0;
+};
 
 int run(const options& o) {
   auto tag = std::to_string(
@@ -312,12 +475,14 @@ int run(const options& o) {
   progress(fmt::format("{} users, {} connections, {:.0f} s per phase", o.users,
                        o.connections, o.seconds));
   auto users = setup_users(o, tag);
+  series_writer series;
   // At the highest rate: closed loop.
   auto cpu0 = shop::metrics::cpu_seconds_of(o.pid);
   auto pg_cpu0 = postgres_cpu_seconds();
   auto self_cpu0 = shop::metrics::cpu_seconds_of(getpid());
   progress("orders at the highest rate...");
   auto max = place_orders(o, users, 0, o.seed);
+  series.add("orders-max", max.load);
   progress(fmt::format("  accepted {} orders ({:.0f}/s, {} errors), waiting "
                        "for them to complete",
                        max.load.ok, max.load.per_s(),
@@ -329,6 +494,7 @@ int run(const options& o) {
   auto half_rate = max.load.per_s() / 2;
   progress(fmt::format("orders at half that rate ({:.0f}/s)...", half_rate));
   auto half = place_orders(o, users, half_rate, o.seed + 1);
+  series.add("orders-half", half.load);
   auto half_timings = wait_until_complete(o, half.first_order, half.load.ok);
   auto half_done = completion_of(half_timings);
   auto cpu1 = shop::metrics::cpu_seconds_of(o.pid);
@@ -357,16 +523,31 @@ int run(const options& o) {
       [&](size_t, const answer& a) { bad_reads += a.status != 200; });
   };
   auto reads = read_phase(true);
+  series.add("reads-tokens", reads);
   auto operator_reads = read_phase(false);
+  series.add("reads-operator", operator_reads);
   auto reads_again = read_phase(true);
+  series.add("reads-tokens-again", reads_again);
   auto token_reads_per_s = (reads.per_s() + reads_again.per_s()) / 2;
+  // The front alone: GET /health asks nobody and needs no credentials.
+  progress("GET /health...");
+  size_t bad_health = 0;
+  auto health = run_load(
+    load_for(o),
+    [](size_t) {
+      return request{"GET", "/health", ""};
+    },
+    [&](size_t, const answer& a) { bad_health += a.status != 200; });
+  series.add("health", health);
   auto rss = peak_rss_mb(o.pid);
   // Invariants.
   progress("auditing the database...");
   auto report = shop::pg::audit_database(o.db_url);
-  bool ok = report.ok() && bad_reads == 0 && max.load.ok == max.load.answered
+  bool ok = report.ok() && bad_reads == 0 && bad_health == 0
+            && max.load.ok == max.load.answered
             && half.load.ok == half.load.answered;
-  // Figures.
+  // Figures; scripts/bench.sh adds the baselines measured after this run,
+  // and `report` the ratios.
   json fig;
   fig["create_order_per_s"] = max.load.per_s();
   fig["completed_orders_per_s"] = max_done.per_s;
@@ -376,9 +557,11 @@ int run(const options& o) {
   fig["balance_reads_token_ratio"]
     = operator_reads.per_s() > 0 ? token_reads_per_s / operator_reads.per_s()
                                  : 0.0;
+  fig["health_per_s"] = health.per_s();
   fig["register_per_s"] = users.register_per_s;
   fig["login_per_s"] = users.login_per_s;
   fig["password_hash_cost"] = o.hash_cost;
+  fig["half_rate_per_s"] = half_rate;
   fig["create_order_p50_ms_at_max"] = max.load.latency.quantile_ms(0.5);
   fig["create_order_p99_ms_at_max"] = max.load.latency.quantile_ms(0.99);
   fig["create_order_p999_ms_at_max"] = max.load.latency.quantile_ms(0.999);
@@ -390,79 +573,253 @@ int run(const options& o) {
   fig["end_to_end_p50_ms_at_half"] = half_done.end_to_end.quantile_ms(0.5);
   fig["end_to_end_p99_ms_at_half"] = half_done.end_to_end.quantile_ms(0.99);
   fig["peak_rss_mb"] = rss;
-  fig["cpu_s_per_1000_orders"]
-    = orders_placed > 0 ? (cpu1 - cpu0) * 1000.0 / orders_placed : 0.0;
   auto per_1000 = [&](double cpu) {
     return orders_placed > 0 ? cpu * 1000.0 / orders_placed : 0.0;
   };
+  fig["cpu_s_per_1000_orders"] = per_1000(cpu1 - cpu0);
   fig["postgres_cpu_s_per_1000_orders"] = per_1000(pg_cpu1 - pg_cpu0);
   fig["load_client_cpu_s_per_1000_orders"] = per_1000(self_cpu1 - self_cpu0);
-  fig["hello_world_per_s"] = o.hello_per_s;
-  fig["pgbench_insert_per_s"] = o.pgbench_per_s;
+  // Seconds per 1,000 orders are milliseconds per order: * 1000 for us.
+  fig["cpu_us_per_order"]
+    = per_1000((cpu1 - cpu0) + (pg_cpu1 - pg_cpu0) + (self_cpu1 - self_cpu0))
+      * 1000.0;
+  fig["hello_world_per_s_before"] = o.hello_per_s;
+  fig["pgbench_insert_per_s_before"] = o.pgbench_per_s;
+  fig["pgbench_cpu_us_per_txn_before"] = o.pgbench_cpu_us;
   fig["users"] = o.users;
   fig["connections"] = o.connections;
+  fig["seconds_per_phase"] = o.seconds;
   fig["orders"] = max.load.ok + half.load.ok;
   fig["invariants_ok"] = ok ? 1 : 0;
-  // The table.
-  auto row = [](const std::string& name, const std::string& value,
-                const std::string& vs) {
-    std::cout << fmt::format("  {:<44} {:>12}  {}\n", name, value, vs);
-  };
-  auto num = [](double x) { return fmt::format("{:.0f}", x); };
-  std::cout << "\nactorshop bench: " << o.users << " users, " << o.connections
-            << " connections, " << o.seconds << " s per phase\n";
-  row("createOrder accepted /s (max)", num(max.load.per_s()), "");
-  row("orders completed /s (end to end)", num(max_done.per_s),
-      ratio(max_done.per_s, o.pgbench_per_s) + " of pgbench insert");
-  row("GET /myBalance /s (user tokens)", num(token_reads_per_s),
-      ratio(token_reads_per_s, o.hello_per_s) + " of hello-world");
-  row("GET /myBalance /s (operator secret)", num(operator_reads.per_s()),
-      ratio(token_reads_per_s, operator_reads.per_s())
-        + " with tokens vs without");
-  row(fmt::format("POST /login /s (cost {})", o.hash_cost),
-      num(users.login_per_s), "");
-  row("createOrder p50/p99/p99.9 at max",
-      fmt::format("{:.1f}/{:.1f}/{:.1f} ms", max.load.latency.quantile_ms(0.5),
-                  max.load.latency.quantile_ms(0.99),
-                  max.load.latency.quantile_ms(0.999)),
-      "");
-  row(fmt::format("createOrder p50/p99/p99.9 at half ({:.0f}/s)", half_rate),
-      fmt::format("{:.1f}/{:.1f}/{:.1f} ms", half.load.latency.quantile_ms(0.5),
-                  half.load.latency.quantile_ms(0.99),
-                  half.load.latency.quantile_ms(0.999)),
-      "");
-  row("end to end p50/p99 at max",
-      fmt::format("{:.0f}/{:.0f} ms", max_done.end_to_end.quantile_ms(0.5),
-                  max_done.end_to_end.quantile_ms(0.99)),
-      "");
-  row("end to end p50/p99 at half",
-      fmt::format("{:.0f}/{:.0f} ms", half_done.end_to_end.quantile_ms(0.5),
-                  half_done.end_to_end.quantile_ms(0.99)),
-      "");
-  row("peak RSS", fmt::format("{:.0f} MB", rss), "");
-  row("actorshop's CPU seconds per 1,000 orders",
-      fmt::format("{:.2f}", fig["cpu_s_per_1000_orders"].get<double>()), "");
-  row("  PostgreSQL's CPU seconds per 1,000 orders",
-      fmt::format("{:.2f}",
-                  fig["postgres_cpu_s_per_1000_orders"].get<double>()),
-      "");
-  row("  the load client's CPU seconds per 1,000",
-      fmt::format("{:.2f}",
-                  fig["load_client_cpu_s_per_1000_orders"].get<double>()),
-      "");
-  row("baseline: RESTinio hello-world /s", num(o.hello_per_s), "");
-  row("baseline: pgbench single-row insert /s", num(o.pgbench_per_s), "");
-  std::cout << "  invariants: " << (ok ? "hold" : "BROKEN") << " ("
-            << report.passed() << "/" << report.checks.size()
-            << " audit checks, " << bad_reads << " failed reads)\n";
+  fig["audit_checks_passed"] = report.passed();
+  fig["audit_checks"] = report.checks.size();
+  fig["failed_reads"] = bad_reads + bad_health;
   if (!report.ok())
     std::cout << shop::pg::to_string(report) << "\n";
   if (!o.out.empty()) {
     std::ofstream out{o.out};
     out << fig.dump(2) << '\n';
     progress("figures written to " + o.out);
+    if (!o.series.empty())
+      series.write(o.series);
   }
   return ok ? 0 : 1;
+}
+
+/// Completes a run's figures (FILE, from `run`) with the baselines measured
+/// after it and the restart time, then prints the table. A baseline is the
+/// mean of its measurements before and after the run; the run is noisy when
+/// they differ by more than 25% (something else used the machine).
+int report(const options& o) {
+  json fig;
+  {
+    std::ifstream in{o.out};
+    if (!in)
+      throw std::runtime_error("cannot read " + o.out);
+    in >> fig;
+  }
+  auto mean_of = [&](const std::string& key, double after) {
+    auto before = fig.value(key + "_before", 0.0);
+    fig[key + "_after"] = after;
+    auto mean = (before + after) / 2;
+    fig[key] = mean;
+    return std::make_pair(mean,
+                          mean > 0 ? std::abs(before - after) / mean : 0.0);
+  };
+  auto [hello, hello_drift] = mean_of("hello_world_per_s", o.hello_per_s);
+  auto [pgbench, pgbench_drift]
+    = mean_of("pgbench_insert_per_s", o.pgbench_per_s);
+  auto [pgbench_cpu, cpu_drift]
+    = mean_of("pgbench_cpu_us_per_txn", o.pgbench_cpu_us);
+  auto drift = std::max({hello_drift, pgbench_drift, cpu_drift});
+  fig["baseline_drift"] = drift;
+  fig["noisy"] = drift > 0.25;
+  if (o.restart_s > 0)
+    fig["restart_to_ready_s"] = o.restart_s;
+  auto quotient
+    = [](double x, double base) { return base > 0 ? x / base : 0.0; };
+  auto get = [&](const char* key) { return fig.value(key, 0.0); };
+  fig["completed_orders_vs_pgbench"]
+    = quotient(get("completed_orders_per_s"), pgbench);
+  fig["cpu_per_order_vs_pgbench_txn"]
+    = quotient(get("cpu_us_per_order"), pgbench_cpu);
+  fig["balance_reads_vs_hello"] = quotient(get("balance_reads_per_s"), hello);
+  fig["health_vs_hello"] = quotient(get("health_per_s"), hello);
+  {
+    std::ofstream out{o.out};
+    out << fig.dump(2) << '\n';
+  }
+  auto row = [](const std::string& name, const std::string& value,
+                const std::string& vs) {
+    std::cout << fmt::format("  {:<44} {:>12}  {}\n", name, value, vs);
+  };
+  auto num = [](double x) { return fmt::format("{:.0f}", x); };
+  auto times = [](double x) { return fmt::format("{:.2f}x", x); };
+  auto ms3 = [&](const std::string& prefix, const std::string& at) {
+    return fmt::format("{:.1f}/{:.1f}/{:.1f} ms",
+                       get((prefix + "p50_ms_at_" + at).c_str()),
+                       get((prefix + "p99_ms_at_" + at).c_str()),
+                       get((prefix + "p999_ms_at_" + at).c_str()));
+  };
+  auto ms2 = [&](const std::string& at) {
+    return fmt::format("{:.0f}/{:.0f} ms",
+                       get(("end_to_end_p50_ms_at_" + at).c_str()),
+                       get(("end_to_end_p99_ms_at_" + at).c_str()));
+  };
+  std::cout << "\nactorshop bench: " << fig.value("users", 0) << " users, "
+            << fig.value("connections", 0) << " connections, "
+            << get("seconds_per_phase") << " s per phase"
+            << (fig["noisy"].get<bool>()
+                  ? "  (NOISY: baselines drifted "
+                      + fmt::format("{:.0f}%", drift * 100) + ")"
+                  : "")
+            << "\n";
+  row("createOrder accepted /s (max)", num(get("create_order_per_s")), "");
+  row("orders completed /s (end to end)", num(get("completed_orders_per_s")),
+      times(get("completed_orders_vs_pgbench")) + " of pgbench insert");
+  row("CPU us per order (actorshop+PostgreSQL+client)",
+      num(get("cpu_us_per_order")),
+      times(get("cpu_per_order_vs_pgbench_txn")) + " of a pgbench insert");
+  row("GET /myBalance /s (user tokens)", num(get("balance_reads_per_s")),
+      times(get("balance_reads_vs_hello")) + " of hello-world");
+  row("GET /myBalance /s (operator secret)",
+      num(get("balance_reads_operator_per_s")),
+      times(get("balance_reads_token_ratio")) + " with tokens vs without");
+  row("GET /health /s", num(get("health_per_s")),
+      times(get("health_vs_hello")) + " of hello-world");
+  row(fmt::format("POST /login /s (cost {})",
+                  fig.value("password_hash_cost", std::string{})),
+      num(get("login_per_s")), "");
+  row("createOrder p50/p99/p99.9 at max", ms3("create_order_", "max"), "");
+  row(fmt::format("createOrder p50/p99/p99.9 at half ({:.0f}/s)",
+                  get("half_rate_per_s")),
+      ms3("create_order_", "half"), "");
+  row("end to end p50/p99 at max", ms2("max"), "");
+  row("end to end p50/p99 at half", ms2("half"), "");
+  row("peak RSS", fmt::format("{:.0f} MB", get("peak_rss_mb")), "");
+  row("  actorshop's CPU seconds per 1,000 orders",
+      fmt::format("{:.2f}", get("cpu_s_per_1000_orders")), "");
+  row("  PostgreSQL's CPU seconds per 1,000 orders",
+      fmt::format("{:.2f}", get("postgres_cpu_s_per_1000_orders")), "");
+  row("  the load client's CPU seconds per 1,000",
+      fmt::format("{:.2f}", get("load_client_cpu_s_per_1000_orders")), "");
+  if (o.restart_s > 0)
+    row("restart to ready", fmt::format("{:.2f} s", o.restart_s), "");
+  row("baseline: RESTinio hello-world /s", num(hello),
+      fmt::format("before {:.0f}, after {:.0f}",
+                  get("hello_world_per_s_before"),
+                  get("hello_world_per_s_after")));
+  row("baseline: pgbench single-row insert /s", num(pgbench),
+      fmt::format("before {:.0f}, after {:.0f}",
+                  get("pgbench_insert_per_s_before"),
+                  get("pgbench_insert_per_s_after")));
+  row("baseline: pgbench CPU us per insert", num(pgbench_cpu),
+      fmt::format("before {:.0f}, after {:.0f}",
+                  get("pgbench_cpu_us_per_txn_before"),
+                  get("pgbench_cpu_us_per_txn_after")));
+  std::cout << "  invariants: "
+            << (fig.value("invariants_ok", 0) == 1 ? "hold" : "BROKEN") << " ("
+            << fig.value("audit_checks_passed", 0) << "/"
+            << fig.value("audit_checks", 0) << " audit checks, "
+            << fig.value("failed_reads", 0) << " failed reads)\n";
+  return fig.value("invariants_ok", 0) == 1 ? 0 : 1;
+}
+
+/// For --instructions: a fixed load at a fixed, low rate against actorshop
+/// running under callgrind (process `pid`): `orders` orders, then `reads`
+/// balance reads, each phase dumped on its own (callgrind_control -d), so
+/// the counts per order and per read come from one dump each. Prints
+/// "orders N", "reads M".
+int instructions(const options& o) {
+  auto tag = std::to_string(
+    std::chrono::system_clock::now().time_since_epoch().count());
+  auto users = setup_users(o, tag);
+  auto control = [&](const std::string& args) {
+    auto cmd = fmt::format("callgrind_control {} {} >/dev/null", args, o.pid);
+    if (std::system(cmd.c_str()) != 0)
+      throw std::runtime_error("failed: " + cmd);
+  };
+  control("-i on");
+  control("-z");
+  auto placed = place_orders(o, users, o.rate, o.seed);
+  wait_until_complete(o, placed.first_order, placed.load.ok);
+  control("-d orders");
+  std::mt19937_64 rng{o.seed + 2};
+  std::uniform_int_distribution<size_t> pick_user(0, users.ids.size() - 1);
+  auto lo = load_for(o);
+  lo.rate = o.rate;
+  lo.duration = std::chrono::hours(1);
+  lo.max_requests = o.reads;
+  size_t bad = 0;
+  auto reads = run_load(
+    lo,
+    [&](size_t) {
+      return request{"GET", "/myBalance", "", users.auth[pick_user(rng)]};
+    },
+    [&](size_t, const answer& a) { bad += a.status != 200; });
+  control("-d reads");
+  if (placed.load.ok != o.orders || bad != 0 || reads.ok != o.reads)
+    throw std::runtime_error(
+      fmt::format("not every order or read succeeded: {} of {} orders, {} "
+                  "of {} reads ({} not 200)",
+                  placed.load.ok, o.orders, reads.ok, o.reads, bad));
+  std::cout << "orders " << placed.load.ok << "\nreads " << reads.ok << "\n";
+  return 0;
+}
+
+/// Runs pgbench (`command`, its output on stdout) and measures it: the
+/// transactions per second it reports, and the CPU per transaction of
+/// pgbench itself and of every PostgreSQL server process meanwhile.
+int pgbench(const options& o) {
+  size_t processes = 0;
+  auto pg0 = postgres_cpu_seconds(o.pg_skip, &processes);
+  rusage before{};
+  getrusage(RUSAGE_CHILDREN, &before);
+  auto* pipe = popen(o.command.c_str(), "r");
+  if (!pipe)
+    throw std::runtime_error("cannot run pgbench");
+  std::string output;
+  char buf[4096];
+  while (auto n = fread(buf, 1, sizeof buf, pipe))
+    output.append(buf, n);
+  auto status = pclose(pipe);
+  // pgbench's backends exit after it did: their CPU counts once the
+  // postmaster reaped them (as many server processes as before, or 5 s).
+  auto pg1 = 0.0;
+  for (auto deadline = clock_type::now() + 5s;;) {
+    size_t now = 0;
+    pg1 = postgres_cpu_seconds(o.pg_skip, &now);
+    if (now <= processes || clock_type::now() > deadline)
+      break;
+    std::this_thread::sleep_for(10ms);
+  }
+  rusage after{};
+  getrusage(RUSAGE_CHILDREN, &after);
+  std::cerr << output;
+  if (status != 0)
+    throw std::runtime_error("pgbench failed");
+  auto seconds_of = [](const timeval& tv) {
+    return static_cast<double>(tv.tv_sec)
+           + static_cast<double>(tv.tv_usec) / 1e6;
+  };
+  auto client = seconds_of(after.ru_utime) - seconds_of(before.ru_utime)
+                + seconds_of(after.ru_stime) - seconds_of(before.ru_stime);
+  double tps = 0;
+  int64_t txns = 0;
+  std::istringstream lines{output};
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("tps = ", 0) == 0 && tps == 0)
+      tps = std::stod(line.substr(6));
+    if (line.rfind("number of transactions actually processed: ", 0) == 0)
+      txns = std::stoll(line.substr(43));
+  }
+  if (txns <= 0)
+    throw std::runtime_error("pgbench reported no transactions");
+  std::cout << fmt::format("per_s {:.1f}\n", tps)
+            << fmt::format("cpu_us_per_txn {:.1f}\n",
+                           (client + pg1 - pg0) * 1e6
+                             / static_cast<double>(txns));
+  return 0;
 }
 
 /// Logs one user in again and again for `seconds` (closed loop): the
@@ -517,11 +874,24 @@ int main(int argc, char** argv) {
                    "[--hello-per-s=X] [--pgbench-per-s=Y] [--out=FILE] "
                    "--operator-token-file=F [--hash-cost=LEVEL]\n"
                    "       actorshop-bench login --port=P --email=E "
-                   "[--connections=C] [--seconds=S]\n";
+                   "[--connections=C] [--seconds=S]\n"
+                   "       actorshop-bench report --out=FILE "
+                   "--hello-per-s=X --pgbench-per-s=Y --pgbench-cpu-us=Z "
+                   "[--restart-s=T]\n"
+                   "       actorshop-bench pgbench --command=CMD "
+                   "[--pg-skip=DB]\n"
+                   "       actorshop-bench instructions --port=P --db-url=URL "
+                   "--pid=PID --users=N --orders=N --reads=N --rate=R\n";
       return 2;
     }
     if (o.mode == "get")
       return get(o);
+    if (o.mode == "report")
+      return report(o);
+    if (o.mode == "pgbench")
+      return pgbench(o);
+    if (o.mode == "instructions")
+      return instructions(o);
     return o.mode == "login" ? login(o) : run(o);
   } catch (const std::exception& e) {
     std::cerr << "actorshop-bench: " << e.what() << '\n';

@@ -124,6 +124,11 @@ private:
       c.out += req.authorization;
       c.out += "\r\n";
     }
+    if (!req.idempotency_key.empty()) {
+      c.out += "Idempotency-Key: ";
+      c.out += req.idempotency_key;
+      c.out += "\r\n";
+    }
     if (!req.body.empty()) {
       c.out += "Content-Type: application/json\r\nContent-Length: ";
       c.out += std::to_string(req.body.size());
@@ -141,34 +146,34 @@ private:
   }
 
   void read_head(conn& c) {
-    asio::
-      async_read_until(c.sock, c.in, "\r\n\r\n",
-                       [this, &c](const asio::error_code& ec,
-                                  size_t head_size) {
-                         if (ec)
-                           return fail(c);
-                         std::string head(asio::buffers_begin(c.in.data()),
-                                          asio::buffers_begin(c.in.data())
-                                            + head_size);
-                         c.in.consume(head_size);
-                         answer a;
-                         if (head.size() > 12)
-                           a.status = std::atoi(head.c_str() + 9);
-                         size_t length = 0;
-                         size_t pos = 0;
-                         while (pos < head.size()) {
-                           auto eol = head.find("\r\n", pos);
-                           if (eol == std::string::npos)
-                             break;
-                           std::string_view line{head.data() + pos, eol - pos};
-                           if (starts_with_nocase(line, "content-length:"))
-                             length = std::strtoul(std::string{line.substr(15)}
-                                                     .c_str(),
-                                                   nullptr, 10);
-                           pos = eol + 2;
-                         }
-                         read_body(c, std::move(a), length);
-                       });
+    asio::async_read_until(
+      c.sock, c.in, "\r\n\r\n",
+      [this, &c](const asio::error_code& ec, size_t head_size) {
+        if (ec)
+          return fail(c);
+        std::string head(asio::buffers_begin(c.in.data()),
+                         asio::buffers_begin(c.in.data()) + head_size);
+        c.in.consume(head_size);
+        answer a;
+        if (head.size() > 12)
+          a.status = std::atoi(head.c_str() + 9);
+        size_t length = 0;
+        size_t pos = 0;
+        while (pos < head.size()) {
+          auto eol = head.find("\r\n", pos);
+          if (eol == std::string::npos)
+            break;
+          std::string_view line{head.data() + pos, eol - pos};
+          if (starts_with_nocase(line, "content-length:"))
+            length
+              = std::strtoul(std::string{line.substr(15)}.c_str(), nullptr, 10);
+          else if (starts_with_nocase(line, "retry-after:"))
+            a.retry_after = static_cast<uint32_t>(
+              std::strtoul(std::string{line.substr(12)}.c_str(), nullptr, 10));
+          pos = eol + 2;
+        }
+        read_body(c, std::move(a), length);
+      });
   }
 
   void read_body(conn& c, answer a, size_t length) {
@@ -197,6 +202,11 @@ private:
     if (a.status >= 200 && a.status < 300)
       ++result_.ok;
     result_.latency.add(now - c.started);
+    auto second = static_cast<size_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(now - start_).count());
+    if (result_.per_second.size() <= second)
+      result_.per_second.resize(second + 1);
+    result_.per_second[second].add(now - c.started);
     c.busy = false;
     done_(c.index, a);
     dispatch(c);

@@ -25,12 +25,16 @@ struct request {
   std::string target;
   std::string body;
   std::string authorization = {};
+  /// The Idempotency-Key header's value (empty: none).
+  std::string idempotency_key = {};
 };
 
 /// One answer, as the load loop hands it to the caller.
 struct answer {
   int status = 0;
   std::string body;
+  /// Retry-After in seconds (429, 503); 0: none.
+  uint32_t retry_after = 0;
 };
 
 /// Latencies in microseconds, with percentiles.
@@ -89,6 +93,9 @@ struct load_result {
   size_t connection_errors = 0;
   double seconds = 0;
   latencies latency;
+  /// The latencies of the answers of each second since the start, for the
+  /// benchmark's picture.
+  std::vector<latencies> per_second;
 
   double per_s() const {
     return seconds > 0 ? static_cast<double>(answered) / seconds : 0;

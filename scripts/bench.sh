@@ -2,15 +2,25 @@
 # The benchmark of the whole order flow (docs/performance.md):
 #   scripts/bench.sh [--quick] [--users=N] [--orders=N] [--connections=C]
 #                    [--seconds=S] [--out=FILE] [--password-hash-cost=LEVEL]
-#                    [--login-costs]
+#                    [--login-costs] [--instructions]
 # Installs what is missing, builds in Release, starts a fresh private
 # PostgreSQL with durable commits, measures the baselines (pgbench with a
-# single-row INSERT at 8 clients; a RESTinio hello-world with one I/O
-# thread), then starts actorshop on an empty database and runs the load
-# (bench/bench.cpp): users, deposits, orders at the highest sustained rate
-# and at half of it, balance reads; then restarts actorshop and times it
-# until ready. Prints a table, writes bench/results/<date>.json and fails
-# when an invariant does not hold.
+# single-row INSERT at 8 clients, its rate and its CPU per transaction; a
+# RESTinio hello-world with one I/O thread), then starts actorshop on an
+# empty database and runs the load (bench/bench.cpp): users, deposits,
+# orders at the highest sustained rate and at half of it, balance reads,
+# GET /health; then restarts actorshop and times it until ready, and
+# measures the baselines again (A-B-A: the ratios use the mean of before
+# and after; "noisy": true in the JSON when they differ by more than 25%).
+# Prints a table, writes bench/results/<date>.json, the per-second series
+# (.series) and its picture (.svg, gnuplot), and fails when an invariant
+# does not hold.
+# ACTORSHOP_BENCH_BINARY=PATH measures another actorshop build (an older
+# commit's, for a before/after figure) with this checkout's load.
+# --instructions: instead, a figure noise cannot move: actorshop under
+# valgrind's callgrind at a low fixed rate, a fixed number of orders and of
+# balance reads; prints (and writes to bench/results/<date>-instructions.json)
+# actorshop's instructions per order and per read.
 # --quick: 200 users, 3 s per phase (well under a minute once built).
 # --orders=N: the phase at the highest rate places N orders instead of
 # running S seconds (the scale run: --users=100000 --orders=1000000).
@@ -33,17 +43,19 @@ seconds=10
 out="bench/results/$(date +%F).json"
 hash_cost=minimum
 login_costs=0
+instructions=0
 for arg in "$@"; do
   case "$arg" in
     --password-hash-cost=*) hash_cost="${arg#--password-hash-cost=}" ;;
     --login-costs) login_costs=1 ;;
+    --instructions) instructions=1 ;;
     --quick) users=200; seconds=3 ;;
     --users=*) users="${arg#--users=}" ;;
     --orders=*) orders="${arg#--orders=}" ;;
     --connections=*) connections="${arg#--connections=}" ;;
     --seconds=*) seconds="${arg#--seconds=}" ;;
     --out=*) out="${arg#--out=}" ;;
-    *) echo "usage: scripts/bench.sh [--quick] [--users=N] [--orders=N] [--connections=C] [--seconds=S] [--out=FILE] [--password-hash-cost=LEVEL] [--login-costs]" >&2
+    *) echo "usage: scripts/bench.sh [--quick] [--users=N] [--orders=N] [--connections=C] [--seconds=S] [--out=FILE] [--password-hash-cost=LEVEL] [--login-costs] [--instructions]" >&2
        exit 2 ;;
   esac
 done
@@ -52,7 +64,8 @@ say() {
   echo "bench: $*" >&2
 }
 
-scripts/install-deps.sh
+# gnuplot draws the picture; valgrind counts --instructions.
+scripts/install-deps.sh gnuplot-nox valgrind
 scripts/build.sh Release
 
 work=$(mktemp -d /tmp/actorshop-bench.XXXXXX)
@@ -78,10 +91,17 @@ free_port() {
   done
 }
 
+# Stops the process started last and forgets it.
+stop_last() {
+  kill -TERM "${pids[-1]}" 2>/dev/null || true
+  wait "${pids[-1]}" 2>/dev/null || true
+  unset 'pids[-1]'
+}
+
 # Waits until LOG (a process' output) contains TEXT, or fails.
 wait_for_line() {
-  local log=$1 text=$2 pid=$3
-  for _ in $(seq 1 600); do
+  local log=$1 text=$2 pid=$3 tries=${4:-600}
+  for _ in $(seq 1 "$tries"); do
     grep -q "$text" "$log" 2>/dev/null && return 0
     kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; say "process exited"; exit 1; }
     sleep 0.05
@@ -101,6 +121,8 @@ http_ok() {
   [[ "$status" == *" 200"* ]]
 }
 
+actorshop_bin=${ACTORSHOP_BENCH_BINARY:-build/actorshop}
+
 say "fresh PostgreSQL with durable commits..."
 ACTORSHOP_PG_DURABLE=1 scripts/pg-cluster.sh start-temp "$work/pg" 2>/dev/null
 url=$(cat "$work/pg/url")
@@ -110,26 +132,32 @@ psql -q "$url" -c "CREATE DATABASE actorshop_bench" -c "CREATE DATABASE pgbench_
 psql -q "${url/dbname=postgres/dbname=pgbench_baseline}" \
   -c "CREATE TABLE inserts (id bigserial PRIMARY KEY, v integer NOT NULL)"
 
-say "baseline: pgbench, single-row INSERT transactions, 8 clients, ${seconds} s..."
 echo "INSERT INTO inserts (v) VALUES (1);" >"$work/insert.sql"
 pgbench_bin=/usr/lib/postgresql/15/bin/pgbench
 [[ -x "$pgbench_bin" ]] || pgbench_bin=pgbench
-"$pgbench_bin" -n -c 8 -j 2 -T "$seconds" -f "$work/insert.sql" \
-  -h "$pg_host" -p "$pg_port" -U postgres pgbench_baseline >"$work/pgbench.txt" 2>&1 ||
-  { cat "$work/pgbench.txt" >&2; exit 1; }
-pgbench_per_s=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$work/pgbench.txt" | head -n 1)
-say "  pgbench: $pgbench_per_s transactions/s"
 
-say "baseline: RESTinio hello-world, one I/O thread, ${connections} connections, ${seconds} s..."
-hello_port=$(free_port)
-build/bench/actorshop-hello "$hello_port" >"$work/hello.log" 2>&1 &
-pids+=($!)
-wait_for_line "$work/hello.log" "listening" "${pids[-1]}"
-hello_per_s=$(build/bench/actorshop-bench get --port="$hello_port" \
-  --connections="$connections" --seconds="$seconds" | sed -n 's/^per_s //p')
-kill -TERM "${pids[-1]}" && wait "${pids[-1]}" 2>/dev/null || true
-unset 'pids[-1]'
-say "  hello-world: $hello_per_s requests/s"
+# Sets pgbench_per_s and pgbench_cpu_us (pgbench's and PostgreSQL's CPU per
+# transaction) and hello_per_s: the baselines, measured before and after.
+measure_baselines() {
+  local when=$1 measured hello_port
+  say "baseline ($when): pgbench, single-row INSERT transactions, 8 clients, ${seconds} s..."
+  measured=$(build/bench/actorshop-bench pgbench --command="$pgbench_bin -n -c 8 -j 2 -T $seconds \
+    -f $work/insert.sql -h $pg_host -p $pg_port -U postgres pgbench_baseline" \
+    --pg-skip=actorshop_bench 2>"$work/pgbench.txt") ||
+    { cat "$work/pgbench.txt" >&2; exit 1; }
+  pgbench_per_s=$(sed -n 's/^per_s //p' <<<"$measured")
+  pgbench_cpu_us=$(sed -n 's/^cpu_us_per_txn //p' <<<"$measured")
+  say "  pgbench: $pgbench_per_s transactions/s, $pgbench_cpu_us us CPU each"
+  say "baseline ($when): RESTinio hello-world, one I/O thread, ${connections} connections, ${seconds} s..."
+  hello_port=$(free_port)
+  build/bench/actorshop-hello "$hello_port" >"$work/hello.log" 2>&1 &
+  pids+=($!)
+  wait_for_line "$work/hello.log" "listening" "${pids[-1]}"
+  hello_per_s=$(build/bench/actorshop-bench get --port="$hello_port" \
+    --connections="$connections" --seconds="$seconds" | sed -n 's/^per_s //p')
+  stop_last
+  say "  hello-world: $hello_per_s requests/s"
+}
 
 # The identities' secrets (docs/security.md), throwaway, mode 0600.
 (
@@ -139,23 +167,67 @@ say "  hello-world: $hello_per_s requests/s"
 )
 secrets=(--token-key-file="$work/token.key" --operator-token-file="$work/operator-token")
 
-say "starting actorshop on an empty database..."
 port=$(free_port)
 db_url="${url/dbname=postgres/dbname=actorshop_bench}"
-build/actorshop --db-url="$db_url" --http-host=127.0.0.1 --http-port="$port" \
+mkdir -p "$(dirname "$out")"
+
+# --instructions: actorshop under callgrind, instrumented only while the
+# fixed load runs (the bench switches it on and dumps each phase).
+if [[ $instructions -eq 1 ]]; then
+  cg_orders=500 cg_reads=500 cg_rate=20 cg_users=50
+  say "instructions: actorshop under callgrind, $cg_orders orders and $cg_reads reads at $cg_rate/s..."
+  valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$work/callgrind.out" \
+    "$actorshop_bin" --db-url="$db_url" --http-host=127.0.0.1 --http-port="$port" \
+    --catalog=config/catalog.csv "${secrets[@]}" --password-hash-cost="$hash_cost" \
+    >"$work/actorshop.log" 2>&1 &
+  pids+=($!)
+  wait_for_line "$work/actorshop.log" "actorshop listening" "${pids[-1]}" 6000
+  counted=$(build/bench/actorshop-bench instructions --port="$port" --db-url="$db_url" \
+    --pid="${pids[-1]}" --users="$cg_users" --orders="$cg_orders" --reads="$cg_reads" \
+    --rate="$cg_rate" --connections=4 --operator-token-file="$work/operator-token" \
+    --hash-cost="$hash_cost")
+  # Each dump's header names its trigger ("desc: Trigger: dump <phase>")
+  # and carries its total ("summary: <instructions>").
+  total_of() {
+    local f
+    f=$(grep -l "^desc: Trigger: dump $1\$" "$work"/callgrind.out.* | head -n 1)
+    [[ -n "$f" ]] || { say "no callgrind dump for $1"; exit 1; }
+    sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$f"
+  }
+  orders_done=$(sed -n 's/^orders //p' <<<"$counted")
+  reads_done=$(sed -n 's/^reads //p' <<<"$counted")
+  orders_total=$(total_of orders)
+  reads_total=$(total_of reads)
+  per_order=$((orders_total / orders_done))
+  per_read=$((reads_total / reads_done))
+  printf '  %-44s %12s\n' "actorshop instructions per order" "$per_order" \
+    "actorshop instructions per balance read" "$per_read"
+  out="${out%.json}-instructions.json"
+  printf '{\n  "instructions_per_order": %s,\n  "instructions_per_read": %s,\n  "orders": %s,\n  "reads": %s,\n  "rate_per_s": %s,\n  "users": %s,\n  "commit": "%s"\n}\n' \
+    "$per_order" "$per_read" "$orders_done" "$reads_done" "$cg_rate" "$cg_users" \
+    "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" >"$out"
+  say "figures written to $out"
+  exit 0
+fi
+
+measure_baselines before
+hello_before=$hello_per_s pgbench_before=$pgbench_per_s pgbench_cpu_before=$pgbench_cpu_us
+
+say "starting actorshop on an empty database..."
+"$actorshop_bin" --db-url="$db_url" --http-host=127.0.0.1 --http-port="$port" \
   --catalog=config/catalog.csv "${secrets[@]}" --password-hash-cost="$hash_cost" \
   >"$work/actorshop.log" 2>&1 &
 pids+=($!)
 actorshop_pid=${pids[-1]}
 wait_for_line "$work/actorshop.log" "actorshop listening" "$actorshop_pid"
 
-mkdir -p "$(dirname "$out")"
 status=0
 build/bench/actorshop-bench run --port="$port" --db-url="$db_url" \
   --pid="$actorshop_pid" --users="$users" --orders="$orders" \
   --connections="$connections" \
-  --seconds="$seconds" --hello-per-s="$hello_per_s" \
-  --pgbench-per-s="$pgbench_per_s" --out="$out" \
+  --seconds="$seconds" --hello-per-s="$hello_before" \
+  --pgbench-per-s="$pgbench_before" --pgbench-cpu-us="$pgbench_cpu_before" \
+  --out="$out" --series="${out%.json}.series" \
   --operator-token-file="$work/operator-token" --hash-cost="$hash_cost" || status=$?
 if [[ $status -ne 0 ]]; then
   say "FAILED (exit $status); actorshop's log:"
@@ -168,7 +240,7 @@ kill -TERM "$actorshop_pid"
 wait "$actorshop_pid" 2>/dev/null || true
 unset 'pids[-1]'
 t0=$(date +%s%N)
-build/actorshop --db-url="$db_url" --http-host=127.0.0.1 --http-port="$port" \
+"$actorshop_bin" --db-url="$db_url" --http-host=127.0.0.1 --http-port="$port" \
   --catalog=config/catalog.csv "${secrets[@]}" --password-hash-cost="$hash_cost" \
   >"$work/actorshop2.log" 2>&1 &
 pids+=($!)
@@ -180,19 +252,15 @@ until http_ok "/getUserInfo?userId=1" && http_ok "/myBalance?userId=1" &&
 done
 t1=$(date +%s%N)
 restart_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
-printf '  %-44s %12s\n' "restart to ready" "$restart_s s"
-# One more key in the JSON: before its closing brace.
-sed -i '$ s/^}$/  ,"restart_to_ready_s": '"$restart_s"'\n}/' "$out"
+stop_last
 
 # The login throughput at each production cost: one user registered at that
 # cost (the cost of a login is the cost its hash was made with), then S
 # seconds of logins on 2 connections (one hashing thread, one request
 # waiting), with a request timeout a sensitive hash fits in.
 if [[ $login_costs -eq 1 ]]; then
-  kill -TERM "${pids[-1]}" && wait "${pids[-1]}" 2>/dev/null || true
-  unset 'pids[-1]'
   for cost in interactive moderate sensitive; do
-    build/actorshop --db-url="$db_url" --http-host=127.0.0.1 --http-port="$port" \
+    "$actorshop_bin" --db-url="$db_url" --http-host=127.0.0.1 --http-port="$port" \
       --catalog=config/catalog.csv "${secrets[@]}" --password-hash-cost="$cost" \
       --request-timeout-ms=60000 >"$work/actorshop-$cost.log" 2>&1 &
     pids+=($!)
@@ -207,7 +275,22 @@ if [[ $login_costs -eq 1 ]]; then
       --seconds="$seconds" --email="cost-$cost@bench.example" | sed -n 's/^per_s //p')
     printf '  %-44s %12s\n' "POST /login /s at cost $cost" "$per_s"
     sed -i '$ s/^}$/  ,"login_per_s_'"$cost"'": '"$per_s"'\n}/' "$out"
-    kill -TERM "${pids[-1]}" && wait "${pids[-1]}" 2>/dev/null || true
-    unset 'pids[-1]'
+    stop_last
   done
 fi
+
+# A-B-A: the baselines again, with actorshop stopped, as before it started.
+measure_baselines after
+build/bench/actorshop-bench report --out="$out" --hello-per-s="$hello_per_s" \
+  --pgbench-per-s="$pgbench_per_s" --pgbench-cpu-us="$pgbench_cpu_us" \
+  --restart-s="$restart_s" || status=$?
+
+# The picture: every phase second by second, the baselines' means marked.
+svg="${out%.json}.svg"
+gnuplot -e "data='${out%.json}.series'; out='$svg'; \
+  phases='$(sed -n '1s/^# phases: //p' "${out%.json}.series")'; \
+  hello=$(awk -v a="$hello_before" -v b="$hello_per_s" 'BEGIN { print (a + b) / 2 }'); \
+  pgbench=$(awk -v a="$pgbench_before" -v b="$pgbench_per_s" 'BEGIN { print (a + b) / 2 }')" \
+  bench/plot.gp
+say "picture written to $svg"
+exit $status
