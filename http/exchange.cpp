@@ -91,7 +91,14 @@ std::string choose_request_id(const std::vector<std::string_view>& given) {
   if (given.size() == 1 && is_request_id(given.front()))
     return std::string{given.front()};
   thread_local std::mt19937_64 rng{std::random_device{}()};
-  return fmt::format("{:016x}", rng());
+  // By hand: fmt::format("{:016x}") was 3% of the instructions of a
+  // GET /health (callgrind).
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string id(16, '0');
+  auto x = rng();
+  for (auto i = id.rbegin(); i != id.rend(); ++i, x >>= 4)
+    *i = digits[x & 0xf];
+  return id;
 }
 
 } // namespace shop::http

@@ -419,6 +419,17 @@ BOOST_AUTO_TEST_CASE(a_client_id_is_kept_only_when_usable) {
                                                     {"X-Request-Id", "a b"}});
   BOOST_TEST(replaced->request_id() != "a b");
   BOOST_TEST(replaced->request_id().size() == 16u);
+  // New ids are 16 lowercase hex digits, and differ.
+  auto hex = [](const std::string& id) {
+    return std::all_of(id.begin(), id.end(), [](char c) {
+      return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+    });
+  };
+  BOOST_TEST(hex(replaced->request_id()));
+  auto other = std::make_shared<fake_exchange>("GET", "/health", "",
+                                               fake_exchange::header_list{});
+  BOOST_TEST(hex(other->request_id()));
+  BOOST_TEST(other->request_id() != replaced->request_id());
 }
 
 BOOST_AUTO_TEST_CASE(the_event_stream_writes_the_events_it_gets) {
