@@ -1,5 +1,7 @@
 #include "http/json_writer.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -66,6 +68,18 @@ std::string well_formed(std::string_view s) {
 } // namespace
 
 void append_json_string(std::string& out, std::string_view str) {
+  // The common case, printable ASCII without a quote or a backslash (every
+  // key, most values), needs no escape: written as it is. The general path
+  // below was 4% of the instructions of an order (callgrind).
+  auto plain = std::all_of(str.begin(), str.end(), [](char c) {
+    return c >= 0x20 && c <= 0x7E && c != '"' && c != '\\';
+  });
+  if (plain) {
+    out += '"';
+    out.append(str);
+    out += '"';
+    return;
+  }
   // nlohmann's serializer writes the quotes and the escapes. It replaces an
   // ill-formed sequence with a single U+FFFD where we promise one per byte
   // ("\xE2\x82" gives two), so the text reaches it well formed already;

@@ -4,6 +4,8 @@
 #include <limits>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "http/json_writer.hpp"
 #include "http/responses.hpp"
 
@@ -78,6 +80,23 @@ BOOST_AUTO_TEST_CASE(money_is_a_raw_exact_number) {
 BOOST_AUTO_TEST_CASE(quotes_and_backslashes_are_escaped) {
   BOOST_TEST(quoted(R"(a"b\c/d)") == R"("a\"b\\c/d")");
   BOOST_TEST(quoted("") == R"("")");
+}
+
+BOOST_AUTO_TEST_CASE(every_byte_is_written_as_a_json_parser_reads_it_back) {
+  // Plain ASCII takes a shortcut, the rest the escaping path: both must
+  // give what a parser turns back into the byte (DEL escaped, the others
+  // as they are or escaped; 0x80 and up alone are not UTF-8: U+FFFD).
+  for (int b = 0; b < 256; ++b) {
+    std::string text{'a', static_cast<char>(b), 'z'};
+    // (quoted): not std::quoted, which ADL finds for a std::string.
+    auto back = nlohmann::json::parse((quoted)(text)).get<std::string>();
+    if (b < 0x80)
+      BOOST_TEST(back == text, "byte " << b);
+    else
+      BOOST_TEST(back == "a\xEF\xBF\xBDz", "byte " << b);
+  }
+  BOOST_TEST(quoted("orderId") == R"("orderId")");
+  BOOST_TEST(quoted("a b~!") == R"("a b~!")");
 }
 
 BOOST_AUTO_TEST_CASE(control_characters_are_escaped) {
