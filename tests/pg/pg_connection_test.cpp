@@ -78,6 +78,25 @@ BOOST_FIXTURE_TEST_CASE(errors_carry_sqlstate_and_message,
   }
 }
 
+BOOST_FIXTURE_TEST_CASE(array_literals_keep_every_character,
+                        shop::test::pg_database) {
+  // Quotes and backslashes are escaped inside a text array element; braces,
+  // commas, spaces and NULL-looking text are not special once quoted.
+  std::vector<std::string> texts{"plain",  "a\"b",  "back\\slash", "\\\"",
+                                 "",       "{x,y}", " spaced ",    "NULL",
+                                 "\"\"\"", "\\"};
+  pg::array xs;
+  for (auto& t : texts)
+    xs.add(t);
+  pg::connection conn{conninfo};
+  auto res = conn.exec("SELECT x FROM unnest($1::text[]) WITH ORDINALITY AS "
+                       "u(x, n) ORDER BY n",
+                       xs);
+  BOOST_REQUIRE_EQUAL(res.rows(), static_cast<int>(texts.size()));
+  for (size_t i = 0; i < texts.size(); ++i)
+    BOOST_TEST(res.text(static_cast<int>(i), 0) == texts[i], "element " << i);
+}
+
 BOOST_FIXTURE_TEST_CASE(pipelined_transactions_commit_all_or_nothing,
                         shop::test::pg_database) {
   pg::connection conn{conninfo};
