@@ -16,7 +16,8 @@
 # (.series) and its picture (.svg, gnuplot), and fails when an invariant
 # does not hold.
 # ACTORSHOP_BENCH_BINARY=PATH measures another actorshop build (an older
-# commit's, for a before/after figure) with this checkout's load.
+# commit's, for a before/after figure) with this checkout's load;
+# ACTORSHOP_BENCH_CALLGRIND_DIR=DIR keeps --instructions' callgrind dumps.
 # --instructions: instead, a figure noise cannot move: actorshop under
 # valgrind's callgrind at a low fixed rate, a fixed number of orders and of
 # balance reads; prints (and writes to bench/results/<date>-instructions.json)
@@ -179,13 +180,19 @@ if [[ $instructions -eq 1 ]]; then
   valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$work/callgrind.out" \
     "$actorshop_bin" --db-url="$db_url" --http-host=127.0.0.1 --http-port="$port" \
     --catalog=config/catalog.csv "${secrets[@]}" --password-hash-cost="$hash_cost" \
-    >"$work/actorshop.log" 2>&1 &
+    --request-timeout-ms=60000 --work-stealing.aggressive-poll-attempts=0 \
+    --work-stealing.moderate-poll-attempts=0 >"$work/actorshop.log" 2>&1 &
   pids+=($!)
   wait_for_line "$work/actorshop.log" "actorshop listening" "${pids[-1]}" 6000
   counted=$(build/bench/actorshop-bench instructions --port="$port" --db-url="$db_url" \
     --pid="${pids[-1]}" --users="$cg_users" --orders="$cg_orders" --reads="$cg_reads" \
     --rate="$cg_rate" --connections=4 --operator-token-file="$work/operator-token" \
     --hash-cost="$hash_cost")
+  # Slow under callgrind (50x), slower on a busy machine: no request may
+  # time out (--request-timeout-ms above), or the counts divide wrongly.
+  # CAF's idle scheduler threads poll before they sleep; how often depends
+  # on the machine's load, so they sleep at once here (work-stealing
+  # options above) and the count stays the program's own.
   # Each dump's header names its trigger ("desc: Trigger: dump <phase>")
   # and carries its total ("summary: <instructions>").
   total_of() {
@@ -203,10 +210,17 @@ if [[ $instructions -eq 1 ]]; then
   printf '  %-44s %12s\n' "actorshop instructions per order" "$per_order" \
     "actorshop instructions per balance read" "$per_read"
   out="${out%.json}-instructions.json"
-  printf '{\n  "instructions_per_order": %s,\n  "instructions_per_read": %s,\n  "orders": %s,\n  "reads": %s,\n  "rate_per_s": %s,\n  "users": %s,\n  "commit": "%s"\n}\n' \
+  measured=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+  [[ -z "${ACTORSHOP_BENCH_BINARY:-}" ]] || measured=$ACTORSHOP_BENCH_BINARY
+  printf '{\n  "instructions_per_order": %s,\n  "instructions_per_read": %s,\n  "orders": %s,\n  "reads": %s,\n  "rate_per_s": %s,\n  "users": %s,\n  "measured": "%s"\n}\n' \
     "$per_order" "$per_read" "$orders_done" "$reads_done" "$cg_rate" "$cg_users" \
-    "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" >"$out"
+    "$measured" >"$out"
   say "figures written to $out"
+  if [[ -n "${ACTORSHOP_BENCH_CALLGRIND_DIR:-}" ]]; then
+    mkdir -p "$ACTORSHOP_BENCH_CALLGRIND_DIR"
+    cp "$work"/callgrind.out.* "$ACTORSHOP_BENCH_CALLGRIND_DIR"/
+    say "callgrind dumps (callgrind_annotate) copied to $ACTORSHOP_BENCH_CALLGRIND_DIR"
+  fi
   exit 0
 fi
 
