@@ -189,24 +189,6 @@ double peak_rss_mb(long pid) {
   return 0;
 }
 
-/// CPU seconds of the exited children `pid` waited for (cutime and
-/// cstime in /proc/<pid>/stat): for the postmaster, its finished backends.
-double exited_children_cpu_seconds(long pid) {
-  std::ifstream in{"/proc/" + std::to_string(pid) + "/stat"};
-  std::string text{std::istreambuf_iterator<char>{in}, {}};
-  auto paren = text.rfind(')');
-  if (paren == std::string::npos)
-    return 0;
-  std::istringstream fields{text.substr(paren + 1)};
-  std::string field;
-  // Field 3 (the state) comes first after ')'; cutime and cstime are 16, 17.
-  double ticks = 0;
-  for (int i = 3; i <= 17 && fields >> field; ++i)
-    if (i >= 16)
-      ticks += std::stod(field);
-  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
 /// CPU seconds used so far by every PostgreSQL server process, the
 /// backends that exited included (they count in the postmaster's children
 /// time), but those
@@ -231,8 +213,8 @@ double postgres_cpu_seconds(const std::string& skip = {},
         continue;
     }
     auto pid = std::stol(name);
-    total
-      += shop::metrics::cpu_seconds_of(pid) + exited_children_cpu_seconds(pid);
+    total += shop::metrics::cpu_seconds_of(pid)
+             + shop::metrics::exited_children_cpu_seconds_of(pid);
     ++count;
   }
   if (processes)

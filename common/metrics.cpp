@@ -143,21 +143,37 @@ std::vector<family_view> registry::collect() {
   return result;
 }
 
-double cpu_seconds_of(long pid) {
+namespace {
+
+/// The sum of fields `first` to `last` of /proc/<pid>/stat (numbered as in
+/// proc(5): the state is field 3, the first after the command's ')'), in
+/// seconds; 0 when unreadable.
+double stat_seconds(long pid, int first, int last) {
   std::ifstream in{"/proc/" + std::to_string(pid) + "/stat"};
   std::string text((std::istreambuf_iterator<char>(in)),
                    std::istreambuf_iterator<char>());
   auto paren = text.rfind(')');
   if (paren == std::string::npos || paren + 2 > text.size())
     return 0;
-  // utime and stime: fields 14 and 15 of the line, 12 and 13 after ')'.
   std::istringstream rest{text.substr(paren + 2)};
   std::string field;
   double ticks = 0;
-  for (int i = 1; i <= 13 && rest >> field; ++i)
-    if (i >= 12)
+  for (int i = 3; i <= last && rest >> field; ++i)
+    if (i >= first)
       ticks += std::stod(field);
   return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+} // namespace
+
+double cpu_seconds_of(long pid) {
+  // utime and stime.
+  return stat_seconds(pid, 14, 15);
+}
+
+double exited_children_cpu_seconds_of(long pid) {
+  // cutime and cstime.
+  return stat_seconds(pid, 16, 17);
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) noexcept {

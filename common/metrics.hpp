@@ -148,6 +148,11 @@ private:
 /// /proc/<pid>/stat; 0 when unreadable).
 double cpu_seconds_of(long pid);
 
+/// User plus system CPU seconds of the children of `pid` that exited and
+/// were waited for (cutime and cstime of /proc/<pid>/stat; 0 when
+/// unreadable): for PostgreSQL's postmaster, its finished backends.
+double exited_children_cpu_seconds_of(long pid);
+
 /// Seconds since `start` on the steady clock, for histograms.
 double seconds_since(std::chrono::steady_clock::time_point start) noexcept;
 
