@@ -1,6 +1,7 @@
 #include "http/auth.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -21,8 +22,21 @@ namespace shop::http {
 
 namespace {
 
-/// Verified tokens remembered per I/O thread.
-constexpr size_t max_cached_tokens = 4096;
+/// Verified tokens remembered per I/O thread: enough for every user of a
+/// large shop (at 4,096, 100,000 users' balance reads missed it and ran at
+/// 0.60x of the operator secret's rate); about 9 MB per thread when full.
+constexpr size_t max_cached_tokens = 131072;
+
+using digest = std::array<unsigned char, 32>;
+
+/// A digest is uniformly distributed already: its first bytes are a hash.
+struct digest_hash {
+  size_t operator()(const digest& d) const noexcept {
+    size_t h;
+    std::memcpy(&h, d.data(), sizeof h);
+    return h;
+  }
+};
 
 std::array<unsigned char, 32> digest_of(std::string_view text) {
   std::array<unsigned char, 32> result;
@@ -105,8 +119,10 @@ authenticator::authenticate(const std::vector<std::string_view>& authorization,
   auto token = text::trim(value.substr(space + 1));
   if (!is_b64token(token))
     return refused("malformed token");
+  // The token's digest (BLAKE2b-256) is compared with the operator
+  // secret's and keys the cache: the token itself is never kept.
+  auto given = digest_of(token);
   if (operator_digest_) {
-    auto given = digest_of(token);
     if (sodium_memcmp(given.data(), operator_digest_->data(), given.size())
         == 0)
       return authentication{principal{principal::kind::operator_, 0}, false,
@@ -117,15 +133,14 @@ authenticator::authenticate(const std::vector<std::string_view>& authorization,
   // so garbage cannot fill the cache; a full cache starts over.
   struct verified_cache {
     uint64_t owner = 0;
-    std::unordered_map<std::string, token_claims> tokens;
+    std::unordered_map<digest, token_claims, digest_hash> tokens;
   };
   thread_local verified_cache cache;
   if (cache.owner != id_) {
     cache.tokens.clear();
     cache.owner = id_;
   }
-  std::string key{token};
-  if (auto i = cache.tokens.find(key); i != cache.tokens.end()) {
+  if (auto i = cache.tokens.find(given); i != cache.tokens.end()) {
     if (now < i->second.expires_at)
       return authentication{principal{principal::kind::user, i->second.user},
                             false, ""};
@@ -138,7 +153,7 @@ authenticator::authenticate(const std::vector<std::string_view>& authorization,
     return refused(to_string(status));
   if (cache.tokens.size() >= max_cached_tokens)
     cache.tokens.clear();
-  cache.tokens.emplace(std::move(key), claims);
+  cache.tokens.emplace(given, claims);
   return authentication{principal{principal::kind::user, claims.user}, false,
                         ""};
 }

@@ -301,6 +301,28 @@ BOOST_FIXTURE_TEST_CASE(refused_credentials, fixture) {
   BOOST_TEST(auth.authenticate({a}, now + 60).invalid);
 }
 
+BOOST_FIXTURE_TEST_CASE(cached_tokens_stay_their_own, fixture) {
+  // The cache of verified tokens is keyed by each token's digest: a cached
+  // token answers for its own user only, and a token one character away
+  // from a cached one is verified (and refused) like any other.
+  std::vector<std::string> bearers;
+  for (user_id u = 1; u <= 50; ++u)
+    bearers.push_back("Bearer " + tokens->issue(u, now));
+  for (int round = 0; round < 2; ++round)
+    for (size_t i = 0; i < bearers.size(); ++i) {
+      auto got = auth.authenticate({bearers[i]}, now);
+      BOOST_TEST(!got.invalid);
+      BOOST_TEST(got.who.user == static_cast<user_id>(i + 1));
+    }
+  auto tampered = bearers[0];
+  // Inside the signature (its last character carries unused bits).
+  auto& c = tampered[tampered.size() - 5];
+  c = c == 'A' ? 'B' : 'A';
+  BOOST_TEST(auth.authenticate({tampered}, now).invalid);
+  // A cached token still expires.
+  BOOST_TEST(auth.authenticate({bearers[0]}, now + 60).invalid);
+}
+
 BOOST_AUTO_TEST_CASE(no_operator_without_a_secret) {
   authenticator auth{ephemeral_tokens(60), ""};
   BOOST_TEST(!auth.authenticate({"Bearer "}, now).who.is_operator());
