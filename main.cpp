@@ -188,6 +188,8 @@ int main(int argc, char** argv) {
   opts.idempotency_retention
     = std::chrono::hours{cfg.idempotency_retention_hours};
   shop::parse_hash_cost(cfg.password_hash_cost, opts.passwords.cost);
+  opts.admission.max_backlog = cfg.max_backlog;
+  opts.admission.max_mailbox = cfg.max_mailbox;
   opts.passwords.threads = cfg.password_hash_threads;
   opts.passwords.queue = cfg.password_hash_queue;
   if (opts.passwords.cost == shop::hash_cost::minimum)
@@ -219,6 +221,7 @@ int main(int argc, char** argv) {
   http_opts.max_connections = cfg.http_max_connections;
   http_opts.read_timeout = std::chrono::milliseconds{cfg.http_read_timeout_ms};
   http_opts.max_event_streams = cfg.http_max_event_streams;
+  http_opts.max_in_flight = cfg.http_max_in_flight;
   http_opts.event_keepalive
     = std::chrono::milliseconds{cfg.http_event_keepalive_ms};
   // The actor system outlives the HTTP server: request handles still waiting

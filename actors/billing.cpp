@@ -258,6 +258,12 @@ billing_worker_actor::behavior_type billing_service(billing_worker self,
                      });
     },
     [self](const order_created& e) -> caf::result<void> {
+      // Deciding it would publish ORDER_PROCESSED into a backlog over its
+      // bound (actors/load.hpp): Orders' relay asks again shortly, and its
+      // own backlog makes Orders refuse new orders meanwhile.
+      if (!self->state.relay.accepting()
+          && classify(self, order_created_topic, e.seq) == delivery::apply)
+        return refuse_overloaded(self, "backlog");
       return guarded<void>(self, [&] {
         return consume(self, order_created_topic, e,
                        [self](const order_created& x) {

@@ -20,6 +20,7 @@
 
 #include "actors/codec.hpp"
 #include "actors/errors.hpp"
+#include "actors/load.hpp"
 #include "actors/unit_of_work.hpp"
 #include "common/log.hpp"
 #include "storage/repositories.hpp"
@@ -123,6 +124,8 @@ std::optional<caf::expected<Reply>> find_replay(Self* self, const char* scope,
 template <class Reply, class Self, class Command, class Stage>
 caf::expected<Reply> execute_command(Self* self, const char* scope,
                                      const Command& cmd, Stage stage) {
+  if (mailbox_over_bound(self))
+    return refuse_overloaded(self, "mailbox");
   if (cmd.idempotency_key.empty())
     return stage(cmd);
   if (auto replay = find_replay<Reply>(self, scope, cmd))

@@ -50,6 +50,10 @@ caf::expected<order> stage_order(orders_worker self, const create_order& cmd) {
   if (!sum)
     return caf::make_error(errc::amount_too_large,
                            "the order sum exceeds the maximum");
+  // ORDER_CREATED would join a backlog over its bound (actors/load.hpp):
+  // Billing is behind or away.
+  if (!st.relay.accepting())
+    return refuse_overloaded(self, "backlog");
   open_batch(self);
   auto now = now_ms();
   order o{st.next_id++,          cmd.user, cmd.item, cmd.quantity, *sum,

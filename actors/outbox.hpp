@@ -12,6 +12,13 @@
 // acknowledged. After a restart it reloads the unacknowledged events and
 // resumes, so a committed event is delivered at least once to everyone; the
 // consumers' inbox marks (inbox.hpp) turn that into exactly-once effects.
+//
+// The relay also bounds its backlog (admission control, actors/load.hpp):
+// once more than `max_backlog` events are outstanding (staged or committed,
+// not acknowledged by every subscriber), `accepting()` turns false and the
+// publisher refuses new work that would publish, until the backlog is down
+// to half the bound; a subscriber that refuses an event as overloaded is
+// retried soon (at most 100 ms later) instead of after a growing backoff.
 
 #include <algorithm>
 #include <atomic>
@@ -27,6 +34,7 @@
 #include <caf/typed_actor.hpp>
 
 #include "actors/codec.hpp"
+#include "actors/load.hpp"
 #include "actors/messages.hpp"
 #include "actors/unit_of_work.hpp"
 #include "common/log.hpp"
@@ -59,6 +67,10 @@ public:
   /// Events in flight per subscriber (pipelining).
   size_t window = 256;
   caf::timespan timeout = std::chrono::seconds(5);
+  /// Outstanding events beyond which the publisher sheds (see above).
+  size_t max_backlog = 4096;
+  /// Where the node learns whether this publisher sheds; may be null.
+  service_load* load = nullptr;
 
   void add_subscriber(std::string name, handle_type handle) {
     subscriber sub;
@@ -70,6 +82,7 @@ public:
   /// Publishes this relay's backlog as metrics of `service`: its size, and
   /// the age of its oldest event (computed when the metrics are read).
   void bind_metrics(const std::string& service) {
+    service_ = service;
     auto& r = metrics::registry::global();
     metrics::labels tags{{"service", service}, {"topic", topic}};
     backlog_gauge_ = &r.get_gauge("actorshop_outbox_backlog",
@@ -120,6 +133,8 @@ public:
     // did not commit before a crash): the first prune deletes from the start.
     pruned_through_ = 0;
     publish_metrics();
+    accepting_ = true;
+    update_admission();
     // A subscriber added after events were pruned cannot get them anymore.
     for (auto& sub : subs_)
       if (sub.acked < first_seq_ - 1) {
@@ -132,13 +147,29 @@ public:
   }
 
   /// The seq the next staged event gets.
-  int64_t allocate() noexcept {
-    return ++last_seq_;
+  int64_t allocate() {
+    ++last_seq_;
+    update_admission();
+    return last_seq_;
   }
 
   /// Events committed but not yet acknowledged by every subscriber.
   size_t backlog() const noexcept {
     return backlog_.size();
+  }
+
+  /// Events staged or committed, not yet acknowledged by every subscriber:
+  /// what admission control bounds.
+  int64_t outstanding() const noexcept {
+    auto low = last_seq_;
+    for (auto& sub : subs_)
+      low = std::min(low, sub.acked);
+    return last_seq_ - low;
+  }
+
+  /// Whether the publisher takes new work that would publish more events.
+  bool accepting() const noexcept {
+    return accepting_;
   }
 
   const std::vector<subscriber>& subscribers() const noexcept {
@@ -216,6 +247,7 @@ private:
       for (auto& x : subs_)
         changes.cursors[x.name] = x.acked;
       prune(changes);
+      update_admission();
     }
     pump(self, index);
   }
@@ -230,7 +262,10 @@ private:
     sub.paused = true;
     sub.sent = sub.acked;
     using namespace std::chrono_literals;
-    sub.backoff = std::clamp<caf::timespan>(sub.backoff * 2, 10ms, 5s);
+    // A subscriber that sheds load recovers within its own backlog's drain
+    // time: ask again soon rather than after a backoff grown to seconds.
+    caf::timespan cap = err == errc::overloaded ? 100ms : 5s;
+    sub.backoff = std::clamp<caf::timespan>(sub.backoff * 2, 10ms, cap);
     log::debug(self->state.name, "{} #{} to {} failed ({}), resending in {} ms",
                topic, seq, sub.name, self->system().render(err),
                std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -259,6 +294,45 @@ private:
     changes.prune_outbox_through = low;
   }
 
+  /// Turns shedding on above max_backlog and off at half of it, and tells
+  /// the node.
+  void update_admission() {
+    auto now = outstanding();
+    auto bound = static_cast<int64_t>(max_backlog);
+    if (accepting_ && now > bound) {
+      accepting_ = false;
+      log_admission(now);
+    } else if (!accepting_ && now <= bound / 2) {
+      accepting_ = true;
+      log_admission(now);
+    }
+    if (load != nullptr)
+      load->update(!accepting_, now);
+  }
+
+  /// Says when shedding starts (at most every 10 s: a publisher at its
+  /// bound may flip several times a second) and when a shedding it spoke
+  /// of ends.
+  void log_admission(int64_t now) {
+    if (accepting_) {
+      if (shedding_logged_)
+        log::info(service_,
+                  "{}: accepting new work again ({} events outstanding)",
+                  topic, now);
+      shedding_logged_ = false;
+      return;
+    }
+    auto t = now_ms();
+    if (t - last_admission_log_ < 10'000)
+      return;
+    last_admission_log_ = t;
+    shedding_logged_ = true;
+    log::warning(service_,
+                 "{}: {} events outstanding (bound {}): new work that would "
+                 "publish is refused until half are acknowledged",
+                 topic, now, max_backlog);
+  }
+
   void publish_metrics() noexcept {
     if (backlog_gauge_ == nullptr)
       return;
@@ -268,6 +342,10 @@ private:
   }
 
   std::vector<subscriber> subs_;
+  std::string service_ = "outbox";
+  bool accepting_ = true;
+  unix_ms last_admission_log_ = 0;
+  bool shedding_logged_ = false;
   std::deque<Event> backlog_;
   /// Commit time of each event in backlog_.
   std::deque<unix_ms> times_;

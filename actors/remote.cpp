@@ -195,6 +195,7 @@ caf::result<service_status> status_of(remote_ptr self) {
     .then(
       [rp, result](service_status& there) mutable {
         result.reachable = there.reachable;
+        result.overloaded = there.overloaded;
         result.problem = there.problem;
         rp.deliver(std::move(result));
       },

@@ -14,6 +14,8 @@
 
 namespace shop {
 
+class node_load; // actors/load.hpp
+
 /// Deliberate bugs, for tests that prove the simulation catches them. Never
 /// set outside tests.
 struct fault_injection {
@@ -54,11 +56,26 @@ struct password_settings {
   size_t queue = 64;
 };
 
+/// Bounds of the work a service takes (docs/reliability.md, "Overload").
+struct admission_settings {
+  /// Outbox events a publisher may have outstanding (committed or staged,
+  /// not acknowledged by every subscriber) before it refuses new work that
+  /// would publish more; it accepts again once the backlog is down to half.
+  size_t max_backlog = 4096;
+  /// Messages that may wait in a worker's mailbox before it refuses new
+  /// commands (register, deposit, payment, createOrder).
+  size_t max_mailbox = 4096;
+};
+
 /// Settings every service worker shares.
 struct worker_settings {
   caf::timespan peer_timeout = std::chrono::seconds(5);
   /// Events in flight per subscriber.
   size_t relay_window = 256;
+  admission_settings admission;
+  /// Where each worker tells the node about its load (actors/load.hpp);
+  /// null: nobody listens.
+  std::shared_ptr<node_load> load;
   std::chrono::milliseconds idempotency_retention = std::chrono::hours(24);
   fault_injection faults;
   /// Users only: password hashing.

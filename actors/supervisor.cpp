@@ -11,6 +11,7 @@
 #include <caf/sec.hpp>
 
 #include "actors/errors.hpp"
+#include "actors/load.hpp"
 #include "actors/messages.hpp"
 #include "common/log.hpp"
 
@@ -62,9 +63,11 @@ void on_worker_down(supervisor_ptr self, const caf::down_msg& msg) {
 } // namespace
 
 caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self,
-                         std::string service, worker_factory factory) {
+                         std::string service, worker_factory factory,
+                         const service_load* load) {
   self->state.service = std::move(service);
   self->state.factory = std::move(factory);
+  self->state.load = load;
   auto& registry = metrics::registry::global();
   metrics::labels tags{{"service", self->state.service}};
   self->state.messages
@@ -124,8 +127,14 @@ caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self,
       auto rp = self->make_response_promise<service_status>();
       self->request(self->state.worker, std::chrono::seconds(2), atom::ping_v)
         .then(
-          [rp, result](bool) mutable {
+          [self, rp, result](bool) mutable {
             result.reachable = true;
+            if (auto* load = self->state.load; load && load->shedding()) {
+              result.overloaded = true;
+              result.problem = std::to_string(load->backlog())
+                               + " events wait for its subscribers: new work "
+                                 "that would publish is refused";
+            }
             rp.deliver(std::move(result));
           },
           [self, rp, result](caf::error& err) mutable {

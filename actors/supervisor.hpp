@@ -14,6 +14,8 @@
 
 namespace shop {
 
+class service_load;
+
 /// Spawns a service worker. Called on start and after every failure.
 using worker_factory = std::function<caf::actor(caf::actor_system&)>;
 
@@ -37,6 +39,9 @@ struct supervisor_state {
   /// When a failed readiness ping was last logged: anyone may ask GET
   /// /ready, so its failures are logged at most once per 10 s.
   std::optional<caf::actor_clock::time_point> last_not_ready_log;
+  /// What the worker says of its load (actors/load.hpp), for GET /ready;
+  /// may be null.
+  const service_load* load = nullptr;
 
   static inline const char* name = "supervisor";
 };
@@ -48,6 +53,7 @@ struct supervisor_state {
 /// errc::service_unavailable instead of hanging. The worker starts on
 /// `atom::start`, so that all services can be wired before any runs.
 caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self,
-                         std::string service, worker_factory factory);
+                         std::string service, worker_factory factory,
+                         const service_load* load = nullptr);
 
 } // namespace shop

@@ -11,6 +11,7 @@
 #include "actors/balance_view.hpp"
 #include "actors/billing.hpp"
 #include "actors/feed.hpp"
+#include "actors/load.hpp"
 #include "actors/remote.hpp"
 #include "actors/service_table.hpp"
 #include "actors/supervisor.hpp"
@@ -51,6 +52,9 @@ services spawn_services(caf::actor_system& sys, repository_factories repos,
   ctx->settings.idempotency_retention = ctx->opts.idempotency_retention;
   ctx->settings.passwords = ctx->opts.passwords;
   ctx->settings.faults = ctx->opts.faults;
+  ctx->settings.admission = ctx->opts.admission;
+  ctx->svc.load = std::make_shared<node_load>(service_names());
+  ctx->settings.load = ctx->svc.load;
   ctx->settings.feed_audience = std::make_shared<std::atomic<size_t>>(0);
   ctx->svc.feed
     = sys.spawn<caf::hidden>(event_feed, ctx->settings.feed_audience);
@@ -66,7 +70,8 @@ services spawn_services(caf::actor_system& sys, repository_factories repos,
       worker_factory factory = [ctx, spawn = x.spawn](caf::actor_system& sys) {
         return spawn(sys, *ctx);
       };
-      hdl = sys.spawn(supervisor, x.name, std::move(factory));
+      hdl = sys.spawn(supervisor, x.name, std::move(factory),
+                      ctx->svc.load->of(x.name));
     } else {
       hdl = sys.spawn(remote_service, x.name, place.peers.at(x.name),
                       place.dials(x.name));

@@ -26,6 +26,7 @@
 namespace shop {
 
 class balance_view;
+class node_load;
 
 struct service_options {
   /// Run each service worker on its own thread (production: libpq calls
@@ -40,6 +41,8 @@ struct service_options {
   caf::timespan peer_timeout = std::chrono::seconds(5);
   /// Unacknowledged events a publisher keeps in flight per subscriber.
   size_t relay_window = 256;
+  /// The bounds of admission control (actors/load.hpp).
+  admission_settings admission;
   /// How long Idempotency-Keys are remembered.
   std::chrono::milliseconds idempotency_retention = std::chrono::hours(24);
   /// Deliberate bugs for tests (see fault_injection); all off by default.
@@ -75,6 +78,9 @@ struct services {
   /// this node, else null: the HTTP front reads balances there without
   /// asking Billing.
   std::shared_ptr<balance_view> balances;
+  /// Whether each service of this node sheds load (actors/load.hpp): the
+  /// HTTP front refuses new work for one that does without asking it.
+  std::shared_ptr<node_load> load;
 
   /// The service handles (supervisors and proxies), in table order.
   std::vector<caf::actor> supervisors() const;

@@ -132,6 +132,12 @@ caf::result<user> handle_register(users_worker self, register_user& cmd) {
     return reply_with(self, std::move(*replay));
   if (auto err = check_registration(self, cmd))
     return err;
+  // USER_CREATED would join a backlog over its bound (actors/load.hpp);
+  // or too much waits already: refuse before the hash is paid for.
+  if (!st.relay.accepting())
+    return refuse_overloaded(self, "backlog");
+  if (mailbox_over_bound(self))
+    return refuse_overloaded(self, "mailbox");
   if (auto err = st.pool.admit())
     return err;
   auto rp = self->make_response_promise<user>();

@@ -15,6 +15,7 @@
 #include "actors/errors.hpp"
 #include "actors/idempotency.hpp"
 #include "actors/interfaces.hpp"
+#include "actors/load.hpp"
 #include "actors/outbox.hpp"
 #include "actors/settings.hpp"
 #include "actors/unit_of_work.hpp"
@@ -73,10 +74,13 @@ void start_relay(Self* self, const char* topic,
   relay.timeout = st.deps.settings.peer_timeout;
   relay.feed = st.deps.settings.feed;
   relay.feed_audience = st.deps.settings.feed_audience;
+  relay.max_backlog = st.deps.settings.admission.max_backlog;
+  if (auto& load = st.deps.settings.load)
+    relay.load = load->of(st.name);
   for (auto& [name, handle] : st.deps.subscribers)
     relay.add_subscriber(name, handle);
-  relay.restore(snap);
   relay.bind_metrics(st.name);
+  relay.restore(snap);
   relay.pump(self);
 }
 

@@ -54,6 +54,15 @@ public:
   uint32_t http_read_timeout_ms = 10000;
   uint32_t http_max_event_streams = 64;
   uint32_t http_event_keepalive_ms = 5000;
+  /// Admission control (docs/reliability.md, "Overload"): requests one HTTP
+  /// front may have in flight to one service (ACTORSHOP_HTTP_MAX_IN_FLIGHT),
+  /// outbox events a publisher may have outstanding before it refuses new
+  /// work that would publish (ACTORSHOP_MAX_BACKLOG), messages that may
+  /// wait for a worker before it refuses new commands
+  /// (ACTORSHOP_MAX_MAILBOX). Beyond each: 503 overloaded with Retry-After.
+  uint32_t http_max_in_flight = 256;
+  uint32_t max_backlog = 4096;
+  uint32_t max_mailbox = 4096;
   /// How long an Idempotency-Key is remembered, in hours
   /// (ACTORSHOP_IDEMPOTENCY_RETENTION_HOURS, --idempotency-retention-hours).
   uint32_t idempotency_retention_hours = 24;

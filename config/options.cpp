@@ -204,6 +204,18 @@ std::vector<option> make_options() {
                    "keep-alive comment (a dead client's stream ends within "
                    "two)",
                    100, 600000),
+    integer_option(&c::http_max_in_flight, "http-max-in-flight",
+                   "Requests this front may have in flight to one service; "
+                   "beyond, 503 overloaded",
+                   1, 1000000),
+    integer_option(&c::max_backlog, "max-backlog",
+                   "Events a publisher may have unacknowledged before it "
+                   "refuses new work that would publish (503 overloaded)",
+                   1, 100000000),
+    integer_option(&c::max_mailbox, "max-mailbox",
+                   "Messages that may wait for a service worker before it "
+                   "refuses new commands (503 overloaded)",
+                   1, 100000000),
     integer_option(&c::idempotency_retention_hours,
                    "idempotency-retention-hours",
                    "Hours an Idempotency-Key is remembered", 1, 8760),

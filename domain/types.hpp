@@ -266,7 +266,10 @@ struct service_status {
   /// worker runs and whose storage answers, or a connected peer whose
   /// service does.
   bool reachable = false;
-  /// Why it is not reachable (empty when it is).
+  /// Whether it sheds load (actors/load.hpp): reachable, but refusing new
+  /// work that would publish events.
+  bool overloaded = false;
+  /// Why it is not reachable or overloaded (empty when neither).
   std::string problem;
 };
 
@@ -372,7 +375,7 @@ typename Inspector::result_type inspect(Inspector& f, create_order& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, service_status& x) {
   return f(caf::meta::type_name("service_status"), x.service, x.local,
-           x.location, x.node, x.reachable, x.problem);
+           x.location, x.node, x.reachable, x.overloaded, x.problem);
 }
 
 } // namespace shop

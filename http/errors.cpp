@@ -79,12 +79,8 @@ api_error from_shop_error(errc code, const caf::error& err) {
     case errc::invalid_credentials:
       return make(401, "invalid_credentials",
                   "the email or the password is wrong");
-    case errc::overloaded: {
-      auto err
-        = make_5xx(503, "overloaded", "the server is busy, retry later", text);
-      err.retry_after = 1;
-      return err;
-    }
+    case errc::overloaded:
+      return overloaded(text);
     case errc::none:
       break;
   }
@@ -164,6 +160,13 @@ api_error unsupported_media_type() {
 
 api_error shutting_down() {
   return make(503, "service_unavailable", "the server is shutting down");
+}
+
+api_error overloaded(std::string detail) {
+  auto err = make_5xx(503, "overloaded", "the server is busy, retry later",
+                      std::move(detail));
+  err.retry_after = 1;
+  return err;
 }
 
 api_error from_service_error(const caf::error& err) {

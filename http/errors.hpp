@@ -92,6 +92,11 @@ api_error body_too_large(size_t limit);
 /// 503 service_unavailable: the server is shutting down.
 api_error shutting_down();
 
+/// 503 overloaded with Retry-After: 1, refused at once by admission control
+/// (docs/reliability.md, "Overload"); `detail` (which bound) goes to the log
+/// only.
+api_error overloaded(std::string detail);
+
 /// 415: a POST body that is not declared application/json.
 api_error unsupported_media_type();
 

@@ -10,6 +10,7 @@
 
 #include "common/log.hpp"
 #include "common/metrics.hpp"
+#include "http/admission.hpp"
 #include "http/request_parsing.hpp"
 #include "http/route_metrics.hpp"
 
@@ -28,7 +29,21 @@ exchange::exchange(std::string request_id)
     request_id_(std::move(request_id)) {
 }
 
-exchange::~exchange() = default;
+exchange::~exchange() {
+  release();
+}
+
+void exchange::hold(service_gate& gate) noexcept {
+  release();
+  held_ = &gate;
+}
+
+void exchange::release() noexcept {
+  if (held_ != nullptr) {
+    held_->leave();
+    held_ = nullptr;
+  }
+}
 
 void exchange::reply(uint16_t status, std::string body, const char* allow,
                      const char* content_type) {
@@ -43,6 +58,7 @@ void exchange::answer(uint16_t status, std::string body,
   if (answered_)
     return;
   answered_ = true;
+  release();
   auto seconds = metrics::seconds_since(started_);
   route_metrics_of(route_).record(status, seconds);
   log::debug_fields(component, "request", [&](auto write) {
@@ -56,7 +72,14 @@ void exchange::answer(uint16_t status, std::string body,
 }
 
 void exchange::fail(const api_error& err, const char* allow) {
-  if (err.status >= 500)
+  // Refusals of admission control come by the thousand under overload:
+  // the metrics count them (actorshop_overload_rejections_total) and the
+  // service logs when it starts shedding; a line each would cost more
+  // than the refusal.
+  if (err.status >= 500 && err.code == "overloaded")
+    log::debug(component, "answering 503 overloaded: {} (request {})",
+               err.detail, request_id_);
+  else if (err.status >= 500)
     log::warning(component, "answering {} {}: {} (request {})", err.status,
                  err.code, err.detail.empty() ? err.message : err.detail,
                  request_id_);

@@ -19,6 +19,8 @@
 
 namespace shop::http {
 
+class service_gate; // http/admission.hpp
+
 /// The chunked body of a long-lived response (GET /events), written by an
 /// event stream. Used by one actor at a time.
 class event_sink {
@@ -115,6 +117,12 @@ public:
     return head_;
   }
 
+  // -- admission ------------------------------------------------------------------
+
+  /// Holds a place taken at `gate` (service_gate::try_enter) until the
+  /// exchange is answered, or destroyed unanswered. At most one at a time.
+  void hold(service_gate& gate) noexcept;
+
   // -- the answer -----------------------------------------------------------------
 
   /// Sends the response: records the route's metrics, logs the request and
@@ -160,10 +168,14 @@ protected:
 private:
   void answer(uint16_t status, std::string body, const answer_headers& headers);
 
+  /// Gives the held place back, if any.
+  void release() noexcept;
+
   std::chrono::steady_clock::time_point started_;
   size_t route_;
   std::string request_id_;
   principal caller_;
+  service_gate* held_ = nullptr;
   bool head_ = false;
   bool answered_ = false;
 };

@@ -65,7 +65,7 @@ void get_health(handler_context&, const exchange_ptr& x) {
 /// runs (its storage loaded), a remote one whose node is connected.
 void get_ready(handler_context& ctx, const exchange_ptr& x) {
   ask(
-    ctx, x, ctx.svc.directory,
+    ctx, x, nullptr, ctx.svc.directory,
     [x](std::vector<service_status>& xs) {
       bool ready = std::all_of(xs.begin(), xs.end(),
                                [](auto& s) { return s.reachable; });
@@ -92,7 +92,7 @@ void get_asyncapi(handler_context&, const exchange_ptr& x) {
 void get_cluster(handler_context& ctx, const exchange_ptr& x) {
   auto node = caf::to_string(ctx.sys.node());
   ask(
-    ctx, x, ctx.svc.directory,
+    ctx, x, nullptr, ctx.svc.directory,
     [x, node](std::vector<service_status>& xs) {
       x->reply(200, cluster_json(node, xs));
     },

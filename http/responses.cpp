@@ -1,5 +1,7 @@
 #include "http/responses.hpp"
 
+#include <algorithm>
+
 #include "common/timestamp.hpp"
 #include "http/json_writer.hpp"
 
@@ -139,7 +141,11 @@ std::string cluster_json(const std::string& node,
 std::string ready_json(bool ready, const std::vector<service_status>& xs,
                        bool details) {
   json_writer w;
-  w.begin_object().field("status", ready ? "ready" : "not_ready");
+  bool overloaded = std::any_of(xs.begin(), xs.end(),
+                                [](auto& x) { return x.overloaded; });
+  w.begin_object()
+    .field("status", ready ? "ready" : "not_ready")
+    .field("overloaded", overloaded);
   if (!details)
     return w.end_object().take();
   w.key("services").begin_array();
@@ -147,6 +153,7 @@ std::string ready_json(bool ready, const std::vector<service_status>& xs,
     w.begin_object()
       .field("service", x.service)
       .field("reachable", x.reachable)
+      .field("overloaded", x.overloaded)
       .field("location", x.location)
       .end_object();
   w.end_array();
@@ -154,6 +161,9 @@ std::string ready_json(bool ready, const std::vector<service_status>& xs,
   for (auto& x : xs)
     if (!x.reachable)
       w.value(x.service + " is unreachable"
+              + (x.problem.empty() ? std::string{} : ": " + x.problem));
+    else if (x.overloaded)
+      w.value(x.service + " is overloaded"
               + (x.problem.empty() ? std::string{} : ": " + x.problem));
   w.end_array().end_object();
   return w.take();

@@ -47,10 +47,11 @@ std::string notifications_json(const std::vector<notification>& xs);
 std::string cluster_json(const std::string& node,
                          const std::vector<service_status>& xs);
 
-/// GET /ready: {"status":"ready"|"not_ready","services":[{"service",
-/// "reachable","location"}],"problems":["<service> is unreachable (...)"]}.
+/// GET /ready: {"status":"ready"|"not_ready","overloaded":bool,
+/// "services":[{"service","reachable","overloaded","location"}],
+/// "problems":["<service> is unreachable (...)" or "... is overloaded"]}.
 /// `details` (operators): every service, where it runs and what is wrong;
-/// else only the status.
+/// else only the status and whether some service sheds load.
 std::string ready_json(bool ready, const std::vector<service_status>& xs,
                        bool details);
 

@@ -83,6 +83,20 @@ auto owned_command(const exchange_ptr& x, Parse parse)
   return cmd;
 }
 
+/// Answers 503 overloaded (and counts it at `gate`) when `load`, a
+/// publisher of this node, sheds new work (actors/load.hpp): what the
+/// request would start could not be published now. Returns whether it did.
+bool refused_for_backlog(const service_load* load, service_gate& gate,
+                         const exchange_ptr& x) {
+  if (load == nullptr || !load->shedding())
+    return false;
+  gate.count_backlog_rejection();
+  x->fail(overloaded(gate.service() + " sheds load: "
+                     + std::to_string(load->backlog())
+                     + " events wait for its subscribers"));
+  return true;
+}
+
 /// The optional id parameter `name` of the query string: 0 when absent.
 parsed<int64_t> optional_id_from_query(const exchange_ptr& x,
                                        const char* name) {
@@ -116,10 +130,10 @@ parsed<int64_t> id_from_query(const exchange_ptr& x, const char* name) {
 
 void post_register(handler_context& ctx, const exchange_ptr& x) {
   auto cmd = keyed_command(x, parse_register);
-  if (!cmd)
+  if (!cmd || refused_for_backlog(ctx.load_of("users"), ctx.gates.users, x))
     return;
   ask(
-    ctx, x, ctx.svc.users, [x](user& u) { x->reply(201, registered_json(u)); },
+    ctx, x, &ctx.gates.users, ctx.svc.users, [x](user& u) { x->reply(201, registered_json(u)); },
     std::move(*cmd));
 }
 
@@ -127,6 +141,8 @@ void post_login(handler_context& ctx, const exchange_ptr& x) {
   auto cmd = parse_login(x->body());
   if (!cmd)
     return x->fail(cmd.error());
+  if (!enter(ctx.gates.users, x))
+    return;
   auto key = email_key(cmd->email);
   auto address = x->remote_address();
   if (auto wait
@@ -166,7 +182,7 @@ void post_set_password(handler_context& ctx, const exchange_ptr& x) {
   if (!cmd)
     return x->fail(cmd.error());
   ask(
-    ctx, x, ctx.svc.users, [x](user& u) { x->reply(200, user_json(u)); },
+    ctx, x, &ctx.gates.users, ctx.svc.users, [x](user& u) { x->reply(200, user_json(u)); },
     std::move(*cmd));
 }
 
@@ -175,7 +191,7 @@ void get_user_info(handler_context& ctx, const exchange_ptr& x) {
   if (!id)
     return x->fail(id.error());
   ask(
-    ctx, x, ctx.svc.users, [x](user& u) { x->reply(200, user_json(u)); },
+    ctx, x, &ctx.gates.users, ctx.svc.users, [x](user& u) { x->reply(200, user_json(u)); },
     atom::get_v, *id);
 }
 
@@ -192,7 +208,7 @@ void post_create_account(handler_context& ctx, const exchange_ptr& x) {
   if (!id)
     return x->fail(id.error());
   ask(
-    ctx, x, ctx.svc.billing,
+    ctx, x, &ctx.gates.billing, ctx.svc.billing,
     [x](account& acc, bool created) {
       x->reply(created ? 201 : 200, account_json(acc));
     },
@@ -209,7 +225,7 @@ void get_my_balance(handler_context& ctx, const exchange_ptr& x) {
     if (auto balance = ctx.svc.balances->find(*id))
       return x->reply(200, account_json(account{*id, *balance}));
   ask(
-    ctx, x, ctx.svc.billing,
+    ctx, x, &ctx.gates.billing, ctx.svc.billing,
     [x](account& acc) { x->reply(200, account_json(acc)); }, atom::balance_v,
     *id);
 }
@@ -219,7 +235,7 @@ void post_deposit(handler_context& ctx, const exchange_ptr& x) {
   if (!cmd)
     return;
   ask(
-    ctx, x, ctx.svc.billing,
+    ctx, x, &ctx.gates.billing, ctx.svc.billing,
     [x](account& acc) { x->reply(200, account_json(acc)); }, *cmd);
 }
 
@@ -228,7 +244,7 @@ void post_payment(handler_context& ctx, const exchange_ptr& x) {
   if (!cmd)
     return;
   ask(
-    ctx, x, ctx.svc.billing,
+    ctx, x, &ctx.gates.billing, ctx.svc.billing,
     [x](payment_outcome& out) { x->reply(200, payment_json(out)); }, *cmd);
 }
 
@@ -236,17 +252,17 @@ void post_payment(handler_context& ctx, const exchange_ptr& x) {
 
 void get_items(handler_context& ctx, const exchange_ptr& x) {
   ask(
-    ctx, x, ctx.svc.orders,
+    ctx, x, &ctx.gates.orders, ctx.svc.orders,
     [x](std::vector<item>& xs) { x->reply(200, items_json(xs)); },
     atom::list_v);
 }
 
 void post_create_order(handler_context& ctx, const exchange_ptr& x) {
   auto cmd = owned_command(x, parse_create_order);
-  if (!cmd)
+  if (!cmd || refused_for_backlog(ctx.load_of("orders"), ctx.gates.orders, x))
     return;
   ask(
-    ctx, x, ctx.svc.orders,
+    ctx, x, &ctx.gates.orders, ctx.svc.orders,
     [x](order& o) { x->reply(201, created_order_json(o)); }, *cmd);
 }
 
@@ -255,7 +271,7 @@ void get_order(handler_context& ctx, const exchange_ptr& x) {
   if (!id)
     return x->fail(id.error());
   ask(
-    ctx, x, ctx.svc.orders,
+    ctx, x, &ctx.gates.orders, ctx.svc.orders,
     [x, id = *id](order& o) {
       // Another user's order does not exist for this caller: the same
       // answer as an unknown id, so ids reveal nothing.
@@ -285,7 +301,7 @@ void get_all_sent_messages(handler_context& ctx, const exchange_ptr& x) {
     filter->user = who.user;
   }
   ask(
-    ctx, x, ctx.svc.notifications,
+    ctx, x, &ctx.gates.notifications, ctx.svc.notifications,
     [x](std::vector<notification>& xs) {
       x->reply(200, notifications_json(xs));
     },

@@ -27,6 +27,8 @@
 #include "actors/balance_view.hpp"
 #include "actors/errors.hpp"
 #include "actors/interfaces.hpp"
+#include "actors/load.hpp"
+#include "actors/placement.hpp"
 #include "actors/messages.hpp"
 #include "common/log.hpp"
 #include "http/auth.hpp"
@@ -483,6 +485,85 @@ BOOST_AUTO_TEST_CASE(a_user_acts_only_for_themself) {
   BOOST_TEST(other->answers()[0].status == 403);
   BOOST_TEST(contains(other->answers()[0].body, R"("error":"forbidden")"));
   BOOST_TEST(deposits->size() == 2u);
+}
+
+// Admission control, front side (http/admission.hpp): at the bound, a
+// request for the service is answered 503 overloaded with Retry-After at
+// once, without reaching it; every answer (here: the timeouts) gives its
+// place back.
+BOOST_AUTO_TEST_CASE(a_service_at_its_in_flight_bound_gets_503_at_once) {
+  *mode = users_mode::ignore;
+  auto limit = ctx.gates.users.limit();
+  std::vector<std::shared_ptr<fake_exchange>> waiting;
+  for (size_t i = 0; i < limit; ++i)
+    waiting.push_back(post("/register", register_body));
+  BOOST_TEST(registrations->size() == limit);
+  BOOST_TEST(ctx.gates.users.in_flight() == limit);
+  auto before = overload_rejections("users", "in_flight").value();
+  auto over = post("/register", register_body);
+  BOOST_REQUIRE_EQUAL(over->answers().size(), 1u);
+  BOOST_TEST(over->answers()[0].status == 503);
+  BOOST_TEST(contains(over->answers()[0].body, R"("error":"overloaded")"));
+  BOOST_TEST(over->answers()[0].retry_after == 1u);
+  BOOST_TEST(registrations->size() == limit, "the refused one reached Users");
+  BOOST_TEST(overload_rejections("users", "in_flight").value() == before + 1);
+  // Another service's bound is its own: Billing still answers.
+  auto deposit = post("/deposit", R"({"sum":1})", {bearer_of(7)});
+  BOOST_TEST(deposit->answers()[0].status == 200);
+  BOOST_TEST(ctx.gates.billing.in_flight() == 0u);
+  BOOST_REQUIRE(sched.trigger_timeouts() > 0);
+  sched.run();
+  for (auto& x : waiting)
+    BOOST_TEST(x->answers()[0].status == 503);
+  BOOST_TEST(ctx.gates.users.in_flight() == 0u);
+  *mode = users_mode::reply;
+  auto again = post("/register", register_body);
+  BOOST_TEST(again->answers()[0].status == 201);
+  BOOST_TEST(ctx.gates.users.in_flight() == 0u);
+}
+
+// A publisher of this node that sheds load (actors/load.hpp): the front
+// refuses what would make it publish (register, createOrder) without asking
+// it; reads of the same service, and other services, are still served.
+BOOST_AUTO_TEST_CASE(a_shedding_publisher_gets_503_for_new_work_only) {
+  svc.load = std::make_shared<node_load>(service_names());
+  auto orders_asked = std::make_shared<size_t>(0);
+  auto orders = sys.spawn([asked = orders_asked](
+                            caf::event_based_actor*) -> caf::behavior {
+    return {
+      [asked](create_order& cmd) -> caf::result<order> {
+        ++*asked;
+        return order{1, cmd.user, cmd.item, cmd.quantity, money::from_cents(1),
+                     order_status::pending, 0, 0};
+      },
+      [](atom::list) -> caf::result<std::vector<item>> {
+        return std::vector<item>{};
+      },
+    };
+  });
+  svc.orders = caf::actor_cast<orders_actor>(orders);
+  auto create = [&] {
+    return post("/createOrder", R"({"itemId":1,"quantity":1})",
+                {bearer_of(7)});
+  };
+  svc.load->of("orders")->update(true, 5000);
+  auto refused = create();
+  BOOST_REQUIRE_EQUAL(refused->answers().size(), 1u);
+  BOOST_TEST(refused->answers()[0].status == 503);
+  BOOST_TEST(contains(refused->answers()[0].body, R"("error":"overloaded")"));
+  BOOST_TEST(refused->answers()[0].retry_after == 1u);
+  BOOST_TEST(*orders_asked == 0u);
+  BOOST_TEST(get("/items")->answers()[0].status == 200);
+  BOOST_TEST(post("/register", register_body)->answers()[0].status == 201);
+  svc.load->of("users")->update(true, 5000);
+  BOOST_TEST(post("/register", register_body)->answers()[0].status == 503);
+  BOOST_TEST(registrations->size() == 1u);
+  svc.load->of("orders")->update(false, 0);
+  BOOST_TEST(create()->answers()[0].status == 201);
+  BOOST_TEST(*orders_asked == 1u);
+  BOOST_TEST(ctx.gates.orders.in_flight() == 0u);
+  caf::anon_send_exit(orders, caf::exit_reason::user_shutdown);
+  sched.run();
 }
 
 BOOST_AUTO_TEST_CASE(a_balance_in_the_read_model_is_answered_without_asking) {

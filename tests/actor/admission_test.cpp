@@ -1,0 +1,206 @@
+// Admission control, service side (actors/load.hpp): a publisher whose
+// outbox backlog is over its bound refuses new work that would publish more,
+// says so to the node (the HTTP front's shortcut) and in its status (GET
+// /ready), keeps serving reads, and accepts again once its subscribers
+// caught up; every order it accepted is still decided exactly once. Billing
+// over its own bound refuses new ORDER_CREATED, so the pressure reaches
+// Orders, whose backlog then makes it refuse new orders.
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "actors/load.hpp"
+#include "fixture.hpp"
+
+using namespace shop;
+using namespace shop::test;
+
+namespace {
+
+struct valve_state {
+  caf::actor target;
+  bool open = false;
+  /// Deliveries waiting for the valve to open: replay them in order.
+  std::vector<std::function<void()>> held;
+};
+
+/// Forwards `e` to the valve's target and its answer back through `rp`.
+template <class Event>
+void pass(caf::stateful_actor<valve_state>* self, caf::response_promise rp,
+          const Event& e) {
+  self->request(self->state.target, caf::infinite, e)
+    .then([rp]() mutable { rp.deliver(caf::unit); },
+          [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+}
+
+template <class Event>
+caf::result<void> take(caf::stateful_actor<valve_state>* self,
+                       const Event& e) {
+  auto rp = self->make_response_promise();
+  if (self->state.open)
+    pass(self, rp, e);
+  else
+    self->state.held.push_back([self, rp, e] { pass(self, rp, e); });
+  return rp;
+}
+
+/// A subscriber stand-in that holds every delivery until it gets
+/// atom::start, then passes the held ones and every later one to the real
+/// subscriber: a subscriber that stalls and comes back.
+caf::behavior valve(caf::stateful_actor<valve_state>* self,
+                    caf::actor target) {
+  self->state.target = std::move(target);
+  return {
+    [self](const order_created& e) { return take(self, e); },
+    [self](const order_processed& e) { return take(self, e); },
+    [self](atom::start) {
+      self->state.open = true;
+      auto held = std::move(self->state.held);
+      for (auto& f : held)
+        f();
+    },
+  };
+}
+
+/// All services with every publisher's backlog bounded at 4 events, and
+/// the deliveries of `topic` behind valves the test opens.
+struct stalled : fixture {
+  static inline std::shared_ptr<std::vector<caf::actor>> valves;
+
+  static service_options options(std::string topic) {
+    auto opts = test_options();
+    opts.admission.max_backlog = 4;
+    valves = std::make_shared<std::vector<caf::actor>>();
+    opts.wrap_subscriber = [topic, vs = valves](caf::actor_system& sys,
+                                                const std::string& t,
+                                                const std::string&,
+                                                caf::actor target) {
+      if (t != topic)
+        return target;
+      vs->push_back(sys.spawn(valve, target));
+      return vs->back();
+    };
+    return opts;
+  }
+
+  explicit stalled(std::string topic) : fixture(options(std::move(topic))) {
+  }
+
+  ~stalled() {
+    for (auto& v : *valves)
+      caf::anon_send_exit(v, caf::exit_reason::user_shutdown);
+    sched.run();
+  }
+
+  void open_valves() {
+    for (auto& v : *valves)
+      caf::anon_send(v, atom::start_v);
+    sched.run();
+  }
+
+  /// A user with enough money for every order of the test.
+  user_id rich_user() {
+    auto id = register_ok("rich@example.com", "Rich");
+    auto acc = ask<account>(svc.billing, deposit{id, units(100000)});
+    BOOST_REQUIRE_MESSAGE(acc, why(acc));
+    return id;
+  }
+
+  service_status status_of(const orders_actor& service) {
+    auto h = self->request(caf::actor_cast<caf::actor>(service), caf::infinite,
+                           atom::status_v);
+    sched.run();
+    service_status result;
+    h.receive([&](service_status& x) { result = std::move(x); },
+              [&](caf::error& err) { BOOST_FAIL(sys.render(err)); });
+    return result;
+  }
+
+  /// Places orders until one is refused; returns the accepted ones.
+  std::vector<order> place_until_refused(user_id id, size_t at_most) {
+    std::vector<order> accepted;
+    for (size_t i = 0; i < at_most; ++i) {
+      auto o = ask<order>(svc.orders, create_order{id, 3, 1});
+      if (!o) {
+        BOOST_TEST(is(o.error(), errc::overloaded), why(o));
+        return accepted;
+      }
+      accepted.push_back(*o);
+    }
+    BOOST_FAIL("no order was refused");
+    return accepted;
+  }
+};
+
+struct billing_stalled : stalled {
+  billing_stalled() : stalled("order_created") {
+  }
+};
+
+struct outcomes_stalled : stalled {
+  outcomes_stalled() : stalled("order_processed") {
+  }
+};
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(admission)
+
+BOOST_FIXTURE_TEST_CASE(orders_refuses_new_orders_while_billing_is_behind,
+                        billing_stalled) {
+  auto id = rich_user();
+  auto& load = *svc.load->of("orders");
+  auto before = overload_rejections("orders", "backlog").value();
+  // More than 4 outstanding: the fifth order is the last one taken.
+  auto accepted = place_until_refused(id, 20);
+  BOOST_TEST(accepted.size() == 5u);
+  BOOST_TEST(load.shedding());
+  BOOST_TEST(load.backlog() == 5);
+  BOOST_TEST(overload_rejections("orders", "backlog").value() == before + 1);
+  // Reads are served meanwhile, and GET /ready's status says why.
+  BOOST_TEST(order_of(accepted.front().id).status == order_status::pending);
+  auto status = status_of(svc.orders);
+  BOOST_TEST(status.reachable);
+  BOOST_TEST(status.overloaded);
+  BOOST_TEST(status.problem.find("5 events") != std::string::npos,
+             status.problem);
+  // Billing comes back: everything accepted is decided, once.
+  open_valves();
+  BOOST_TEST(!load.shedding());
+  BOOST_TEST(load.backlog() == 0);
+  BOOST_TEST(!status_of(svc.orders).overloaded);
+  for (auto& o : accepted)
+    BOOST_TEST(order_of(o.id).status == order_status::paid);
+  BOOST_TEST(messages().size() == accepted.size());
+  auto next = ask<order>(svc.orders, create_order{id, 3, 1});
+  BOOST_REQUIRE_MESSAGE(next, why(next));
+  settle();
+  BOOST_TEST(order_of(next->id).status == order_status::paid);
+  BOOST_TEST(ledger_of(id).size() == accepted.size() + 2);
+}
+
+BOOST_FIXTURE_TEST_CASE(billing_behind_its_subscribers_holds_orders_back,
+                        outcomes_stalled) {
+  auto id = rich_user();
+  // Billing decides five orders (its backlog to Orders and Notifications
+  // is then over 4) and refuses the next ORDER_CREATED; Orders keeps
+  // those in its own backlog until that is over 4 too.
+  auto accepted = place_until_refused(id, 40);
+  BOOST_TEST(accepted.size() == 10u);
+  BOOST_TEST(svc.load->of("billing")->shedding());
+  BOOST_TEST(svc.load->of("orders")->shedding());
+  BOOST_TEST(ledger_of(id).size() == 1u + 5u);
+  open_valves();
+  // Orders' relay asks again after its (short) backoff.
+  settle();
+  BOOST_TEST(!svc.load->of("billing")->shedding());
+  BOOST_TEST(!svc.load->of("orders")->shedding());
+  for (auto& o : accepted)
+    BOOST_TEST(order_of(o.id).status == order_status::paid);
+  BOOST_TEST(ledger_of(id).size() == 1u + accepted.size());
+  BOOST_TEST(messages().size() == accepted.size());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
