@@ -100,16 +100,17 @@ template <class Self>
 caf::error refuse_overloaded(Self* self, const char* reason) {
   auto& st = self->state;
   overload_rejections(st.name, reason).inc();
-  return caf::make_error(errc::overloaded,
-                         std::string{st.name} + " is over its " + reason
-                           + " bound");
+  return caf::make_error(errc::overloaded, std::string{st.name}
+                                             + " is over its " + reason
+                                             + " bound");
 }
 
 /// Whether a new command must be refused because too many messages wait
 /// in the worker's mailbox (settings.admission.max_mailbox).
 template <class Self>
 bool mailbox_over_bound(Self* self) {
-  return self->mailbox().size() > self->state.deps.settings.admission.max_mailbox;
+  return self->mailbox().size()
+         > self->state.deps.settings.admission.max_mailbox;
 }
 
 } // namespace shop

@@ -317,8 +317,8 @@ private:
     if (accepting_) {
       if (shedding_logged_)
         log::info(service_,
-                  "{}: accepting new work again ({} events outstanding)",
-                  topic, now);
+                  "{}: accepting new work again ({} events outstanding)", topic,
+                  now);
       shedding_logged_ = false;
       return;
     }

@@ -27,11 +27,13 @@
 //       transaction).
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -179,15 +181,60 @@ load_options load_for(const options& o, size_t connections = 0) {
 
 // -- the measured process -----------------------------------------------------
 
-/// Peak resident set (VmHWM) of `pid` in MB.
-double peak_rss_mb(long pid) {
+/// A field of /proc/<pid>/status in kB ("VmHWM:", "VmRSS:"), in MB.
+double status_mb(long pid, const char* field) {
   std::ifstream in{"/proc/" + std::to_string(pid) + "/status"};
   std::string line;
   while (std::getline(in, line))
-    if (line.rfind("VmHWM:", 0) == 0)
-      return std::stod(line.substr(6)) / 1024.0;
+    if (line.rfind(field, 0) == 0)
+      return std::stod(line.substr(std::strlen(field))) / 1024.0;
   return 0;
 }
+
+/// Peak resident set (VmHWM) of `pid` in MB.
+double peak_rss_mb(long pid) {
+  return status_mb(pid, "VmHWM:");
+}
+
+/// The highest resident set (VmRSS) of `pid` while it runs, sampled every
+/// 50 ms from start() to stop().
+class rss_sampler {
+public:
+  explicit rss_sampler(long pid) : pid_(pid) {
+    max_ = status_mb(pid_, "VmRSS:");
+    thread_ = std::thread{[this] {
+      while (!done_.load()) {
+        auto now = status_mb(pid_, "VmRSS:");
+        auto seen = max_.load();
+        while (now > seen && !max_.compare_exchange_weak(seen, now)) {
+        }
+        std::this_thread::sleep_for(50ms);
+      }
+    }};
+  }
+
+  rss_sampler(const rss_sampler&) = delete;
+  rss_sampler& operator=(const rss_sampler&) = delete;
+
+  ~rss_sampler() {
+    stop();
+  }
+
+  /// Stops sampling; returns the highest VmRSS seen, in MB.
+  double stop() {
+    if (thread_.joinable()) {
+      done_ = true;
+      thread_.join();
+    }
+    return max_.load();
+  }
+
+private:
+  long pid_;
+  std::atomic<double> max_{0};
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
 
 /// CPU seconds used so far by every PostgreSQL server process, the
 /// backends that exited included (they count in the postmaster's children
@@ -419,6 +466,94 @@ completion completion_of(const std::vector<shop::pg::order_timing>& ts) {
   return c;
 }
 
+/// One step of the overload phase: orders offered open-loop at a fixed
+/// rate above what the system sustains, answered 201 (accepted) or 503
+/// overloaded (refused by admission control, at once); the client does not
+/// retry (docs/performance.md, "Overload").
+struct overload_step {
+  double offered_per_s = 0;
+  order_phase orders;
+  size_t rejected = 0;
+  /// Answers that were neither (a timeout's 503 service_unavailable, a
+  /// failed connection): none is expected.
+  size_t other = 0;
+  latencies accepted_latency;
+  latencies rejected_latency;
+  double rss_before_mb = 0;
+  double rss_max_mb = 0;
+  completion done;
+};
+
+/// Connections of the overload phase: an open-loop client needs enough that
+/// requests never wait for one (a wait counts in their latency).
+constexpr size_t overload_connections = 512;
+
+overload_step overload(const options& o, const bench_users& users, double rate,
+                       uint64_t seed) {
+  overload_step step;
+  step.offered_per_s = rate;
+  std::mt19937_64 rng{seed};
+  std::uniform_int_distribution<size_t> pick_user(0, users.ids.size() - 1);
+  std::uniform_int_distribution<int> pick_item(1, 6);
+  auto lo = load_for(o, overload_connections);
+  lo.rate = rate;
+  rss_sampler rss{o.pid};
+  step.rss_before_mb = status_mb(o.pid, "VmRSS:");
+  auto& phase = step.orders;
+  phase.load = run_load(
+    lo,
+    [&](size_t) {
+      auto i = pick_user(rng);
+      json body{{"itemId", pick_item(rng)}, {"quantity", 1}};
+      return request{"POST", "/createOrder", body.dump(), users.auth[i]};
+    },
+    [&](size_t, const answer& a) {
+      if (a.status == 201) {
+        step.accepted_latency.add(a.latency);
+        auto id = json::parse(a.body).value("orderId", int64_t{0});
+        phase.first_order = std::min(phase.first_order, id);
+        phase.last_order = std::max(phase.last_order, id);
+        return;
+      }
+      if (a.status == 503
+          && json::parse(a.body, nullptr, false).value("error", "")
+               == "overloaded") {
+        ++step.rejected;
+        step.rejected_latency.add(a.latency);
+        return;
+      }
+      ++step.other;
+      if (phase.first_failure.empty())
+        phase.first_failure = fmt::format("{} {}", a.status, a.body);
+    });
+  if (phase.load.ok > 0) {
+    auto timings = wait_until_complete(o, phase.first_order, phase.load.ok);
+    step.done = completion_of(timings);
+  }
+  step.rss_max_mb = rss.stop();
+  return step;
+}
+
+/// The overload step's figures under `prefix` ("overload_2x_").
+void write_overload(json& fig, const std::string& prefix, overload_step& s,
+                    double sustained_completed_per_s) {
+  auto secs = std::max(s.orders.load.seconds, 1e-9);
+  fig[prefix + "offered_per_s"] = s.offered_per_s;
+  fig[prefix + "accepted_per_s"] = static_cast<double>(s.orders.load.ok) / secs;
+  fig[prefix + "rejected_per_s"] = static_cast<double>(s.rejected) / secs;
+  fig[prefix + "other_answers"] = s.other;
+  fig[prefix + "accepted_p50_ms"] = s.accepted_latency.quantile_ms(0.5);
+  fig[prefix + "accepted_p99_ms"] = s.accepted_latency.quantile_ms(0.99);
+  fig[prefix + "reject_p50_ms"] = s.rejected_latency.quantile_ms(0.5);
+  fig[prefix + "reject_p99_ms"] = s.rejected_latency.quantile_ms(0.99);
+  fig[prefix + "rss_growth_mb"] = std::max(0.0, s.rss_max_mb - s.rss_before_mb);
+  fig[prefix + "completed_per_s"] = s.done.per_s;
+  fig[prefix + "completed_ratio"] = sustained_completed_per_s > 0
+                                      ? s.done.per_s / sustained_completed_per_s
+                                      : 0.0;
+  fig[prefix + "end_to_end_p99_ms"] = s.done.end_to_end.quantile_ms(0.99);
+}
+
 /// One phase's answers per second, for the picture (bench/plot.gp): a block
 /// of "<t> <answers/s> <p50 ms> <p99 ms>" lines per phase, t counting on
 /// from the previous phase's end.
@@ -527,6 +662,24 @@ int run(const options& o) {
     [&](size_t, const answer& a) { bad_health += a.status != 200; });
   series.add("health", health);
   auto rss = peak_rss_mb(o.pid);
+  // Overload: open loop at 2x and 3x the highest rate sustained above
+  // (admission control answers what the system cannot take with 503).
+  auto sustained = max.load.per_s();
+  std::vector<overload_step> over;
+  for (int k : {2, 3}) {
+    progress(fmt::format("overload: orders offered at {}x ({:.0f}/s), {} "
+                         "connections...",
+                         k, k * sustained, overload_connections));
+    over.push_back(overload(o, users, k * sustained, o.seed + 2 + k));
+    auto& s = over.back();
+    series.add(fmt::format("overload-{}x", k), s.orders.load);
+    progress(
+      fmt::format("  accepted {}, refused {} (503 overloaded), other "
+                  "{}{}; completed {:.0f}/s",
+                  s.orders.load.ok, s.rejected, s.other,
+                  s.other > 0 ? " (first: " + s.orders.first_failure + ")" : "",
+                  s.done.per_s));
+  }
   // Invariants.
   progress("auditing the database...");
   auto report = shop::pg::audit_database(o.db_url);
@@ -560,6 +713,14 @@ int run(const options& o) {
   fig["end_to_end_p50_ms_at_half"] = half_done.end_to_end.quantile_ms(0.5);
   fig["end_to_end_p99_ms_at_half"] = half_done.end_to_end.quantile_ms(0.99);
   fig["peak_rss_mb"] = rss;
+  write_overload(fig, "overload_2x_", over[0], max_done.per_s);
+  write_overload(fig, "overload_3x_", over[1], max_done.per_s);
+  // The keys: the figures at 3x.
+  for (auto key :
+       {"offered_per_s", "accepted_per_s", "rejected_per_s", "accepted_p99_ms",
+        "reject_p99_ms", "rss_growth_mb", "completed_ratio"})
+    fig[std::string{"overload_"} + key]
+      = fig[std::string{"overload_3x_"} + key];
   auto per_1000 = [&](double cpu) {
     return orders_placed > 0 ? cpu * 1000.0 / orders_placed : 0.0;
   };
@@ -684,6 +845,26 @@ int report(const options& o) {
   row("end to end p50/p99 at max", ms2("max"), "");
   row("end to end p50/p99 at half", ms2("half"), "");
   row("peak RSS", fmt::format("{:.0f} MB", get("peak_rss_mb")), "");
+  for (auto k : {"2x", "3x"}) {
+    auto key = [&](const char* name) {
+      return get(fmt::format("overload_{}_{}", k, name).c_str());
+    };
+    row(fmt::format("overload {}: offered /s", k), num(key("offered_per_s")),
+        fmt::format("accepted {:.0f}/s, refused {:.0f}/s, other answers {:.0f}",
+                    key("accepted_per_s"), key("rejected_per_s"),
+                    key("other_answers")));
+    row(fmt::format("overload {}: accepted p50/p99", k),
+        fmt::format("{:.1f}/{:.1f} ms", key("accepted_p50_ms"),
+                    key("accepted_p99_ms")),
+        fmt::format("refusals p50/p99 {:.1f}/{:.1f} ms", key("reject_p50_ms"),
+                    key("reject_p99_ms")));
+    row(fmt::format("overload {}: completed /s", k),
+        num(key("completed_per_s")),
+        fmt::format("{} of the highest sustained; RSS +{:.0f} MB; end to end "
+                    "p99 {:.0f} ms",
+                    times(key("completed_ratio")), key("rss_growth_mb"),
+                    key("end_to_end_p99_ms")));
+  }
   row("  actorshop's CPU seconds per 1,000 orders",
       fmt::format("{:.2f}", get("cpu_s_per_1000_orders")), "");
   row("  PostgreSQL's CPU seconds per 1,000 orders",

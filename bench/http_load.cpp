@@ -195,8 +195,9 @@ private:
                      });
   }
 
-  void answered(conn& c, const answer& a) {
+  void answered(conn& c, answer& a) {
     auto now = clock_type::now();
+    a.latency = now - c.started;
     last_answer_ = now;
     ++result_.answered;
     if (a.status >= 200 && a.status < 300)

@@ -35,6 +35,9 @@ struct answer {
   std::string body;
   /// Retry-After in seconds (429, 503); 0: none.
   uint32_t retry_after = 0;
+  /// From the moment the request was due (open loop) or sent (closed
+  /// loop) to its answer.
+  clock_type::duration latency{0};
 };
 
 /// Latencies in microseconds, with percentiles.

@@ -15,10 +15,9 @@ service_gate::service_gate(std::string service, size_t limit)
                             "and not yet answered, by service.",
                             {{"service", service_}});
   // A later server run of this process registers its own gates again.
-  r.on_collect("http_in_flight/" + service_,
-               [n = in_flight_, &gauge] {
-                 gauge.set(static_cast<double>(n->load()));
-               });
+  r.on_collect("http_in_flight/" + service_, [n = in_flight_, &gauge] {
+    gauge.set(static_cast<double>(n->load()));
+  });
 }
 
 admission_gates::admission_gates(size_t limit)

@@ -141,8 +141,8 @@ std::string cluster_json(const std::string& node,
 std::string ready_json(bool ready, const std::vector<service_status>& xs,
                        bool details) {
   json_writer w;
-  bool overloaded = std::any_of(xs.begin(), xs.end(),
-                                [](auto& x) { return x.overloaded; });
+  bool overloaded
+    = std::any_of(xs.begin(), xs.end(), [](auto& x) { return x.overloaded; });
   w.begin_object()
     .field("status", ready ? "ready" : "not_ready")
     .field("overloaded", overloaded);

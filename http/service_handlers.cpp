@@ -91,8 +91,8 @@ bool refused_for_backlog(const service_load* load, service_gate& gate,
   if (load == nullptr || !load->shedding())
     return false;
   gate.count_backlog_rejection();
-  x->fail(overloaded(gate.service() + " sheds load: "
-                     + std::to_string(load->backlog())
+  x->fail(overloaded(gate.service()
+                     + " sheds load: " + std::to_string(load->backlog())
                      + " events wait for its subscribers"));
   return true;
 }
@@ -133,8 +133,8 @@ void post_register(handler_context& ctx, const exchange_ptr& x) {
   if (!cmd || refused_for_backlog(ctx.load_of("users"), ctx.gates.users, x))
     return;
   ask(
-    ctx, x, &ctx.gates.users, ctx.svc.users, [x](user& u) { x->reply(201, registered_json(u)); },
-    std::move(*cmd));
+    ctx, x, &ctx.gates.users, ctx.svc.users,
+    [x](user& u) { x->reply(201, registered_json(u)); }, std::move(*cmd));
 }
 
 void post_login(handler_context& ctx, const exchange_ptr& x) {
@@ -182,8 +182,8 @@ void post_set_password(handler_context& ctx, const exchange_ptr& x) {
   if (!cmd)
     return x->fail(cmd.error());
   ask(
-    ctx, x, &ctx.gates.users, ctx.svc.users, [x](user& u) { x->reply(200, user_json(u)); },
-    std::move(*cmd));
+    ctx, x, &ctx.gates.users, ctx.svc.users,
+    [x](user& u) { x->reply(200, user_json(u)); }, std::move(*cmd));
 }
 
 void get_user_info(handler_context& ctx, const exchange_ptr& x) {
@@ -191,8 +191,8 @@ void get_user_info(handler_context& ctx, const exchange_ptr& x) {
   if (!id)
     return x->fail(id.error());
   ask(
-    ctx, x, &ctx.gates.users, ctx.svc.users, [x](user& u) { x->reply(200, user_json(u)); },
-    atom::get_v, *id);
+    ctx, x, &ctx.gates.users, ctx.svc.users,
+    [x](user& u) { x->reply(200, user_json(u)); }, atom::get_v, *id);
 }
 
 // -- Billing ------------------------------------------------------------------

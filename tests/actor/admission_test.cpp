@@ -36,8 +36,7 @@ void pass(caf::stateful_actor<valve_state>* self, caf::response_promise rp,
 }
 
 template <class Event>
-caf::result<void> take(caf::stateful_actor<valve_state>* self,
-                       const Event& e) {
+caf::result<void> take(caf::stateful_actor<valve_state>* self, const Event& e) {
   auto rp = self->make_response_promise();
   if (self->state.open)
     pass(self, rp, e);
@@ -49,8 +48,7 @@ caf::result<void> take(caf::stateful_actor<valve_state>* self,
 /// A subscriber stand-in that holds every delivery until it gets
 /// atom::start, then passes the held ones and every later one to the real
 /// subscriber: a subscriber that stalls and comes back.
-caf::behavior valve(caf::stateful_actor<valve_state>* self,
-                    caf::actor target) {
+caf::behavior valve(caf::stateful_actor<valve_state>* self, caf::actor target) {
   self->state.target = std::move(target);
   return {
     [self](const order_created& e) { return take(self, e); },
@@ -73,15 +71,14 @@ struct stalled : fixture {
     auto opts = test_options();
     opts.admission.max_backlog = 4;
     valves = std::make_shared<std::vector<caf::actor>>();
-    opts.wrap_subscriber = [topic, vs = valves](caf::actor_system& sys,
-                                                const std::string& t,
-                                                const std::string&,
-                                                caf::actor target) {
-      if (t != topic)
-        return target;
-      vs->push_back(sys.spawn(valve, target));
-      return vs->back();
-    };
+    opts.wrap_subscriber
+      = [topic, vs = valves](caf::actor_system& sys, const std::string& t,
+                             const std::string&, caf::actor target) {
+          if (t != topic)
+            return target;
+          vs->push_back(sys.spawn(valve, target));
+          return vs->back();
+        };
     return opts;
   }
 

@@ -192,7 +192,7 @@ BOOST_AUTO_TEST_CASE(requests_fail_fast_while_postgres_is_down_and_recover) {
     auto open = anyone.get("/ready");
     BOOST_TEST(open.status == 503);
     BOOST_TEST(json::parse(open.body, nullptr, false)
-                 == json({{"status", "not_ready"}}),
+                 == json({{"status", "not_ready"}, {"overloaded", false}}),
                open.body);
   }
 

@@ -38,12 +38,17 @@ BOOST_AUTO_TEST_CASE(ready_lists_every_service) {
   auto body = call(resp, 200);
   BOOST_TEST(body["status"] == "ready");
   BOOST_TEST(body["services"].size() == 4u);
-  for (auto& s : body["services"])
+  for (auto& s : body["services"]) {
     BOOST_TEST(s["reachable"] == true, s.dump());
+    BOOST_TEST(s["overloaded"] == false, s.dump());
+  }
   BOOST_TEST(body["problems"].empty());
-  // Anyone else (a load balancer's probe), the status only.
+  BOOST_TEST(body["overloaded"] == false);
+  // Anyone else (a load balancer's probe), the status and whether some
+  // service sheds load only.
   auto anonymous = anonymous_client();
-  BOOST_TEST(call(anonymous.get("/ready"), 200) == json({{"status", "ready"}}));
+  BOOST_TEST(call(anonymous.get("/ready"), 200)
+             == json({{"status", "ready"}, {"overloaded", false}}));
 }
 
 BOOST_AUTO_TEST_CASE(request_ids_are_echoed_or_made) {

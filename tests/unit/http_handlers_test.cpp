@@ -28,8 +28,8 @@
 #include "actors/errors.hpp"
 #include "actors/interfaces.hpp"
 #include "actors/load.hpp"
-#include "actors/placement.hpp"
 #include "actors/messages.hpp"
+#include "actors/placement.hpp"
 #include "common/log.hpp"
 #include "http/auth.hpp"
 #include "http/exchange.hpp"
@@ -528,23 +528,28 @@ BOOST_AUTO_TEST_CASE(a_service_at_its_in_flight_bound_gets_503_at_once) {
 BOOST_AUTO_TEST_CASE(a_shedding_publisher_gets_503_for_new_work_only) {
   svc.load = std::make_shared<node_load>(service_names());
   auto orders_asked = std::make_shared<size_t>(0);
-  auto orders = sys.spawn([asked = orders_asked](
-                            caf::event_based_actor*) -> caf::behavior {
-    return {
-      [asked](create_order& cmd) -> caf::result<order> {
-        ++*asked;
-        return order{1, cmd.user, cmd.item, cmd.quantity, money::from_cents(1),
-                     order_status::pending, 0, 0};
-      },
-      [](atom::list) -> caf::result<std::vector<item>> {
-        return std::vector<item>{};
-      },
-    };
-  });
+  auto orders = sys.spawn(
+    [asked = orders_asked](caf::event_based_actor*) -> caf::behavior {
+      return {
+        [asked](create_order& cmd) -> caf::result<order> {
+          ++*asked;
+          return order{1,
+                       cmd.user,
+                       cmd.item,
+                       cmd.quantity,
+                       money::from_cents(1),
+                       order_status::pending,
+                       0,
+                       0};
+        },
+        [](atom::list) -> caf::result<std::vector<item>> {
+          return std::vector<item>{};
+        },
+      };
+    });
   svc.orders = caf::actor_cast<orders_actor>(orders);
   auto create = [&] {
-    return post("/createOrder", R"({"itemId":1,"quantity":1})",
-                {bearer_of(7)});
+    return post("/createOrder", R"({"itemId":1,"quantity":1})", {bearer_of(7)});
   };
   svc.load->of("orders")->update(true, 5000);
   auto refused = create();
