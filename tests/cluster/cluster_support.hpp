@@ -45,7 +45,9 @@ inline std::vector<std::string> with_node_tls(std::vector<std::string> args,
 
 class cluster {
 public:
-  explicit cluster(size_t fronts) {
+  /// `service_args`: options every service node gets besides its own.
+  explicit cluster(size_t fronts, std::vector<std::string> service_args = {})
+    : service_args_(std::move(service_args)) {
     for (auto& name : cluster_services())
       node_ports_[name] = free_port();
     for (size_t i = 0; i < fronts; ++i)
@@ -74,14 +76,13 @@ public:
   /// waits until it is ready.
   void start_service(const std::string& service) {
     auto& proc = services_[service];
-    proc = std::make_unique<
-      actorshop_process>(db.conninfo(), free_port(),
-                         with_node_tls({"--services=" + service, "--http=off",
-                                        "--node-port="
-                                          + std::to_string(
-                                            node_ports_.at(service)),
-                                        "--peers=" + peers(service)},
-                                       service));
+    std::vector<std::string> args{"--services=" + service, "--http=off",
+                                  "--node-port="
+                                    + std::to_string(node_ports_.at(service)),
+                                  "--peers=" + peers(service)};
+    args.insert(args.end(), service_args_.begin(), service_args_.end());
+    proc = std::make_unique<actorshop_process>(db.conninfo(), free_port(),
+                                               with_node_tls(args, service));
     bool ready = eventually([&] {
       return proc->exited()
              || proc->log().find("actorshop ready without HTTP")
@@ -191,6 +192,7 @@ public:
   }
 
 private:
+  std::vector<std::string> service_args_;
   std::map<std::string, uint16_t> node_ports_;
   std::vector<uint16_t> front_ports_;
   std::map<std::string, std::unique_ptr<actorshop_process>> services_;

@@ -242,6 +242,11 @@ public:
     }
   }
 
+  /// The process id (0 or less once it exited).
+  pid_t pid() const noexcept {
+    return pid_;
+  }
+
   uint16_t port() const noexcept {
     return port_;
   }
