@@ -190,6 +190,7 @@ int main(int argc, char** argv) {
   shop::parse_hash_cost(cfg.password_hash_cost, opts.passwords.cost);
   opts.admission.max_backlog = cfg.max_backlog;
   opts.admission.max_mailbox = cfg.max_mailbox;
+  opts.admission.max_events_in_memory = cfg.max_events_in_memory;
   opts.passwords.threads = cfg.password_hash_threads;
   opts.passwords.queue = cfg.password_hash_queue;
   if (opts.passwords.cost == shop::hash_cost::minimum)

@@ -13,6 +13,11 @@
 // resumes, so a committed event is delivered at least once to everyone; the
 // consumers' inbox marks (inbox.hpp) turn that into exactly-once effects.
 //
+// The relay holds at most `memory_limit` of its unacknowledged events in
+// memory, the oldest ones; the others stay in storage only and are read back
+// in pages (reliable_repository::load_outbox) as the subscribers' windows
+// reach them and acknowledgements make room.
+//
 // The relay also bounds its backlog (admission control, actors/load.hpp):
 // once more than `max_backlog` events are outstanding (staged or committed,
 // not acknowledged by every subscriber), `accepting()` turns false and the
@@ -43,6 +48,10 @@
 
 namespace shop {
 
+/// The metric of outbox_relay::in_memory().
+inline constexpr const char* events_in_memory_metric
+  = "actorshop_outbox_events_in_memory";
+
 template <class Event>
 class outbox_relay {
 public:
@@ -69,6 +78,8 @@ public:
   caf::timespan timeout = std::chrono::seconds(5);
   /// Outstanding events beyond which the publisher sheds (see above).
   size_t max_backlog = 4096;
+  /// Unacknowledged events held in memory at most (see above).
+  size_t memory_limit = 4096;
   /// Where the node learns whether this publisher sheds; may be null.
   service_load* load = nullptr;
 
@@ -90,6 +101,12 @@ public:
                                   "by every subscriber, by "
                                   "publishing service and topic.",
                                   tags);
+    memory_gauge_ = &r.get_gauge(events_in_memory_metric,
+                                 "Events not yet acknowledged by every "
+                                 "subscriber that the relay holds in memory "
+                                 "(the others are read back from storage), "
+                                 "by publishing service and topic.",
+                                 tags);
     oldest_gauge_
       = &r.get_gauge("actorshop_outbox_oldest_event_timestamp_seconds",
                      "Commit time of the oldest event not yet acknowledged by "
@@ -109,7 +126,9 @@ public:
     publish_metrics();
   }
 
-  /// Restores cursors and the unacknowledged events after a (re)start.
+  /// Restores cursors and the unacknowledged events after a (re)start:
+  /// `snap` holds the first of them (at most memory_limit), the others are
+  /// read from storage when their turn comes.
   void restore(const reliability_snapshot& snap) {
     last_seq_ = snap.max_outbox_seq;
     for (auto& sub : subs_) {
@@ -120,6 +139,8 @@ public:
     backlog_.clear();
     times_.clear();
     for (auto& rec : snap.outbox) {
+      if (backlog_.size() >= memory_limit)
+        break;
       Event e;
       if (!decode(rec.payload, e))
         throw std::runtime_error("undecodable outbox event " + rec.topic + " #"
@@ -155,6 +176,13 @@ public:
 
   /// Events committed but not yet acknowledged by every subscriber.
   size_t backlog() const noexcept {
+    return committed_seq_ >= first_seq_
+             ? static_cast<size_t>(committed_seq_ - first_seq_ + 1)
+             : 0;
+  }
+
+  /// How many of them are held in memory (at most memory_limit).
+  size_t in_memory() const noexcept {
     return backlog_.size();
   }
 
@@ -185,11 +213,15 @@ public:
   void committed(Event e) {
     if (feed && feed_audience && feed_audience->load() > 0)
       caf::anon_send(feed, e);
-    if (backlog_.empty())
-      first_seq_ = e.seq;
-    committed_seq_ = e.seq;
-    backlog_.push_back(std::move(e));
-    times_.push_back(now_ms());
+    // Held in memory while everything before it is and there is room;
+    // else it waits in storage for its page.
+    if (all_in_memory() && backlog_.size() < memory_limit) {
+      if (backlog_.empty())
+        first_seq_ = e.seq;
+      backlog_.push_back(std::move(e));
+      times_.push_back(now_ms());
+    }
+    committed_seq_ = std::max(committed_seq_, e.seq);
     publish_metrics();
   }
 
@@ -215,6 +247,11 @@ private:
   void pump(Self* self, size_t index) {
     auto& sub = subs_[index];
     while (!sub.paused && sub.in_flight < window && sub.sent < committed_seq_) {
+      // Not in memory: read the next page, if there is room (else wait
+      // until the slowest subscriber's acknowledgements make some).
+      if (sub.sent + 1 >= first_seq_ + static_cast<int64_t>(backlog_.size())
+          && !page_in(self))
+        break;
       auto seq = ++sub.sent;
       ++sub.in_flight;
       self->request(sub.handle, timeout, event_at(seq))
@@ -228,6 +265,39 @@ private:
 
   const Event& event_at(int64_t seq) const {
     return backlog_[static_cast<size_t>(seq - first_seq_)];
+  }
+
+  /// Whether every committed unacknowledged event is held in memory.
+  bool all_in_memory() const noexcept {
+    return first_seq_ + static_cast<int64_t>(backlog_.size()) > committed_seq_;
+  }
+
+  /// Reads the next committed events after those in memory from storage,
+  /// as many as there is room for (at most 1,024 at a time). Returns
+  /// whether it read any.
+  template <class Self>
+  bool page_in(Self* self) {
+    if (backlog_.size() >= memory_limit || all_in_memory())
+      return false;
+    auto next = first_seq_ + static_cast<int64_t>(backlog_.size());
+    auto room = std::min<size_t>(memory_limit - backlog_.size(), 1024);
+    size_t read = 0;
+    for (auto& rec : self->state.repo->load_outbox(next - 1, room)) {
+      if (rec.seq != next || rec.seq > committed_seq_)
+        break;
+      Event e;
+      if (!decode(rec.payload, e))
+        throw std::runtime_error("undecodable outbox event " + rec.topic + " #"
+                                 + std::to_string(rec.seq));
+      backlog_.push_back(std::move(e));
+      times_.push_back(rec.at);
+      ++next;
+      ++read;
+    }
+    if (read == 0)
+      log::error(service_, "{}: event #{} is committed but not in storage",
+                 topic, next);
+    return read > 0;
   }
 
   template <class Self>
@@ -248,6 +318,10 @@ private:
         changes.cursors[x.name] = x.acked;
       prune(changes);
       update_admission();
+      // The prune may have made room for a page another subscriber waits
+      // for.
+      pump(self);
+      return;
     }
     pump(self, index);
   }
@@ -285,13 +359,13 @@ private:
       backlog_.pop_front();
       times_.pop_front();
     }
-    publish_metrics();
     // Several prunes in one batch: the first one's lower bound holds.
     if (changes.prune_outbox_through == 0)
       changes.prune_outbox_after = pruned_through_;
     pruned_through_ = low;
     first_seq_ = low + 1;
     changes.prune_outbox_through = low;
+    publish_metrics();
   }
 
   /// Turns shedding on above max_backlog and off at half of it, and tells
@@ -336,7 +410,8 @@ private:
   void publish_metrics() noexcept {
     if (backlog_gauge_ == nullptr)
       return;
-    backlog_gauge_->set(static_cast<double>(backlog_.size()));
+    backlog_gauge_->set(static_cast<double>(backlog()));
+    memory_gauge_->set(static_cast<double>(backlog_.size()));
     oldest_gauge_->set(
       times_.empty() ? 0.0 : static_cast<double>(times_.front()) / 1000.0);
   }
@@ -350,8 +425,10 @@ private:
   /// Commit time of each event in backlog_.
   std::deque<unix_ms> times_;
   metrics::gauge* backlog_gauge_ = nullptr;
+  metrics::gauge* memory_gauge_ = nullptr;
   metrics::gauge* oldest_gauge_ = nullptr;
-  /// Seq of backlog_.front() (or the next one when empty).
+  /// The first event not acknowledged by every subscriber: backlog_.front()
+  /// when memory holds any, else the next one to read or commit.
   int64_t first_seq_ = 1;
   /// Largest committed seq.
   int64_t committed_seq_ = 0;

@@ -65,6 +65,9 @@ struct admission_settings {
   /// Messages that may wait in a worker's mailbox before it refuses new
   /// commands (register, deposit, payment, createOrder).
   size_t max_mailbox = 4096;
+  /// Unacknowledged events a publisher's relay holds in memory; the others
+  /// stay in storage and are read back in pages (actors/outbox.hpp).
+  size_t max_events_in_memory = 4096;
 };
 
 /// Settings every service worker shares.

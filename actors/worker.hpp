@@ -5,6 +5,7 @@
 // Users service. Each service adds its own state and handlers on top
 // (actors/users.hpp, billing.hpp, orders.hpp, notifications.hpp).
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -54,7 +55,10 @@ template <class Self>
 reliability_snapshot open_storage(Self* self) {
   auto& st = self->state;
   st.repo = st.deps.repository();
-  auto snap = st.repo->load_reliability();
+  // A publisher's relay holds that many of its events in memory at most;
+  // it reads the others when their turn comes.
+  auto snap = st.repo->load_reliability(
+    st.deps.settings.admission.max_events_in_memory);
   st.inbox = snap.inbox;
   return snap;
 }
@@ -75,6 +79,8 @@ void start_relay(Self* self, const char* topic,
   relay.feed = st.deps.settings.feed;
   relay.feed_audience = st.deps.settings.feed_audience;
   relay.max_backlog = st.deps.settings.admission.max_backlog;
+  relay.memory_limit
+    = std::max<size_t>(st.deps.settings.admission.max_events_in_memory, 1);
   if (auto& load = st.deps.settings.load)
     relay.load = load->of(st.name);
   for (auto& [name, handle] : st.deps.subscribers)

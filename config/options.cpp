@@ -216,6 +216,10 @@ std::vector<option> make_options() {
                    "Messages that may wait for a service worker before it "
                    "refuses new commands (503 overloaded)",
                    1, 100000000),
+    integer_option(&c::max_events_in_memory, "max-events-in-memory",
+                   "Unacknowledged events a publisher holds in memory; the "
+                   "rest are read back from the database in pages",
+                   1, 100000000),
     integer_option(&c::idempotency_retention_hours,
                    "idempotency-retention-hours",
                    "Hours an Idempotency-Key is remembered", 1, 8760),

@@ -10,6 +10,7 @@
 // Errors: every method throws shop::storage_error (storage/errors.hpp).
 
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -99,7 +100,20 @@ class reliable_repository {
 public:
   virtual ~reliable_repository();
 
-  virtual reliability_snapshot load_reliability() = 0;
+  /// The reliability state with every event not yet acknowledged by every
+  /// subscriber.
+  reliability_snapshot load_reliability() {
+    return load_reliability(std::numeric_limits<size_t>::max());
+  }
+
+  /// The reliability state with at most the first `max_events` of those
+  /// events: a relay keeps a bounded number in memory and reads the rest
+  /// with load_outbox as it goes.
+  virtual reliability_snapshot load_reliability(size_t max_events) = 0;
+
+  /// Up to `limit` stored events with seq > `after_seq`, ascending seq.
+  virtual std::vector<outbox_record>
+  load_outbox(int64_t after_seq, size_t limit) = 0;
 
   /// The record stored for (scope, key), if any.
   virtual std::optional<idempotency_record>

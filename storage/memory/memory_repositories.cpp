@@ -41,9 +41,19 @@ public:
     : store_(std::move(store)), reliability_(reliability) {
   }
 
-  reliability_snapshot load_reliability() override {
-    return read(
-      [this](tables& t) { return memory::snapshot(t.*reliability_); });
+  using Interface::load_reliability;
+
+  reliability_snapshot load_reliability(size_t max_events) override {
+    return read([this, max_events](tables& t) {
+      return memory::snapshot(t.*reliability_, max_events);
+    });
+  }
+
+  std::vector<outbox_record> load_outbox(int64_t after_seq,
+                                         size_t limit) override {
+    return read([this, after_seq, limit](tables& t) {
+      return memory::events_after(t.*reliability_, after_seq, limit);
+    });
   }
 
   std::optional<idempotency_record>

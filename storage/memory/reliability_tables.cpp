@@ -89,7 +89,16 @@ void apply(reliability_tables& t, const reliability_changes& changes) {
     t.idempotency.emplace(std::make_pair(x.scope, x.key), x);
 }
 
-reliability_snapshot snapshot(const reliability_tables& t) {
+std::vector<outbox_record> events_after(const reliability_tables& t,
+                                        int64_t after_seq, size_t limit) {
+  std::vector<outbox_record> result;
+  for (auto i = t.outbox.upper_bound(after_seq);
+       i != t.outbox.end() && result.size() < limit; ++i)
+    result.push_back(i->second);
+  return result;
+}
+
+reliability_snapshot snapshot(const reliability_tables& t, size_t max_events) {
   reliability_snapshot result;
   int64_t acked_by_all = 0;
   if (!t.cursors.empty())
@@ -97,8 +106,7 @@ reliability_snapshot snapshot(const reliability_tables& t) {
       = std::min_element(t.cursors.begin(), t.cursors.end(),
                          [](auto& x, auto& y) { return x.second < y.second; })
           ->second;
-  for (auto i = t.outbox.upper_bound(acked_by_all); i != t.outbox.end(); ++i)
-    result.outbox.push_back(i->second);
+  result.outbox = events_after(t, acked_by_all, max_events);
   result.max_outbox_seq = t.max_outbox_seq;
   result.cursors = t.cursors;
   result.inbox = t.inbox;

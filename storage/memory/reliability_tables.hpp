@@ -35,8 +35,12 @@ void check(const reliability_tables& t, const reliability_changes& changes);
 /// Applies checked `changes`: deletions first, then insertions and upserts.
 void apply(reliability_tables& t, const reliability_changes& changes);
 
-/// What load_reliability returns.
-reliability_snapshot snapshot(const reliability_tables& t);
+/// What load_reliability returns (at most `max_events` events).
+reliability_snapshot snapshot(const reliability_tables& t, size_t max_events);
+
+/// What load_outbox returns: up to `limit` events with seq > after_seq.
+std::vector<outbox_record> events_after(const reliability_tables& t,
+                                        int64_t after_seq, size_t limit);
 
 std::optional<idempotency_record> find_idempotency(const reliability_tables& t,
                                                    const std::string& scope,

@@ -1,6 +1,7 @@
 #include "storage/pg/reliability.hpp"
 
 #include <algorithm>
+#include <limits>
 
 namespace shop::pg {
 
@@ -12,14 +13,14 @@ namespace {
 constexpr const char* min_cursor_sql = R"(
 SELECT coalesce(min(acked_seq), 0) FROM {schema}.outbox_cursors)";
 
-// $1 the smallest cursor. From the view of all the service's events (its
-// outbox and the events kept in its own rows; storage/sql/<schema>.sql): a
-// parameter, not a subquery, so that PostgreSQL pushes the condition into
-// each part of the view.
+// $1 the smallest cursor (or the last event a relay holds), $2 how many.
+// From the view of all the service's events (its outbox and the events kept
+// in its own rows; storage/sql/<schema>.sql): a parameter, not a subquery,
+// so that PostgreSQL pushes the condition into each part of the view.
 constexpr const char* load_outbox_sql = R"(
 SELECT seq, topic, encode(payload, 'hex'),
        (extract(epoch FROM at) * 1000)::bigint
-FROM {schema}.events WHERE seq > $1::bigint ORDER BY seq)";
+FROM {schema}.events WHERE seq > $1::bigint ORDER BY seq LIMIT $2::bigint)";
 
 // outbox_head remembers the largest seq once its event is pruned; max(seq)
 // covers events written before the head row existed (none so far, but it
@@ -139,20 +140,37 @@ reliability::reliability(const std::string& schema)
     insert_idempotency_sql_(with_schema(insert_idempotency_sql, schema)) {
 }
 
-reliability_snapshot reliability::load(connection& conn) const {
+namespace {
+
+/// A LIMIT for PostgreSQL's bigint.
+int64_t as_limit(size_t n) {
+  return static_cast<int64_t>(
+    std::min<size_t>(n, std::numeric_limits<int64_t>::max()));
+}
+
+} // namespace
+
+std::vector<outbox_record> reliability::load_outbox(connection& conn,
+                                                    int64_t after_seq,
+                                                    size_t limit) const {
+  auto res = conn.exec(load_outbox_sql_.c_str(), after_seq, as_limit(limit));
+  return res.map_rows([&](int row) {
+    outbox_record x;
+    x.seq = res.int64(row, 0);
+    x.topic = res.text(row, 1);
+    x.payload = from_hex(res.text(row, 2));
+    x.at = res.int64(row, 3);
+    return x;
+  });
+}
+
+reliability_snapshot reliability::load(connection& conn,
+                                       size_t max_events) const {
   reliability_snapshot snapshot;
   conn.transaction([&] {
     conn.exec(repeatable_read_sql);
     auto low = conn.exec(min_cursor_sql_.c_str()).int64(0, 0);
-    auto res = conn.exec(load_outbox_sql_.c_str(), low);
-    snapshot.outbox = res.map_rows([&](int row) {
-      outbox_record x;
-      x.seq = res.int64(row, 0);
-      x.topic = res.text(row, 1);
-      x.payload = from_hex(res.text(row, 2));
-      x.at = res.int64(row, 3);
-      return x;
-    });
+    snapshot.outbox = load_outbox(conn, low, max_events);
     snapshot.max_outbox_seq
       = conn.exec(max_outbox_seq_sql_.c_str()).int64(0, 0);
     snapshot.cursors = to_marks(conn.exec(load_cursors_sql_.c_str()));

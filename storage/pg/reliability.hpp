@@ -53,9 +53,14 @@ public:
   /// into the SQL text here, once.
   explicit reliability(const std::string& schema);
 
-  /// Reads everything in one REPEATABLE READ transaction, so that the outbox,
-  /// the high-water mark and the cursors agree with each other.
-  reliability_snapshot load(connection& conn) const;
+  /// Reads everything (at most `max_events` events) in one REPEATABLE READ
+  /// transaction, so that the outbox, the high-water mark and the cursors
+  /// agree with each other.
+  reliability_snapshot load(connection& conn, size_t max_events) const;
+
+  /// Up to `limit` events with seq > after_seq, ascending.
+  std::vector<outbox_record> load_outbox(connection& conn, int64_t after_seq,
+                                         size_t limit) const;
 
   std::optional<idempotency_record>
   find_idempotency(connection& conn, const std::string& scope,
@@ -105,8 +110,15 @@ public:
     : conn_(open_service(conninfo, schema)), reliability_(schema) {
   }
 
-  reliability_snapshot load_reliability() override {
-    return reliability_.load(conn_);
+  using Interface::load_reliability;
+
+  reliability_snapshot load_reliability(size_t max_events) override {
+    return reliability_.load(conn_, max_events);
+  }
+
+  std::vector<outbox_record> load_outbox(int64_t after_seq,
+                                         size_t limit) override {
+    return reliability_.load_outbox(conn_, after_seq, limit);
   }
 
   std::optional<idempotency_record>

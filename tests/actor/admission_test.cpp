@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "actors/load.hpp"
+#include "actors/outbox.hpp"
 #include "fixture.hpp"
 
 using namespace shop;
@@ -67,9 +68,10 @@ caf::behavior valve(caf::stateful_actor<valve_state>* self, caf::actor target) {
 struct stalled : fixture {
   static inline std::shared_ptr<std::vector<caf::actor>> valves;
 
-  static service_options options(std::string topic) {
+  static service_options options(std::string topic,
+                                 admission_settings bounds = {4, 4096, 4096}) {
     auto opts = test_options();
-    opts.admission.max_backlog = 4;
+    opts.admission = bounds;
     valves = std::make_shared<std::vector<caf::actor>>();
     opts.wrap_subscriber
       = [topic, vs = valves](caf::actor_system& sys, const std::string& t,
@@ -82,7 +84,9 @@ struct stalled : fixture {
     return opts;
   }
 
-  explicit stalled(std::string topic) : fixture(options(std::move(topic))) {
+  explicit stalled(std::string topic,
+                   admission_settings bounds = {4, 4096, 4096})
+    : fixture(options(std::move(topic), bounds)) {
   }
 
   ~stalled() {
@@ -141,6 +145,19 @@ struct outcomes_stalled : stalled {
   }
 };
 
+/// Billing stalled; Orders holds at most 3 events in memory, bound 50.
+struct paged : stalled {
+  paged() : stalled("order_created", {50, 4096, 3}) {
+  }
+
+  /// A gauge of Orders' relay.
+  static double relay_gauge(const char* name) {
+    return metrics::registry::global()
+      .get_gauge(name, "", {{"service", "orders"}, {"topic", "order_created"}})
+      .value();
+  }
+};
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(admission)
@@ -194,6 +211,34 @@ BOOST_FIXTURE_TEST_CASE(billing_behind_its_subscribers_holds_orders_back,
   settle();
   BOOST_TEST(!svc.load->of("billing")->shedding());
   BOOST_TEST(!svc.load->of("orders")->shedding());
+  for (auto& o : accepted)
+    BOOST_TEST(order_of(o.id).status == order_status::paid);
+  BOOST_TEST(ledger_of(id).size() == 1u + accepted.size());
+  BOOST_TEST(messages().size() == accepted.size());
+}
+
+// A relay holds at most --max-events-in-memory events; the others wait in
+// storage and are read back in pages as acknowledgements make room, also
+// after a restart, and every one is delivered.
+BOOST_FIXTURE_TEST_CASE(a_relay_holds_a_bounded_number_of_events_in_memory,
+                        paged) {
+  auto id = rich_user();
+  std::vector<order> accepted;
+  for (int i = 0; i < 10; ++i) {
+    auto o = ask<order>(svc.orders, create_order{id, 3, 1});
+    BOOST_REQUIRE_MESSAGE(o, why(o));
+    accepted.push_back(*o);
+  }
+  BOOST_TEST(relay_gauge("actorshop_outbox_backlog") == 10.0);
+  BOOST_TEST(relay_gauge(events_in_memory_metric) == 3.0);
+  // A restarted Orders reloads the first three only.
+  crash(svc.orders);
+  BOOST_TEST(relay_gauge("actorshop_outbox_backlog") == 10.0);
+  BOOST_TEST(relay_gauge(events_in_memory_metric) == 3.0);
+  open_valves();
+  settle();
+  BOOST_TEST(relay_gauge("actorshop_outbox_backlog") == 0.0);
+  BOOST_TEST(relay_gauge(events_in_memory_metric) == 0.0);
   for (auto& o : accepted)
     BOOST_TEST(order_of(o.id).status == order_status::paid);
   BOOST_TEST(ledger_of(id).size() == 1u + accepted.size());

@@ -23,8 +23,15 @@ public:
     : service_(service), inner_(std::move(inner)), log_(std::move(log)) {
   }
 
-  reliability_snapshot load_reliability() override {
-    return call([&] { return inner_->load_reliability(); });
+  using Interface::load_reliability;
+
+  reliability_snapshot load_reliability(size_t max_events) override {
+    return call([&] { return inner_->load_reliability(max_events); });
+  }
+
+  std::vector<outbox_record> load_outbox(int64_t after_seq,
+                                         size_t limit) override {
+    return call([&] { return inner_->load_outbox(after_seq, limit); });
   }
 
   std::optional<idempotency_record>

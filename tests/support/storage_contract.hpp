@@ -724,6 +724,7 @@ inline void notifications_default_limit(const repository_factories& f) {
   SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_outbox_from_slowest_cursor) \
   SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_cursors_never_lowered)      \
   SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_prune_and_reload)           \
+  SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_outbox_in_pages)            \
   SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_events_kept_in_rows)        \
   SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_max_seq_survives_pruning)   \
   SHOP_STORAGE_CONTRACT_CASE(fixture, reliability_inbox_never_lowered)        \

@@ -230,6 +230,33 @@ inline void reliability_cursors_never_lowered(const repository_factories& f) {
   });
 }
 
+/// A relay holds a bounded number of events in memory: the snapshot gives
+/// the first `max_events` of those not acknowledged by every subscriber,
+/// load_outbox the next ones in pages.
+inline void reliability_outbox_in_pages(const repository_factories& f) {
+  for_each_service(f, [](auto open) {
+    auto view = open();
+    reliability_changes setup;
+    for (int64_t seq = 1; seq <= 7; ++seq)
+      setup.outbox.push_back(event(seq));
+    setup.cursors = {{"a", 2}, {"b", 3}};
+    view.commit(setup);
+    auto repo = open().repo;
+    auto first = repo->load_reliability(2);
+    BOOST_TEST(describe(seqs_of(first.outbox)) == "[3, 4]");
+    BOOST_TEST(first.max_outbox_seq == 7);
+    BOOST_TEST(describe(first.cursors)
+               == describe(std::map<std::string, int64_t>{{"a", 2}, {"b", 3}}));
+    BOOST_TEST(describe(seqs_of(repo->load_outbox(4, 2))) == "[5, 6]");
+    BOOST_TEST(describe(seqs_of(repo->load_outbox(6, 100))) == "[7]");
+    BOOST_TEST(repo->load_outbox(7, 100).empty());
+    BOOST_TEST(describe(repo->load_outbox(2, 1))
+               == describe(std::vector<outbox_record>{setup.outbox[2]}));
+    BOOST_TEST(describe(seqs_of(repo->load_reliability().outbox))
+               == "[3, 4, 5, 6, 7]");
+  });
+}
+
 inline void reliability_prune_and_reload(const repository_factories& f) {
   for_each_service(f, [](auto open) {
     auto view = open();
