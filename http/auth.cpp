@@ -205,10 +205,22 @@ bool is_bearer_token(std::string_view x) noexcept {
 
 // -- login_throttle -------------------------------------------------------------
 
+namespace {
+
+/// Drops the failures that left the window (the oldest come first).
+template <class Failures, class Duration>
+void forget_older(Failures& h, typename Failures::value_type now,
+                  Duration window) {
+  auto kept = std::find_if(h.begin(), h.end(),
+                           [&](auto t) { return now - t < window; });
+  h.erase(h.begin(), kept);
+}
+
+} // namespace
+
 uint32_t login_throttle::wait_of(entry& e, size_t max, time_point now) {
   auto& h = e.failures;
-  while (!h.empty() && now - h.front() >= limits_.window)
-    h.pop_front();
+  forget_older(h, now, limits_.window);
   if (h.size() + e.pending < max)
     return 0;
   if (h.size() < max)
@@ -225,10 +237,8 @@ void login_throttle::prune(time_point now) {
   last_prune_ = now;
   for (auto* m : {&by_email_, &by_address_})
     for (auto i = m->begin(); i != m->end();) {
-      auto& h = i->second.failures;
-      while (!h.empty() && now - h.front() >= limits_.window)
-        h.pop_front();
-      i = h.empty() && i->second.pending == 0 ? m->erase(i) : std::next(i);
+      forget_older(i->second.failures, now, limits_.window);
+      i = i->second.idle() ? m->erase(i) : std::next(i);
     }
 }
 
@@ -236,14 +246,20 @@ uint32_t login_throttle::admit(const std::string& email_key,
                                const std::string& address, time_point now) {
   std::lock_guard<std::mutex> guard{mtx_};
   prune(now);
-  auto& email = by_email_[email_key];
-  auto& from = by_address_[address];
-  auto wait = std::max(wait_of(email, limits_.max_per_email, now),
-                       wait_of(from, limits_.max_per_address, now));
+  auto email = by_email_.try_emplace(email_key).first;
+  auto from = by_address_.try_emplace(address).first;
+  auto wait = std::max(wait_of(email->second, limits_.max_per_email, now),
+                       wait_of(from->second, limits_.max_per_address, now));
   if (wait == 0) {
-    ++email.pending;
-    ++from.pending;
+    ++email->second.pending;
+    ++from->second.pending;
+    return 0;
   }
+  // Refused: remember nothing that has no failures to count.
+  if (email->second.idle())
+    by_email_.erase(email);
+  if (from->second.idle())
+    by_address_.erase(from);
   return wait;
 }
 
@@ -251,22 +267,35 @@ void login_throttle::finished(const std::string& email_key,
                               const std::string& address, outcome x,
                               time_point now) {
   std::lock_guard<std::mutex> guard{mtx_};
-  auto end = [&](std::unordered_map<std::string, entry>& m,
-                 const std::string& key, size_t max) {
-    auto& e = m[key];
+  auto end = [&](table& m, const std::string& key, size_t max,
+                 bool forget_failures) {
+    auto i = m.find(key);
+    if (i == m.end())
+      return;
+    auto& e = i->second;
     if (e.pending > 0)
       --e.pending;
     if (x == outcome::failed) {
       e.failures.push_back(now);
       // Only the newest `max` failures matter for the wait.
-      while (e.failures.size() > max)
-        e.failures.pop_front();
+      if (e.failures.size() > max)
+        e.failures.erase(e.failures.begin(),
+                         e.failures.end() - static_cast<std::ptrdiff_t>(max));
     }
+    if (forget_failures)
+      e.failures.clear();
+    // A login that left nothing to count leaves no entry: at 100,000 users
+    // who each logged in once, the entries were 70 MB of the front's heap.
+    if (e.idle())
+      m.erase(i);
   };
-  end(by_email_, email_key, limits_.max_per_email);
-  end(by_address_, address, limits_.max_per_address);
-  if (x == outcome::succeeded)
-    by_email_[email_key].failures.clear();
+  end(by_email_, email_key, limits_.max_per_email, x == outcome::succeeded);
+  end(by_address_, address, limits_.max_per_address, false);
+}
+
+size_t login_throttle::tracked() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return by_email_.size() + by_address_.size();
 }
 
 } // namespace shop::http

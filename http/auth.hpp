@@ -9,7 +9,6 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -147,12 +146,24 @@ public:
   void finished(const std::string& email_key, const std::string& address,
                 outcome x, time_point now);
 
+  /// Emails and addresses it remembers: only those with failures in the
+  /// window or attempts in flight (a successful login leaves nothing).
+  size_t tracked() const;
+
 private:
   struct entry {
-    std::deque<time_point> failures;
+    /// The newest failures within the window, oldest first (at most the
+    /// limit: a vector, which costs nothing while empty).
+    std::vector<time_point> failures;
     /// Admitted attempts not finished yet.
     size_t pending = 0;
+
+    bool idle() const noexcept {
+      return failures.empty() && pending == 0;
+    }
   };
+
+  using table = std::unordered_map<std::string, entry>;
 
   /// The wait `e` imposes at `now` (0: none), with `max` failures allowed.
   uint32_t wait_of(entry& e, size_t max, time_point now);
@@ -160,9 +171,9 @@ private:
   void prune(time_point now);
 
   limits limits_;
-  std::mutex mtx_;
-  std::unordered_map<std::string, entry> by_email_;
-  std::unordered_map<std::string, entry> by_address_;
+  mutable std::mutex mtx_;
+  table by_email_;
+  table by_address_;
   time_point last_prune_{};
 };
 

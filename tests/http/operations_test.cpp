@@ -128,6 +128,21 @@ BOOST_AUTO_TEST_CASE(metrics_move_with_traffic) {
       after,
       R"(actorshop_outbox_backlog{service="orders",topic="order_created"})")
     >= 0);
+  BOOST_TEST(
+    sample(
+      after,
+      R"(actorshop_outbox_events_in_memory{service="orders",topic="order_created"})")
+    >= 0);
+  // Admission control: in flight now (this scrape itself asks nobody),
+  // and no refusal in this quiet run.
+  BOOST_TEST(
+    sample(after, R"(actorshop_http_in_flight_requests{service="orders"})")
+    == 0);
+  for (auto* reason : {"in_flight", "backlog"})
+    BOOST_TEST(sample(after, std::string{"actorshop_overload_rejections_total{"
+                                         "reason=\""}
+                               + reason + "\",service=\"orders\"}")
+               == 0);
   BOOST_TEST(sample(after, "process_resident_memory_bytes") > 0);
   BOOST_TEST(sample(after, "process_cpu_seconds_total") > 0);
 }

@@ -409,6 +409,40 @@ BOOST_AUTO_TEST_CASE(the_login_throttle_windows) {
   throttle.finished("ann", "10.0.0.9", outcome::undecided, t0 + seconds{602});
 }
 
+// The throttle remembers failures, not logins: a login that succeeded or
+// ended undecided leaves nothing behind (at 100,000 users who each logged
+// in once, the entries of successful logins were 70 MB of the front's heap).
+BOOST_AUTO_TEST_CASE(the_login_throttle_forgets_what_it_need_not_count) {
+  using namespace std::chrono;
+  using outcome = login_throttle::outcome;
+  login_throttle throttle{{5, 50, seconds{600}}};
+  auto t0 = steady_clock::time_point{} + hours{1};
+  for (int i = 0; i < 1000; ++i) {
+    auto email = "user" + std::to_string(i);
+    BOOST_REQUIRE(throttle.admit(email, "10.0.0.1", t0) == 0u);
+    BOOST_TEST(throttle.tracked() == 2u);
+    throttle.finished(email, "10.0.0.1",
+                      i % 2 == 0 ? outcome::succeeded : outcome::undecided, t0);
+  }
+  BOOST_TEST(throttle.tracked() == 0u);
+  // A failure is remembered for its email and its address, until the
+  // window passes ...
+  BOOST_REQUIRE(throttle.admit("ann", "10.0.0.2", t0) == 0u);
+  throttle.finished("ann", "10.0.0.2", outcome::failed, t0);
+  BOOST_TEST(throttle.tracked() == 2u);
+  BOOST_REQUIRE(throttle.admit("ann", "10.0.0.2", t0 + seconds{601}) == 0u);
+  throttle.finished("ann", "10.0.0.2", outcome::undecided, t0 + seconds{601});
+  BOOST_TEST(throttle.tracked() == 0u);
+  // ... and a refused attempt adds nothing.
+  for (int i = 0; i < 5; ++i) {
+    BOOST_REQUIRE(throttle.admit("bob", "10.0.0.3", t0) == 0u);
+    throttle.finished("bob", "10.0.0.3", outcome::failed, t0);
+  }
+  BOOST_TEST(throttle.tracked() == 2u);
+  BOOST_TEST(throttle.admit("bob", "10.0.0.4", t0) > 0u);
+  BOOST_TEST(throttle.tracked() == 2u);
+}
+
 BOOST_AUTO_TEST_CASE(parallel_guesses_cannot_race_the_throttle) {
   using namespace std::chrono;
   using outcome = login_throttle::outcome;
