@@ -131,15 +131,38 @@ public:
   /// read from storage when their turn comes.
   void restore(const reliability_snapshot& snap) {
     last_seq_ = snap.max_outbox_seq;
+    committed_seq_ = last_seq_;
     for (auto& sub : subs_) {
       auto i = snap.cursors.find(sub.name);
       sub.acked = i == snap.cursors.end() ? 0 : i->second;
       sub.sent = sub.acked;
     }
+    // A subscriber added after events were pruned cannot get them anymore.
+    auto oldest = snap.outbox.empty() ? last_seq_ + 1 : snap.outbox.front().seq;
+    for (auto& sub : subs_)
+      if (sub.acked < oldest - 1) {
+        log::warning("outbox",
+                     "{}: subscriber {} starts at #{}, after the "
+                     "pruned events",
+                     topic, sub.name, oldest);
+        sub.acked = sub.sent = oldest - 1;
+      }
+    // The first event some subscriber still needs. The snapshot starts
+    // after the smallest STORED cursor, which may be lower (the row of a
+    // subscriber that no longer exists), and events kept in their records'
+    // rows are never deleted: what every subscriber has is skipped here,
+    // or it would fill the memory window and nothing would be sent.
+    auto low = last_seq_;
+    for (auto& sub : subs_)
+      low = std::min(low, sub.acked);
+    first_seq_ = low + 1;
     backlog_.clear();
     times_.clear();
     for (auto& rec : snap.outbox) {
-      if (backlog_.size() >= memory_limit)
+      if (rec.seq <= low)
+        continue;
+      if (backlog_.size() >= memory_limit
+          || rec.seq != first_seq_ + static_cast<int64_t>(backlog_.size()))
         break;
       Event e;
       if (!decode(rec.payload, e))
@@ -148,23 +171,13 @@ public:
       backlog_.push_back(std::move(e));
       times_.push_back(rec.at);
     }
-    first_seq_ = backlog_.empty() ? last_seq_ + 1 : backlog_.front().seq;
-    committed_seq_ = last_seq_;
     // Events every subscriber acknowledged may still be stored (their prune
     // did not commit before a crash): the first prune deletes from the start.
     pruned_through_ = 0;
     publish_metrics();
+    // After the cursors moved: shedding follows what is outstanding now.
     accepting_ = true;
     update_admission();
-    // A subscriber added after events were pruned cannot get them anymore.
-    for (auto& sub : subs_)
-      if (sub.acked < first_seq_ - 1) {
-        log::warning("outbox",
-                     "{}: subscriber {} starts at #{}, after the "
-                     "pruned events",
-                     topic, sub.name, first_seq_);
-        sub.acked = sub.sent = first_seq_ - 1;
-      }
   }
 
   /// The seq the next staged event gets.
@@ -215,13 +228,14 @@ public:
       caf::anon_send(feed, e);
     // Held in memory while everything before it is and there is room;
     // else it waits in storage for its page.
+    auto seq = e.seq;
     if (all_in_memory() && backlog_.size() < memory_limit) {
       if (backlog_.empty())
-        first_seq_ = e.seq;
+        first_seq_ = seq;
       backlog_.push_back(std::move(e));
       times_.push_back(now_ms());
     }
-    committed_seq_ = std::max(committed_seq_, e.seq);
+    committed_seq_ = std::max(committed_seq_, seq);
     publish_metrics();
   }
 
@@ -280,15 +294,38 @@ private:
     if (backlog_.size() >= memory_limit || all_in_memory())
       return false;
     auto next = first_seq_ + static_cast<int64_t>(backlog_.size());
-    auto room = std::min<size_t>(memory_limit - backlog_.size(), 1024);
+    auto room = memory_limit - backlog_.size();
+    // One query per page, not per acknowledgement: wait until a quarter
+    // of the memory is free, unless what is left fits.
+    auto left = static_cast<size_t>(committed_seq_ - (next - 1));
+    auto min_room
+      = std::max<size_t>(1, std::min<size_t>(1024, memory_limit / 4));
+    if (room < min_room && room < left)
+      return false;
+    room = std::min<size_t>(room, 1024);
+    std::vector<outbox_record> page;
+    try {
+      page = self->state.repo->load_outbox(next - 1, room);
+    } catch (const std::exception& e) {
+      // Called from a commit's continuations too: throwing there would
+      // cost the later waiters of a batch that did commit their answers.
+      // The worker stops after this message instead; its supervisor
+      // restarts it from storage.
+      log::error(service_, "{}: reading events from #{} failed: {}", topic,
+                 next, e.what());
+      self->quit(caf::make_error(errc::storage_failure, "reading the outbox"));
+      return false;
+    }
     size_t read = 0;
-    for (auto& rec : self->state.repo->load_outbox(next - 1, room)) {
+    for (auto& rec : page) {
       if (rec.seq != next || rec.seq > committed_seq_)
         break;
       Event e;
-      if (!decode(rec.payload, e))
-        throw std::runtime_error("undecodable outbox event " + rec.topic + " #"
-                                 + std::to_string(rec.seq));
+      if (!decode(rec.payload, e)) {
+        log::error(service_, "{}: event #{} is undecodable", topic, rec.seq);
+        self->quit(caf::make_error(errc::storage_failure, "undecodable event"));
+        return false;
+      }
       backlog_.push_back(std::move(e));
       times_.push_back(rec.at);
       ++next;

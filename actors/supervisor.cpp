@@ -41,6 +41,10 @@ void on_worker_down(supervisor_ptr self, const caf::down_msg& msg) {
   if (msg.source != st.worker.address())
     return;
   st.worker = nullptr;
+  // What the dead worker said of its load no longer holds: requests get
+  // the supervisor's 503 service_unavailable until the next one says again.
+  if (st.load != nullptr)
+    st.load->update(false, 0);
   if (self->getf(caf::abstract_actor::is_shutting_down_flag))
     return;
   auto uptime = self->clock().now() - st.started;
@@ -64,7 +68,7 @@ void on_worker_down(supervisor_ptr self, const caf::down_msg& msg) {
 
 caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self,
                          std::string service, worker_factory factory,
-                         const service_load* load) {
+                         service_load* load) {
   self->state.service = std::move(service);
   self->state.factory = std::move(factory);
   self->state.load = load;

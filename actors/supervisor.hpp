@@ -41,7 +41,7 @@ struct supervisor_state {
   std::optional<caf::actor_clock::time_point> last_not_ready_log;
   /// What the worker says of its load (actors/load.hpp), for GET /ready;
   /// may be null.
-  const service_load* load = nullptr;
+  service_load* load = nullptr;
 
   static inline const char* name = "supervisor";
 };
@@ -54,6 +54,6 @@ struct supervisor_state {
 /// `atom::start`, so that all services can be wired before any runs.
 caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self,
                          std::string service, worker_factory factory,
-                         const service_load* load = nullptr);
+                         service_load* load = nullptr);
 
 } // namespace shop

@@ -41,6 +41,12 @@ public:
     in_flight_->fetch_sub(1, std::memory_order_relaxed);
   }
 
+  /// The count of places taken, for an exchange that holds one: it may
+  /// outlive the gate (a reply that comes after the server stopped).
+  const std::shared_ptr<std::atomic<size_t>>& places() const noexcept {
+    return in_flight_;
+  }
+
   /// Counts a request refused because the service sheds load (its
   /// backlog), seen on this node without asking it.
   void count_backlog_rejection() noexcept {

@@ -35,12 +35,12 @@ exchange::~exchange() {
 
 void exchange::hold(service_gate& gate) noexcept {
   release();
-  held_ = &gate;
+  held_ = gate.places();
 }
 
 void exchange::release() noexcept {
   if (held_ != nullptr) {
-    held_->leave();
+    held_->fetch_sub(1, std::memory_order_relaxed);
     held_ = nullptr;
   }
 }

@@ -5,6 +5,7 @@
 // implements it over a RESTinio request handle; tests implement it with a
 // fake that records the answer (tests/unit/http_handlers_test.cpp).
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -175,7 +176,8 @@ private:
   size_t route_;
   std::string request_id_;
   principal caller_;
-  service_gate* held_ = nullptr;
+  /// The places of the gate held (service_gate::places), or null.
+  std::shared_ptr<std::atomic<size_t>> held_;
   bool head_ = false;
   bool answered_ = false;
 };

@@ -153,7 +153,12 @@ int64_t as_limit(size_t n) {
 std::vector<outbox_record> reliability::load_outbox(connection& conn,
                                                     int64_t after_seq,
                                                     size_t limit) const {
+  // Planned for its arguments (see pg::custom_plan): a generic plan cannot
+  // know that `seq > $1` leaves only the newest rows, and would scan every
+  // order's row for each page instead of the BRIN index's last ranges.
+  conn.exec(pipeline::force_custom_plan_sql);
   auto res = conn.exec(load_outbox_sql_.c_str(), after_seq, as_limit(limit));
+  conn.exec(pipeline::force_generic_plan_sql);
   return res.map_rows([&](int row) {
     outbox_record x;
     x.seq = res.int64(row, 0);

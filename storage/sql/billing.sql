@@ -40,6 +40,9 @@ CREATE TABLE IF NOT EXISTS billing.order_charges (
 -- outbox row inserted and later deleted. NULL in rows from before this.
 ALTER TABLE billing.order_charges ADD COLUMN IF NOT EXISTS event_seq bigint;
 ALTER TABLE billing.order_charges ADD COLUMN IF NOT EXISTS event bytea;
+-- Read back by seq in pages (see orders.orders_event_seq_brin).
+CREATE INDEX IF NOT EXISTS order_charges_event_seq_brin
+  ON billing.order_charges USING brin (event_seq);
 
 -- Every event Billing published (see orders.events).
 CREATE OR REPLACE VIEW billing.events AS

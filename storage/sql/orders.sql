@@ -31,6 +31,12 @@ DROP INDEX IF EXISTS orders.orders_pending_idx;
 -- written before this (their events, if any, are in orders.outbox).
 ALTER TABLE orders.orders ADD COLUMN IF NOT EXISTS event_seq bigint;
 ALTER TABLE orders.orders ADD COLUMN IF NOT EXISTS event bytea;
+-- A relay reads its events back by seq, a page at a time, when its backlog
+-- is longer than what it holds in memory (storage/pg/reliability.cpp).
+-- The seqs grow with the rows: a BRIN index finds the recent ones and
+-- costs next to nothing per insert (a btree would add an entry per order).
+CREATE INDEX IF NOT EXISTS orders_event_seq_brin
+  ON orders.orders USING brin (event_seq);
 
 -- Every event Orders published: the outbox (storage/sql/reliability.sql,
 -- applied before this file) and the events kept in the orders' rows.

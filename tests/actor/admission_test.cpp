@@ -217,6 +217,38 @@ BOOST_FIXTURE_TEST_CASE(billing_behind_its_subscribers_holds_orders_back,
   BOOST_TEST(messages().size() == accepted.size());
 }
 
+// A publisher whose subscriber has no stored cursor (one added after the
+// earlier events were pruned) starts it after them: its backlog is what is
+// outstanding after that, not every event ever published, so it does not
+// start out shedding (and could never stop: nothing would be acknowledged).
+BOOST_FIXTURE_TEST_CASE(a_subscriber_without_a_cursor_does_not_start_shedding,
+                        billing_stalled) {
+  auto id = rich_user();
+  auto repos = make_memory_repositories(store);
+  // Ten events Orders published and pruned before Billing subscribed (no
+  // cursor row), which Billing's inbox mark has as applied.
+  orders_changes published;
+  for (int64_t seq = 1; seq <= 10; ++seq)
+    published.reliable.outbox.push_back(
+      outbox_record{seq, "order_created", "x", 0, 0});
+  repos.orders()->commit(published);
+  orders_changes pruned;
+  pruned.reliable.prune_outbox_through = 10;
+  repos.orders()->commit(pruned);
+  billing_changes applied;
+  applied.reliable.inbox["order_created"] = 10;
+  repos.billing()->commit(applied);
+  crash(svc.billing);
+  crash(svc.orders);
+  // The restarted Orders delivers through a valve of its own.
+  open_valves();
+  BOOST_TEST(!svc.load->of("orders")->shedding());
+  auto o = ask<order>(svc.orders, create_order{id, 3, 1});
+  BOOST_REQUIRE_MESSAGE(o, why(o));
+  settle();
+  BOOST_TEST(order_of(o->id).status == order_status::paid);
+}
+
 // A relay holds at most --max-events-in-memory events; the others wait in
 // storage and are read back in pages as acknowledgements make room, also
 // after a restart, and every one is delivered.
