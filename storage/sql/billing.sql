@@ -43,6 +43,7 @@ ALTER TABLE billing.order_charges ADD COLUMN IF NOT EXISTS event bytea;
 -- Read back by seq in pages (see orders.orders_event_seq_brin).
 CREATE INDEX IF NOT EXISTS order_charges_event_seq_brin
   ON billing.order_charges USING brin (event_seq);
+ALTER INDEX billing.order_charges_event_seq_brin SET (autosummarize = on);
 
 -- Every event Billing published (see orders.events).
 CREATE OR REPLACE VIEW billing.events AS
