@@ -101,6 +101,17 @@ public:
                                   "by every subscriber, by "
                                   "publishing service and topic.",
                                   tags);
+    page_reads_ = &r.get_counter("actorshop_outbox_page_reads_total",
+                                 "Pages of events a relay read back from "
+                                 "storage (its backlog was longer than it "
+                                 "holds in memory), by publishing service "
+                                 "and topic.",
+                                 tags);
+    page_seconds_ = &r.get_histogram("actorshop_outbox_page_read_seconds",
+                                     "Time to read one page of events back "
+                                     "from storage, by publishing service "
+                                     "and topic.",
+                                     tags);
     memory_gauge_ = &r.get_gauge(events_in_memory_metric,
                                  "Events not yet acknowledged by every "
                                  "subscriber that the relay holds in memory "
@@ -305,7 +316,12 @@ private:
     room = std::min<size_t>(room, 1024);
     std::vector<outbox_record> page;
     try {
+      auto t0 = std::chrono::steady_clock::now();
       page = self->state.repo->load_outbox(next - 1, room);
+      if (page_reads_ != nullptr) {
+        page_reads_->inc();
+        page_seconds_->observe(metrics::seconds_since(t0));
+      }
     } catch (const std::exception& e) {
       // Called from a commit's continuations too: throwing there would
       // cost the later waiters of a batch that did commit their answers.
@@ -463,6 +479,8 @@ private:
   std::deque<unix_ms> times_;
   metrics::gauge* backlog_gauge_ = nullptr;
   metrics::gauge* memory_gauge_ = nullptr;
+  metrics::counter* page_reads_ = nullptr;
+  metrics::histogram* page_seconds_ = nullptr;
   metrics::gauge* oldest_gauge_ = nullptr;
   /// The first event not acknowledged by every subscriber: backlog_.front()
   /// when memory holds any, else the next one to read or commit.

@@ -722,6 +722,28 @@ int run(const options& o) {
                   s.other > 0 ? " (first: " + s.orders.first_failure + ")" : "",
                   s.done.per_s));
   }
+  // What the relays read back from the database (their backlog outgrew
+  // what they hold in memory), from the operator's GET /metrics.
+  double page_reads = 0;
+  {
+    auto lo = load_for(o, 1);
+    lo.max_requests = 1;
+    lo.duration = std::chrono::minutes(1);
+    lo.progress = false;
+    run_load(
+      lo,
+      [&](size_t) {
+        return request{"GET", "/metrics", "", operator_auth};
+      },
+      [&](size_t, const answer& a) {
+        std::istringstream in{a.body};
+        std::string line;
+        const std::string name = "actorshop_outbox_page_reads_total{";
+        while (std::getline(in, line))
+          if (line.rfind(name, 0) == 0)
+            page_reads += std::stod(line.substr(line.rfind(' ') + 1));
+      });
+  }
   // Invariants.
   progress("auditing the database...");
   auto report = shop::pg::audit_database(o.db_url);
@@ -756,6 +778,7 @@ int run(const options& o) {
   fig["end_to_end_p50_ms_at_half"] = half_done.end_to_end.quantile_ms(0.5);
   fig["end_to_end_p99_ms_at_half"] = half_done.end_to_end.quantile_ms(0.99);
   fig["peak_rss_mb"] = rss;
+  fig["outbox_page_reads"] = page_reads;
   write_overload(fig, "overload_2x_", over[0], max_done.per_s);
   write_overload(fig, "overload_3x_", over[1], max_done.per_s);
   // The keys: the figures at 3x.
@@ -890,6 +913,8 @@ int report(const options& o) {
   row("end to end p50/p99 at max", ms2("max"), "");
   row("end to end p50/p99 at half", ms2("half"), "");
   row("peak RSS", fmt::format("{:.0f} MB", get("peak_rss_mb")), "");
+  row("outbox pages read back from the database", num(get("outbox_page_reads")),
+      "a backlog longer than a relay holds in memory");
   for (auto k : {"2x", "3x"}) {
     auto key = [&](const char* name) {
       return get(fmt::format("overload_{}_{}", k, name).c_str());
