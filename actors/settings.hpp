@@ -67,7 +67,7 @@ struct admission_settings {
   size_t max_mailbox = 4096;
   /// Unacknowledged events a publisher's relay holds in memory; the others
   /// stay in storage and are read back in pages (actors/outbox.hpp).
-  size_t max_events_in_memory = 4096;
+  size_t max_events_in_memory = 8192;
 };
 
 /// Settings every service worker shares.

@@ -65,7 +65,7 @@ public:
   uint32_t max_mailbox = 4096;
   /// Unacknowledged events a publisher holds in memory; the rest are read
   /// back from the database in pages (ACTORSHOP_MAX_EVENTS_IN_MEMORY).
-  uint32_t max_events_in_memory = 4096;
+  uint32_t max_events_in_memory = 8192;
   /// How long an Idempotency-Key is remembered, in hours
   /// (ACTORSHOP_IDEMPOTENCY_RETENTION_HOURS, --idempotency-retention-hours).
   uint32_t idempotency_retention_hours = 24;
