@@ -23,7 +23,8 @@
 // not acknowledged by every subscriber), `accepting()` turns false and the
 // publisher refuses new work that would publish, until the backlog is down
 // to half the bound; a subscriber that refuses an event as overloaded is
-// retried soon (at most 100 ms later) instead of after a growing backoff.
+// retried soon (at most 100 ms later) instead of after a growing backoff,
+// one event at a time until it takes one again.
 
 #include <algorithm>
 #include <atomic>
@@ -69,6 +70,10 @@ public:
     caf::timespan backoff{0};
     /// A resend is scheduled: send nothing until it fires.
     bool paused = false;
+    /// The subscriber refused an event as overloaded: send one event at a
+    /// time until it acknowledges one (a full window would come back as
+    /// one refusal and a window's worth of out-of-order answers).
+    bool probing = false;
   };
 
   /// Topic name used in the outbox and in consumers' inbox marks.
@@ -271,7 +276,8 @@ private:
   template <class Self>
   void pump(Self* self, size_t index) {
     auto& sub = subs_[index];
-    while (!sub.paused && sub.in_flight < window && sub.sent < committed_seq_) {
+    auto limit = sub.probing ? size_t{1} : window;
+    while (!sub.paused && sub.in_flight < limit && sub.sent < committed_seq_) {
       // Not in memory: read the next page, if there is room (else wait
       // until the slowest subscriber's acknowledgements make some).
       if (sub.sent + 1 >= first_seq_ + static_cast<int64_t>(backlog_.size())
@@ -358,6 +364,7 @@ private:
     auto& sub = subs_[index];
     --sub.in_flight;
     sub.backoff = caf::timespan{0};
+    sub.probing = false;
     if (seq > sub.acked) {
       sub.acked = seq;
       sub.sent = std::max(sub.sent, seq);
@@ -392,6 +399,8 @@ private:
     // A subscriber that sheds load recovers within its own backlog's drain
     // time: ask again soon rather than after a backoff grown to seconds.
     caf::timespan cap = err == errc::overloaded ? 100ms : 5s;
+    if (err == errc::overloaded)
+      sub.probing = true;
     sub.backoff = std::clamp<caf::timespan>(sub.backoff * 2, 10ms, cap);
     log::debug(self->state.name, "{} #{} to {} failed ({}), resending in {} ms",
                topic, seq, sub.name, self->system().render(err),
