@@ -168,9 +168,7 @@ public:
     // subscriber that no longer exists), and events kept in their records'
     // rows are never deleted: what every subscriber has is skipped here,
     // or it would fill the memory window and nothing would be sent.
-    auto low = last_seq_;
-    for (auto& sub : subs_)
-      low = std::min(low, sub.acked);
+    auto low = low_acked(last_seq_);
     first_seq_ = low + 1;
     backlog_.clear();
     times_.clear();
@@ -218,10 +216,7 @@ public:
   /// Events staged or committed, not yet acknowledged by every subscriber:
   /// what admission control bounds.
   int64_t outstanding() const noexcept {
-    auto low = last_seq_;
-    for (auto& sub : subs_)
-      low = std::min(low, sub.acked);
-    return last_seq_ - low;
+    return last_seq_ - low_acked(last_seq_);
   }
 
   /// Whether the publisher takes new work that would publish more events.
@@ -296,6 +291,14 @@ private:
 
   const Event& event_at(int64_t seq) const {
     return backlog_[static_cast<size_t>(seq - first_seq_)];
+  }
+
+  /// The last seq every subscriber acknowledged, at most `upper` (which it
+  /// is without subscribers).
+  int64_t low_acked(int64_t upper) const noexcept {
+    for (auto& sub : subs_)
+      upper = std::min(upper, sub.acked);
+    return upper;
   }
 
   /// Whether every committed unacknowledged event is held in memory.
@@ -412,9 +415,7 @@ private:
 
   /// Drops events every subscriber acknowledged, in memory and in storage.
   void prune(reliability_changes& changes) {
-    auto low = committed_seq_;
-    for (auto& sub : subs_)
-      low = std::min(low, sub.acked);
+    auto low = low_acked(committed_seq_);
     if (low < first_seq_)
       return;
     while (!backlog_.empty() && backlog_.front().seq <= low) {
