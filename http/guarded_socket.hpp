@@ -47,6 +47,28 @@ std::function<void(uint16_t)>& on_wire_refusal();
 /// the handshake).
 std::chrono::steady_clock::duration& server_handshake_timeout();
 
+/// The guard's completion of an operation on the socket under it, which
+/// continues with RESTinio's `handler`: `f(handler, results...)`. asio runs it
+/// where the handler would run (the handler's executor, the connection's
+/// strand, see the associated_executor below) and `f` gets the handler
+/// itself: a handler is moved from operation to operation, never copied (a
+/// copy of RESTinio's handler copies its strand and its connection's
+/// shared_ptr, atomic reference counts that made up a tenth of the I/O
+/// thread's time).
+template <class Handler, class F>
+struct continuation {
+  Handler handler;
+  F f;
+
+  template <class... Results>
+  void operator()(Results&&... results) {
+    f(handler, std::forward<Results>(results)...);
+  }
+};
+
+template <class Handler, class F>
+continuation(Handler, F) -> continuation<Handler, F>;
+
 /// `Socket` (asio's TCP socket, or RESTinio's TLS stream over one) behind a
 /// wire_guard.
 template <class Socket>
@@ -107,12 +129,14 @@ public:
   }
 
   /// Reads like the socket, through the guard. RESTinio reads into one
-  /// buffer of its own.
+  /// buffer of its own. The handler is passed on by reference up to the
+  /// operation that keeps it: moving one of asio's executor_binders copies
+  /// its executor.
   template <class Buffers, class Handler>
-  void async_read_some(const Buffers& bufs, Handler handler) {
+  void async_read_some(const Buffers& bufs, Handler&& handler) {
     restinio::asio_ns::mutable_buffer buf
       = *restinio::asio_ns::buffer_sequence_begin(bufs);
-    write_then_read(buf, std::move(handler));
+    write_then_read(buf, std::forward<Handler>(handler));
   }
 
 private:
@@ -126,20 +150,11 @@ private:
     return *guard_;
   }
 
-  /// Runs `f` where `handler` expects its completion (RESTinio binds its
-  /// handlers to the connection's strand).
-  template <class Handler, class F>
-  auto bound(const Handler& handler, F f) {
-    return restinio::asio_ns::
-      bind_executor(restinio::asio_ns::
-                      get_associated_executor(handler, socket_.get_executor()),
-                    std::move(f));
-  }
-
   /// Writes what the guard owes the client (a 100 Continue, a refusal),
   /// then reads on, or ends the connection after a refusal.
   template <class Handler>
-  void write_then_read(restinio::asio_ns::mutable_buffer buf, Handler handler) {
+  void write_then_read(restinio::asio_ns::mutable_buffer buf,
+                       Handler&& handler) {
     auto& g = guard();
     auto out = g.take_output();
     if (out.empty()) {
@@ -151,39 +166,43 @@ private:
     if (last && on_wire_refusal())
       on_wire_refusal()(g.refusal_status());
     auto text = std::make_shared<std::string>(std::move(out));
-    restinio::asio_ns::async_write(socket_, restinio::asio_ns::buffer(*text),
-                                   bound(handler,
-                                         [this, text, last, buf,
-                                          handler](const error_code& ec,
-                                                   size_t) mutable {
-                                           if (ec)
-                                             return handler(ec, size_t{0});
-                                           if (last)
-                                             return end_sending(buf,
-                                                                std::move(
-                                                                  handler));
-                                           read(buf, std::move(handler));
-                                         }));
+    auto bytes = restinio::asio_ns::buffer(*text);
+    restinio::asio_ns::
+      async_write(socket_, bytes,
+                  continuation{std::move(handler),
+                               [this, text, last, buf](auto& handler,
+                                                       const error_code& ec,
+                                                       size_t) {
+                                 if (ec)
+                                   return handler(ec, size_t{0});
+                                 if (last)
+                                   return end_sending(buf, std::move(handler));
+                                 read(buf, std::move(handler));
+                               }});
   }
 
   template <class Handler>
-  void read(restinio::asio_ns::mutable_buffer buf, Handler handler) {
+  void read(restinio::asio_ns::mutable_buffer buf, Handler&& handler) {
     socket_
       .async_read_some(restinio::asio_ns::mutable_buffers_1{buf},
-                       bound(handler, [this, buf, handler](const error_code& ec,
-                                                           size_t n) mutable {
-                         if (ec)
-                           return handler(ec, n);
-                         auto passed
-                           = guard().scan(static_cast<const char*>(buf.data()),
-                                          n);
-                         if (passed == 0 && guard().refused())
-                           // Nothing for RESTinio: every earlier request is
-                           // answered (it only reads then), so the refusal goes
-                           // out now.
-                           return write_then_read(buf, std::move(handler));
-                         handler(ec, passed);
-                       }));
+                       continuation{std::move(handler),
+                                    [this, buf](auto& handler,
+                                                const error_code& ec,
+                                                size_t n) {
+                                      if (ec)
+                                        return handler(ec, n);
+                                      auto passed
+                                        = guard().scan(static_cast<const char*>(
+                                                         buf.data()),
+                                                       n);
+                                      if (passed == 0 && guard().refused())
+                                        // Nothing for RESTinio: every earlier
+                                        // request is answered (it only reads
+                                        // then), so the refusal goes out now.
+                                        return write_then_read(buf, std::move(
+                                                                      handler));
+                                      handler(ec, passed);
+                                    }});
   }
 
   /// After a refusal: tells the client that nothing more comes, then drops
@@ -193,18 +212,21 @@ private:
   /// not wait for the client's alert, and linger() drops the raw bytes under
   /// the TLS layer instead of decrypting them.
   template <class Handler>
-  void end_sending(restinio::asio_ns::mutable_buffer buf, Handler handler) {
+  void end_sending(restinio::asio_ns::mutable_buffer buf, Handler&& handler) {
     if constexpr (is_tls) {
       auto* ssl = socket_.asio_ssl_stream().native_handle();
       // Marked as received: SSL_shutdown sends our alert and returns,
       // instead of reading until the client's.
       SSL_set_shutdown(ssl, SSL_get_shutdown(ssl) | SSL_RECEIVED_SHUTDOWN);
       socket_.asio_ssl_stream().async_shutdown(
-        bound(handler, [this, buf, handler](const error_code& ec) mutable {
-          if (ec == restinio::asio_ns::error::operation_aborted)
-            return handler(ec, size_t{0}); // RESTinio closed it meanwhile
-          half_close_and_linger(buf, std::move(handler));
-        }));
+        continuation{std::move(handler),
+                     [this, buf](auto& handler, const error_code& ec) {
+                       if (ec == restinio::asio_ns::error::operation_aborted)
+                         return handler(ec,
+                                        size_t{
+                                          0}); // RESTinio closed it meanwhile
+                       half_close_and_linger(buf, std::move(handler));
+                     }});
     } else {
       half_close_and_linger(buf, std::move(handler));
     }
@@ -212,7 +234,7 @@ private:
 
   template <class Handler>
   void half_close_and_linger(restinio::asio_ns::mutable_buffer buf,
-                             Handler handler) {
+                             Handler&& handler) {
     error_code ignored;
     tcp_socket().shutdown(restinio::asio_ns::socket_base::shutdown_send,
                           ignored);
@@ -224,23 +246,21 @@ private:
   /// RESTinio's read timeout bounds how long. Reads the TCP socket (under
   /// the TLS layer, if any: nothing is decrypted after the refusal).
   template <class Handler>
-  void linger(restinio::asio_ns::mutable_buffer buf, Handler handler,
+  void linger(restinio::asio_ns::mutable_buffer buf, Handler&& handler,
               size_t dropped) {
     static constexpr size_t max_dropped = 1024 * 1024;
-    tcp_socket()
-      .async_read_some(restinio::asio_ns::mutable_buffers_1{buf},
-                       bound(handler, [this, buf, handler,
-                                       dropped](const error_code& ec,
-                                                size_t n) mutable {
-                         if (ec == restinio::asio_ns::error::operation_aborted)
-                           return handler(ec,
-                                          size_t{
-                                            0}); // RESTinio closed it meanwhile
-                         if (ec || dropped + n > max_dropped)
-                           return handler(restinio::asio_ns::error::eof,
-                                          size_t{0});
-                         linger(buf, std::move(handler), dropped + n);
-                       }));
+    tcp_socket().async_read_some(
+      restinio::asio_ns::mutable_buffers_1{buf},
+      continuation{std::move(handler),
+                   [this, buf, dropped](auto& handler, const error_code& ec,
+                                        size_t n) {
+                     if (ec == restinio::asio_ns::error::operation_aborted)
+                       // RESTinio closed it meanwhile.
+                       return handler(ec, size_t{0});
+                     if (ec || dropped + n > max_dropped)
+                       return handler(restinio::asio_ns::error::eof, size_t{0});
+                     linger(buf, std::move(handler), dropped + n);
+                   }});
   }
 
   /// The TCP socket at the bottom.
@@ -386,3 +406,15 @@ private:
 } // namespace impl
 
 } // namespace restinio
+
+/// A continuation runs where the handler it continues would run.
+template <class Handler, class F, class Executor>
+struct restinio::asio_ns::associated_executor<
+  shop::http::continuation<Handler, F>, Executor> {
+  using type = associated_executor_t<Handler, Executor>;
+
+  static type get(const shop::http::continuation<Handler, F>& c,
+                  const Executor& fallback = Executor()) noexcept {
+    return associated_executor<Handler, Executor>::get(c.handler, fallback);
+  }
+};
