@@ -1,6 +1,7 @@
 // actorshop-bench: the load and the measurements of scripts/bench.sh.
 //
 //   actorshop-bench get --port=P [--path=/] [--connections=C] [--seconds=S]
+//                       [--operator-token-file=F]
 //       Closed-loop GETs (the hello-world baseline); prints "per_s <n>".
 //   actorshop-bench run --port=P --db-url=URL --pid=PID [--users=N]
 //       [--connections=C] [--seconds=S] [--hello-per-s=X]
@@ -1100,11 +1101,14 @@ int login(const options& o) {
 int get(const options& o) {
   auto lo = load_for(o);
   auto path = o.path;
+  // With --operator-token-file, as the operator (no token to verify).
+  auto auth = o.operator_token.empty() ? std::string{}
+                                       : "Bearer " + o.operator_token;
   size_t bad = 0;
   auto res = run_load(
     lo,
     [&](size_t) {
-      return request{"GET", path, ""};
+      return request{"GET", path, "", auth};
     },
     [&](size_t, const answer& a) { bad += a.status != 200; });
   std::cout << fmt::format("per_s {:.0f}\n", res.per_s());
@@ -1123,7 +1127,7 @@ int main(int argc, char** argv) {
   try {
     if (!parse(argc, argv, o)) {
       std::cerr << "usage: actorshop-bench get --port=P [--path=/] "
-                   "[--connections=C] [--seconds=S]\n"
+                   "[--connections=C] [--seconds=S] [--operator-token-file=F]\n"
                    "       actorshop-bench run --port=P --db-url=URL "
                    "--pid=PID [--users=N] [--connections=C] [--seconds=S] "
                    "[--hello-per-s=X] [--pgbench-per-s=Y] [--out=FILE] "

@@ -13,7 +13,10 @@
 //   (RESTinio would close it silently, or accept what RFC 9112 refuses).
 //
 // The guard runs the same parser as RESTinio (libhttp-parser 2.9), so both
-// agree on where each message starts and ends. Bytes from the first refused
+// agree on where each message starts and ends; the plainest requests, which
+// it would pass anyway, it reads with a scanner that accepts a subset of
+// what that parser accepts and ends each at the same byte (wire_guard.cpp),
+// for a sixth of the instructions. Bytes from the first refused
 // message on are never handed to RESTinio: every request before it is
 // answered as usual, the refusal goes out after them, and nothing after it
 // is read. That ordering relies on the server's setting of one request at a
@@ -44,7 +47,15 @@ struct wire_limits {
 /// Watches one connection's incoming bytes; see the top of this file.
 class wire_guard {
 public:
-  explicit wire_guard(const wire_limits& limits);
+  /// How the guard reads messages. `fast` (the server's) first tries a
+  /// scanner for the plainest requests, which the guard would pass anyway
+  /// (see scan_plain in wire_guard.cpp), and hands every other message to
+  /// http_parser; `parser_only` parses every message, for the tests that
+  /// check both agree byte for byte.
+  enum class scanning { fast, parser_only };
+
+  explicit wire_guard(const wire_limits& limits,
+                      scanning mode = scanning::fast);
   ~wire_guard();
 
   wire_guard(const wire_guard&) = delete;
@@ -66,6 +77,9 @@ public:
 
   /// The status of the refusal (0 when none), for the metrics.
   uint16_t refusal_status() const noexcept;
+
+  /// How many messages the plain-request scanner read (for the tests).
+  size_t plain_requests() const noexcept;
 
   struct impl;
 

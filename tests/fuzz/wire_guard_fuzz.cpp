@@ -14,6 +14,9 @@
 //   Content-Type: application/json, a Content-Length equal to its JSON error
 //   body (absent for HEAD) whose code belongs to the status, and
 //   Connection: close.
+// - the plain-request scanner changes nothing: a guard that parses every
+//   message with http_parser passes the same bytes, writes the same (but for
+//   the Date) and refuses with the same status, however the bytes are split.
 
 #include <algorithm>
 #include <cstddef>
@@ -50,8 +53,9 @@ struct run {
 /// Feeds `bytes` in reads ending at `cuts` (increasing, the last one
 /// bytes.size()), writing the guard's output before each read as the server
 /// does.
-run feed(std::string_view bytes, const std::vector<size_t>& cuts) {
-  wire_guard guard{limits};
+run feed(std::string_view bytes, const std::vector<size_t>& cuts,
+         wire_guard::scanning mode = wire_guard::scanning::fast) {
+  wire_guard guard{limits, mode};
   run r;
   size_t at = 0;
   for (auto cut : cuts) {
@@ -75,6 +79,16 @@ run feed(std::string_view bytes, const std::vector<size_t>& cuts) {
   FUZZ_CHECK(guard.take_output().empty(), "each answer is written once");
   r.status = guard.refusal_status();
   return r;
+}
+
+/// `output` without its Date lines.
+std::string without_date(std::string output) {
+  for (auto at = output.find("\r\nDate: "); at != std::string::npos;
+       at = output.find("\r\nDate: ", at)) {
+    auto end = output.find("\r\n", at + 2);
+    output.erase(at, end - at);
+  }
+  return output;
 }
 
 /// The JSON code of each refusal status.
@@ -170,6 +184,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto single = feed(bytes, bytewise);
   for (auto* r : {&whole, &split, &single})
     check_output(*r);
+  const std::vector<std::vector<size_t>> splits{{size},
+                                                hashed_cuts(bytes),
+                                                bytewise};
+  const run* fast[] = {&whole, &split, &single};
+  for (size_t i = 0; i < splits.size(); ++i) {
+    auto parsed = feed(bytes, splits[i], wire_guard::scanning::parser_only);
+    FUZZ_CHECK(parsed.passed == fast[i]->passed
+                 && parsed.status == fast[i]->status
+                 && without_date(parsed.output)
+                      == without_date(fast[i]->output),
+               "the plain-request scanner passes, writes and refuses what "
+               "http_parser alone does");
+  }
   FUZZ_CHECK(whole.status == split.status && whole.status == single.status,
              "the verdict does not depend on how the bytes were split");
   FUZZ_CHECK(whole.passed <= split.passed && split.passed <= single.passed,
