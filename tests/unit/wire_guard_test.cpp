@@ -317,6 +317,14 @@ BOOST_AUTO_TEST_CASE(the_scanner_agrees_with_http_parser_on_every_byte) {
     "0\r\n\r\n",
     "GET /health HTTP/1.1\r\nHost: a\r\nUpgrad@: h2c\r\n\r\n",
     "GET /health HTTP/1.1\r\nHost: a\r\n\r\n@",
+    // Long targets and values, read eight bytes at a time: the byte in
+    // each position of a word.
+    "GET /aaaaaaaa@bbbbbbbbbbbbbbb HTTP/1.1\r\nHost: a\r\n\r\n",
+    "GET /aaaaaaa@bbbbbbbbbbbbbbbb HTTP/1.1\r\nHost: a\r\n\r\n",
+    "GET /aaa@bbbbbbbbbbbbbbbbbbbb HTTP/1.1\r\nHost: a\r\n\r\n",
+    "GET /health HTTP/1.1\r\nHost: a\r\nX: aaaaaaaa@bbbbbbbbbbbbbbb\r\n\r\n",
+    "GET /health HTTP/1.1\r\nHost: a\r\nX: aaaaaaaaaaaaa@bbbbbbbbbb\r\n\r\n",
+    "GET /health HTTP/1.1\r\nHost: a\r\nX: aaaaaaaaaaaaaaaaaaaaaaa@\r\n\r\n",
     // The last byte of each field name the guard or http_parser looks at.
     "GET /health HTTP/1.1\r\nHos@: a\r\n\r\n",
     "GET /health HTTP/1.1\r\nHost@: a\r\n\r\n",
