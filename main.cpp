@@ -27,6 +27,7 @@
 #include "actors/catalog.hpp"
 #include "actors/service_table.hpp"
 #include "actors/system.hpp"
+#include "actors/thread_priority.hpp"
 #include "common/address.hpp"
 #include "common/log.hpp"
 #include "common/secret_file.hpp"
@@ -237,6 +238,7 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGINT);
   if (!cfg.http)
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  shop::lower_worker_priority(cfg, static_cast<int>(cfg.worker_nice));
   std::optional<caf::actor_system> system;
   auto& sys = system.emplace(cfg);
   auto svc = shop::spawn_services(sys, std::move(repos), std::move(opts));

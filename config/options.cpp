@@ -223,6 +223,10 @@ std::vector<option> make_options() {
     integer_option(&c::idempotency_retention_hours,
                    "idempotency-retention-hours",
                    "Hours an Idempotency-Key is remembered", 1, 8760),
+    integer_option(&c::worker_nice, "worker-nice",
+                   "Nice value of the services' threads, below the HTTP "
+                   "front's I/O threads (0: as the process)",
+                   0, 19),
     integer_option(&c::workers, "workers",
                    "CAF scheduler threads (scheduler.max-threads); 0: one per "
                    "core",
