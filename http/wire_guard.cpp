@@ -172,7 +172,9 @@ std::optional<plain_request> scan_plain(std::string_view data,
   size_t hosts = 0;
   std::optional<size_t> length;
   for (;;) {
-    if (pos - fields_begin > limits.max_header_bytes)
+    // http_parser's own bound on a message's head (80 KB) is its to refuse.
+    if (pos - fields_begin > limits.max_header_bytes
+        || pos > HTTP_MAX_HEADER_SIZE)
       return std::nullopt;
     if (data.substr(pos, 2) == "\r\n") {
       pos += 2;
@@ -275,6 +277,14 @@ struct wire_guard::impl {
   /// The bytes of a plain request's body still to come.
   size_t plain_body_left = 0;
   size_t plain_requests = 0;
+  /// The bytes scanned before this call, and a digest of the offsets where
+  /// messages ended (for the tests: both ways of reading must agree).
+  size_t scanned = 0;
+  uint64_t message_ends = 0;
+
+  void message_ended(size_t pos) noexcept {
+    message_ends = message_ends * 1000003 + scanned + pos;
+  }
 
   /// What the guard counts of the message being read; one struct so that
   /// scan() can save and restore it with the parser (see there).
@@ -475,12 +485,20 @@ struct wire_guard::impl {
   }
 
   size_t scan(const char* data, size_t n) {
+    auto passed = scan_bytes(data, n);
+    scanned += n;
+    return passed;
+  }
+
+  size_t scan_bytes(const char* data, size_t n) {
     if (refusal_status != 0)
       return 0;
     size_t pos = 0;
     if (plain_body_left > 0) {
       pos = std::min(plain_body_left, n);
       plain_body_left -= pos;
+      if (plain_body_left == 0)
+        message_ended(pos);
     }
     // Where the message being parsed began in this chunk: a refused message
     // that began in an earlier chunk is withheld from its next byte on.
@@ -496,6 +514,7 @@ struct wire_guard::impl {
           }
           pos += plain->head_bytes + plain->body_bytes;
           message_start = pos;
+          message_ended(pos);
           continue;
         }
       }
@@ -510,6 +529,7 @@ struct wire_guard::impl {
           return message_start;
         pos += parsed;
         message_start = pos;
+        message_ended(pos);
         // Nothing of it may describe the next one: a refusal before the next
         // one's begin (an invalid method) took a HEAD before it for its own
         // and went without its body.
@@ -587,6 +607,10 @@ uint16_t wire_guard::refusal_status() const noexcept {
 
 size_t wire_guard::plain_requests() const noexcept {
   return impl_->plain_requests;
+}
+
+uint64_t wire_guard::message_ends() const noexcept {
+  return impl_->message_ends;
 }
 
 } // namespace shop::http

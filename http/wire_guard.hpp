@@ -81,6 +81,11 @@ public:
   /// How many messages the plain-request scanner read (for the tests).
   size_t plain_requests() const noexcept;
 
+  /// A digest of the offsets in the connection's bytes where each message
+  /// the guard let through ended (for the tests: the scanner and http_parser
+  /// must end every message at the same byte).
+  uint64_t message_ends() const noexcept;
+
   struct impl;
 
 private:

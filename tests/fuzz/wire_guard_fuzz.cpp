@@ -16,7 +16,8 @@
 //   Connection: close.
 // - the plain-request scanner changes nothing: a guard that parses every
 //   message with http_parser passes the same bytes, writes the same (but for
-//   the Date) and refuses with the same status, however the bytes are split.
+//   the Date), ends every message at the same byte and refuses with the same
+//   status, however the bytes are split.
 
 #include <algorithm>
 #include <cstddef>
@@ -48,6 +49,7 @@ struct run {
   size_t passed = 0;
   uint16_t status = 0;
   std::string output;
+  uint64_t ends = 0; // wire_guard::message_ends
 };
 
 /// Feeds `bytes` in reads ending at `cuts` (increasing, the last one
@@ -78,6 +80,7 @@ run feed(std::string_view bytes, const std::vector<size_t>& cuts,
   r.output += guard.take_output();
   FUZZ_CHECK(guard.take_output().empty(), "each answer is written once");
   r.status = guard.refusal_status();
+  r.ends = guard.message_ends();
   return r;
 }
 
@@ -192,6 +195,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto parsed = feed(bytes, splits[i], wire_guard::scanning::parser_only);
     FUZZ_CHECK(parsed.passed == fast[i]->passed
                  && parsed.status == fast[i]->status
+                 && parsed.ends == fast[i]->ends
                  && without_date(parsed.output)
                       == without_date(fast[i]->output),
                "the plain-request scanner passes, writes and refuses what "
@@ -199,6 +203,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   FUZZ_CHECK(whole.status == split.status && whole.status == single.status,
              "the verdict does not depend on how the bytes were split");
+  FUZZ_CHECK(whole.ends == split.ends && whole.ends == single.ends,
+             "the messages end at the same bytes however they were split");
   FUZZ_CHECK(whole.passed <= split.passed && split.passed <= single.passed,
              "a split read passes at least the messages before the refused "
              "one and at most the bytes before the refusal");

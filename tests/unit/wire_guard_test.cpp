@@ -19,6 +19,7 @@ struct verdict {
   std::string passed;  // the bytes RESTinio would see
   std::string output;  // everything the guard wrote, in order
   uint16_t status = 0; // the refusal's status, 0 for none
+  uint64_t ends = 0;   // wire_guard::message_ends
 };
 
 verdict feed(const std::string& bytes, size_t step,
@@ -36,6 +37,7 @@ verdict feed(const std::string& bytes, size_t step,
   }
   v.output += g.take_output();
   v.status = g.refusal_status();
+  v.ends = g.message_ends();
   if (plain != nullptr)
     *plain += g.plain_requests();
   return v;
@@ -53,7 +55,8 @@ std::string without_date(std::string output) {
 
 /// Feeds `bytes` with the plain-request scanner and with http_parser alone,
 /// in one read, byte by byte and in pieces of 7: both must pass the same
-/// bytes, write the same and refuse with the same status. Adds how many
+/// bytes, end each message at the same byte, write the same and refuse with
+/// the same status. Adds how many
 /// messages the scanner read to `plain`.
 void check_scanner_agrees(const std::string& bytes, size_t& plain,
                           const wire_limits& limits = {}) {
@@ -64,6 +67,7 @@ void check_scanner_agrees(const std::string& bytes, size_t& plain,
         = feed(bytes, step, limits, wire_guard::scanning::parser_only);
       BOOST_TEST(fast.passed == parsed.passed);
       BOOST_TEST(fast.status == parsed.status);
+      BOOST_TEST(fast.ends == parsed.ends, "where the messages ended");
       BOOST_TEST(without_date(fast.output) == without_date(parsed.output));
     }
   }
