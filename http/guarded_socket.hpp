@@ -159,8 +159,8 @@ private:
     auto out = g.take_output();
     if (out.empty()) {
       if (g.refused())
-        return linger(buf, std::move(handler), 0);
-      return read(buf, std::move(handler));
+        return linger(buf, std::forward<Handler>(handler), 0);
+      return read(buf, std::forward<Handler>(handler));
     }
     bool last = g.refused();
     if (last && on_wire_refusal())
@@ -169,7 +169,7 @@ private:
     auto bytes = restinio::asio_ns::buffer(*text);
     restinio::asio_ns::
       async_write(socket_, bytes,
-                  continuation{std::move(handler),
+                  continuation{std::forward<Handler>(handler),
                                [this, text, last, buf](auto& handler,
                                                        const error_code& ec,
                                                        size_t) {
@@ -185,7 +185,7 @@ private:
   void read(restinio::asio_ns::mutable_buffer buf, Handler&& handler) {
     socket_
       .async_read_some(restinio::asio_ns::mutable_buffers_1{buf},
-                       continuation{std::move(handler),
+                       continuation{std::forward<Handler>(handler),
                                     [this, buf](auto& handler,
                                                 const error_code& ec,
                                                 size_t n) {
@@ -219,7 +219,7 @@ private:
       // instead of reading until the client's.
       SSL_set_shutdown(ssl, SSL_get_shutdown(ssl) | SSL_RECEIVED_SHUTDOWN);
       socket_.asio_ssl_stream().async_shutdown(
-        continuation{std::move(handler),
+        continuation{std::forward<Handler>(handler),
                      [this, buf](auto& handler, const error_code& ec) {
                        if (ec == restinio::asio_ns::error::operation_aborted)
                          return handler(ec,
@@ -228,7 +228,7 @@ private:
                        half_close_and_linger(buf, std::move(handler));
                      }});
     } else {
-      half_close_and_linger(buf, std::move(handler));
+      half_close_and_linger(buf, std::forward<Handler>(handler));
     }
   }
 
@@ -238,7 +238,7 @@ private:
     error_code ignored;
     tcp_socket().shutdown(restinio::asio_ns::socket_base::shutdown_send,
                           ignored);
-    linger(buf, std::move(handler), 0);
+    linger(buf, std::forward<Handler>(handler), 0);
   }
 
   /// Drops what the client still sends after a refusal, so that closing
@@ -251,7 +251,7 @@ private:
     static constexpr size_t max_dropped = 1024 * 1024;
     tcp_socket().async_read_some(
       restinio::asio_ns::mutable_buffers_1{buf},
-      continuation{std::move(handler),
+      continuation{std::forward<Handler>(handler),
                    [this, buf, dropped](auto& handler, const error_code& ec,
                                         size_t n) {
                      if (ec == restinio::asio_ns::error::operation_aborted)

@@ -203,7 +203,8 @@ public:
   }
 
 private:
-  std::array<std::string_view, 32> pieces_;
+  // send() adds at most 27.
+  std::array<std::string_view, 40> pieces_;
   size_t count_ = 0;
   size_t size_ = 0;
 };
@@ -318,8 +319,9 @@ protected:
     out.add(status_digits.view());
     out.add(" ");
     out.add(reason_phrase(status));
-    out.add("\r\n");
+    // As RESTinio counts it: without the line's CRLF.
     auto status_line_size = out.size();
+    out.add("\r\n");
     out.add(keep_alive ? "Connection: keep-alive\r\n"
                        : "Connection: close\r\n");
     // The length is the body's even for HEAD: its answer announces the body
