@@ -1,5 +1,6 @@
 #include "actors/thread_priority.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -19,10 +20,20 @@ void worker_priority::init(caf::actor_system&) {
 void worker_priority::thread_started() {
   if (nice_ == 0)
     return;
-  // PRIO_PROCESS with a thread id sets that thread's nice value only (Linux,
-  // setpriority(2)); glibc has no wrapper for gettid before 2.30.
+  // PRIO_PROCESS with a thread id reads and sets that thread's nice value
+  // only (Linux, setpriority(2)); glibc has no wrapper for gettid before
+  // 2.30. A new thread starts at its creator's value, the process' (or
+  // what the caller started it at): the offset is added to it, so that the
+  // services stay below the front whatever the process was started at.
   auto tid = static_cast<id_t>(syscall(SYS_gettid));
-  if (setpriority(PRIO_PROCESS, tid, nice_) != 0) {
+  errno = 0;
+  auto current = getpriority(PRIO_PROCESS, tid);
+  if (current == -1 && errno != 0)
+    current = 0;
+  auto target = std::min(current + nice_, 19);
+  if (target == current)
+    return;
+  if (setpriority(PRIO_PROCESS, tid, target) != 0) {
     static std::atomic<bool> logged{false};
     if (!logged.exchange(true))
       log::warning("main",

@@ -14,10 +14,10 @@
 
 namespace shop {
 
-/// Sets the nice value of every thread CAF starts to `nice` (0..19; 0
-/// leaves them as they are). Linux applies nice per thread; lowering a
-/// thread's priority needs no privilege. A failure is logged once and
-/// changes nothing else.
+/// Lowers every thread CAF starts by `nice` steps (0..19; 0 leaves them as
+/// they are) from the nice value it starts at (its creator's), at most to
+/// 19. Linux applies nice per thread; lowering a thread's priority needs no
+/// privilege. A failure is logged once and changes nothing else.
 class worker_priority : public caf::thread_hook {
 public:
   explicit worker_priority(int nice) noexcept : nice_(nice) {

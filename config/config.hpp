@@ -69,9 +69,9 @@ public:
   /// How long an Idempotency-Key is remembered, in hours
   /// (ACTORSHOP_IDEMPOTENCY_RETENTION_HOURS, --idempotency-retention-hours).
   uint32_t idempotency_retention_hours = 24;
-  /// The nice value of the threads the actor system starts, below the HTTP
-  /// front's I/O threads (ACTORSHOP_WORKER_NICE, --worker-nice; 0 leaves
-  /// them at the process' own).
+  /// How many nice steps the threads the actor system starts run below the
+  /// HTTP front's I/O threads (ACTORSHOP_WORKER_NICE, --worker-nice; 0
+  /// leaves them at the process' own).
   uint32_t worker_nice = 10;
   /// Threads of CAF's scheduler for the cooperative actors
   /// (ACTORSHOP_WORKERS, --workers); 0 keeps CAF's default.

@@ -224,7 +224,7 @@ std::vector<option> make_options() {
                    "idempotency-retention-hours",
                    "Hours an Idempotency-Key is remembered", 1, 8760),
     integer_option(&c::worker_nice, "worker-nice",
-                   "Nice value of the services' threads, below the HTTP "
+                   "Nice steps the services' threads run below the HTTP "
                    "front's I/O threads (0: as the process)",
                    0, 19),
     integer_option(&c::workers, "workers",
