@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <climits>
 #include <cstdint>
 #include <cstring>
@@ -205,14 +206,12 @@ std::optional<plain_request> scan_plain(std::string_view data,
       ++hosts;
     } else if (name_is(name, "content-length")) {
       // Digits only, no more than fit: anything else is http_parser's.
-      if (length || value.empty() || value.size() > 15)
-        return std::nullopt;
+      // (from_chars takes neither a sign nor spaces for an unsigned type).
       size_t n = 0;
-      for (auto c : value) {
-        if (c < '0' || c > '9')
-          return std::nullopt;
-        n = n * 10 + static_cast<size_t>(c - '0');
-      }
+      auto end = value.data() + value.size();
+      if (length || value.empty() || value.size() > 15
+          || std::from_chars(value.data(), end, n).ptr != end)
+        return std::nullopt;
       length = n;
     } else if (name_starts_with(name, "transfer-encoding")
                || name_starts_with(name, "content-length")
