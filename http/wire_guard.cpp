@@ -112,20 +112,10 @@ size_t run_of(const char* p, size_t n, Ok ok, MaybeNot maybe_not) noexcept {
   return i;
 }
 
-/// Whether `name` equals `lower` (lower-case) ignoring ASCII case.
-bool name_is(std::string_view name, std::string_view lower) noexcept {
-  if (name.size() != lower.size())
-    return false;
-  for (size_t i = 0; i < name.size(); ++i)
-    if ((static_cast<unsigned char>(name[i]) | 0x20) != lower[i])
-      return false;
-  return true;
-}
-
-/// Whether `name` begins with `lower` (lower-case) ignoring ASCII case.
-bool name_starts_with(std::string_view name, std::string_view lower) noexcept {
-  return name.size() >= lower.size()
-         && name_is(name.substr(0, lower.size()), lower);
+/// Whether `name` begins with `prefix` ignoring ASCII case.
+bool name_starts_with(std::string_view name, std::string_view prefix) noexcept {
+  return name.size() >= prefix.size()
+         && text::iequals_ascii(name.substr(0, prefix.size()), prefix);
 }
 
 /// A plain request's framing, when scan_plain recognised one.
@@ -202,9 +192,9 @@ std::optional<plain_request> scan_plain(std::string_view data,
     pos += 2;
     if (++fields > limits.max_header_fields)
       return std::nullopt;
-    if (name_is(name, "host")) {
+    if (text::iequals_ascii(name, "host")) {
       ++hosts;
-    } else if (name_is(name, "content-length")) {
+    } else if (text::iequals_ascii(name, "content-length")) {
       // Digits only, no more than fit: anything else is http_parser's.
       // (from_chars takes neither a sign nor spaces for an unsigned type).
       size_t n = 0;
