@@ -381,6 +381,12 @@ struct wire_guard::impl {
 
   int check_headers() {
     end_field();
+    // http_parser reads a request line without a version as HTTP/0.9 (and
+    // a target up to an LF as such a line): it does not match HTTP/1.1's
+    // request-line, so it is malformed (RFC 9112 3), not another version.
+    if (parser.http_major == 0 && parser.http_minor == 9)
+      return refuse(invalid_request("the request line has no HTTP/1.x version "
+                                    "(HTTP/0.9 is not served)"));
     if (parser.http_major != 1)
       return refuse(version_not_supported());
     if (parser.http_minor >= 1 && msg.host_fields != 1)

@@ -150,6 +150,11 @@ BOOST_AUTO_TEST_CASE(each_refusal_gets_its_status) {
      413},
     {post("{}", "Expect: 200-ok\r\n"), 417},
     {"GET / HTTP/3.0\r\nHost: a\r\n\r\n", 505},
+    // No version at all (what http_parser reads as HTTP/0.9), or a target
+    // that an LF ends (found by the fault suite's HTTP fuzz test, seed
+    // 788829277): malformed, not another version.
+    {"GET /health\r\n\r\n", 400},
+    {"POST /g\xba\xfbp\x93h\xfd\n\n|l HTTP/1.1\r\nHost: a\r\n\r\n", 400},
     {"\x16\x03\x01\x00\x05hello", 400},
   };
   std::string many = "GET / HTTP/1.1\r\nHost: a\r\n";
