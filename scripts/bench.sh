@@ -192,7 +192,9 @@ if [[ $instructions -eq 1 ]]; then
   # time out (--request-timeout-ms above), or the counts divide wrongly.
   # CAF's idle scheduler threads poll before they sleep; how often depends
   # on the machine's load, so they sleep at once here (work-stealing
-  # options above) and the count stays the program's own.
+  # options above: actorshop's default since 2026-12-03, passed anyway so
+  # an older ACTORSHOP_BENCH_BINARY is counted the same way) and the count
+  # stays the program's own.
   # Each dump's header names its trigger ("desc: Trigger: dump <phase>")
   # and carries its total ("summary: <instructions>").
   total_of() {

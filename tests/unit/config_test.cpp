@@ -12,6 +12,7 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/scheduler/abstract_coordinator.hpp>
+#include <caf/settings.hpp>
 
 #include "actors/errors.hpp"
 #include "config/config.hpp"
@@ -379,6 +380,34 @@ BOOST_AUTO_TEST_CASE(caf_options_pass_through) {
     BOOST_TEST(load(cfg, {"--scheduler.max-threads=3"}) == "");
     caf::actor_system sys{cfg};
     BOOST_TEST(sys.scheduler().num_workers() == 3u);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(idle_scheduler_threads_sleep_at_once_unless_configured) {
+  auto attempts = [](const shop::config& cfg, const char* key) {
+    return caf::get_or(cfg, key, size_t{12345});
+  };
+  {
+    shop::config cfg;
+    BOOST_TEST(load(cfg, {}) == "");
+    BOOST_TEST(attempts(cfg, "work-stealing.aggressive-poll-attempts") == 0u);
+    BOOST_TEST(attempts(cfg, "work-stealing.moderate-poll-attempts") == 0u);
+    caf::actor_system sys{cfg};
+    BOOST_TEST(sys.scheduler().num_workers() > 0u);
+  }
+  {
+    shop::config cfg;
+    BOOST_TEST(load(cfg, {"--work-stealing.aggressive-poll-attempts=100"})
+               == "");
+    BOOST_TEST(attempts(cfg, "work-stealing.aggressive-poll-attempts") == 100u);
+    BOOST_TEST(attempts(cfg, "work-stealing.moderate-poll-attempts") == 0u);
+  }
+  write("actorshop.ini", "[work-stealing]\nmoderate-poll-attempts = 500\n");
+  {
+    shop::config cfg;
+    BOOST_TEST(load(cfg, {}) == "");
+    BOOST_TEST(attempts(cfg, "work-stealing.aggressive-poll-attempts") == 0u);
+    BOOST_TEST(attempts(cfg, "work-stealing.moderate-poll-attempts") == 500u);
   }
 }
 
