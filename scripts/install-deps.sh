@@ -14,6 +14,8 @@ packages=(
   nlohmann-json3-dev libboost-test-dev
   # argon2id password hashes and the HMAC of the login tokens
   libsodium-dev
+  # the allocator of the actorshop executable (CMakeLists.txt)
+  libjemalloc-dev
   # TLS: the node port's mutual TLS (CAF's OpenSSL module), HTTPS on the
   # front, and the openssl command of scripts/cluster-certs.sh
   libssl-dev openssl
