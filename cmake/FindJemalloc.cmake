@@ -14,7 +14,9 @@ endif()
 include(FindPackageHandleStandardArgs)
 find_package_handle_standard_args(Jemalloc
   REQUIRED_VARS Jemalloc_INCLUDE_DIR Jemalloc_LIBRARY
-  VERSION_VAR Jemalloc_VERSION)
+  VERSION_VAR Jemalloc_VERSION
+  REASON_FAILURE_MESSAGE
+    "install libjemalloc-dev (scripts/install-deps.sh does), or configure with -DACTORSHOP_ALLOCATOR=system")
 
 if(Jemalloc_FOUND AND NOT TARGET Jemalloc::Jemalloc)
   add_library(Jemalloc::Jemalloc UNKNOWN IMPORTED)

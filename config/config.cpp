@@ -299,6 +299,19 @@ std::string load_config(config& cfg, int argc, char** argv, bool& help_shown) {
     if (auto err = read_file_layer(config_file, file_layer); !err.empty())
       return err;
   }
+  // CAF's idle scheduler threads poll for work before they sleep: 100
+  // attempts in a row, then 500 with 50 us sleeps between them, 25 ms in all
+  // after each moment without work. That assumes the actor system has the
+  // machine to itself; here PostgreSQL and the HTTP I/O threads need those
+  // cores, and the polling cost 14% of actorshop's CPU per order
+  // (docs/performance.md). So an idle thread goes straight to its wait:
+  // woken by work from outside the scheduler (the I/O threads, the
+  // services' workers), else every work-stealing.relaxed-sleep-duration
+  // (10 ms) to steal. Set before CAF parses, so that the file and the
+  // command line override it and --dump-config shows it.
+  for (auto* key : {"work-stealing.aggressive-poll-attempts",
+                    "work-stealing.moderate-poll-attempts"})
+    cfg.set(key, int64_t{0});
   // CAF parses its own options and the file's other sections. It also stores
   // the file's values of our options, which the layers below overwrite.
   std::istringstream no_file;
@@ -336,17 +349,6 @@ std::string load_config(config& cfg, int argc, char** argv, bool& help_shown) {
   }
   if (cfg.workers > 0)
     cfg.set("scheduler.max-threads", static_cast<int64_t>(cfg.workers));
-  // CAF's idle scheduler threads poll for work before they sleep: 100
-  // attempts in a row, then 500 with 50 us sleeps between them, 25 ms in all
-  // after each moment without work. That assumes the actor system has the
-  // machine to itself; here PostgreSQL and the HTTP I/O threads need those
-  // cores, and the polling cost 14% of actorshop's CPU per order
-  // (docs/performance.md). So an idle thread sleeps at once, and a message
-  // for it wakes it, unless the configuration says otherwise.
-  for (auto* key : {"work-stealing.aggressive-poll-attempts",
-                    "work-stealing.moderate-poll-attempts"})
-    if (caf::get_if(&cfg.content, key) == nullptr)
-      cfg.set(key, int64_t{0});
   // Both validated just above; together they must place every service.
   parse_services(cfg.services, cfg.place.local);
   parse_peers(cfg.peers, cfg.place.peers);
