@@ -7,23 +7,13 @@
 
 #include <asio.hpp>
 
+#include "common/text.hpp"
+
 namespace shop::bench {
 
 namespace {
 
 using asio::ip::tcp;
-
-/// Case-insensitive prefix match for header names.
-bool starts_with_nocase(std::string_view line, std::string_view prefix) {
-  if (line.size() < prefix.size())
-    return false;
-  for (size_t i = 0; i < prefix.size(); ++i) {
-    auto a = line[i] >= 'A' && line[i] <= 'Z' ? line[i] - 'A' + 'a' : line[i];
-    if (a != prefix[i])
-      return false;
-  }
-  return true;
-}
 
 class engine {
 public:
@@ -164,10 +154,10 @@ private:
           if (eol == std::string::npos)
             break;
           std::string_view line{head.data() + pos, eol - pos};
-          if (starts_with_nocase(line, "content-length:"))
+          if (text::istarts_with_ascii(line, "content-length:"))
             length
               = std::strtoul(std::string{line.substr(15)}.c_str(), nullptr, 10);
-          else if (starts_with_nocase(line, "retry-after:"))
+          else if (text::istarts_with_ascii(line, "retry-after:"))
             a.retry_after = static_cast<uint32_t>(
               std::strtoul(std::string{line.substr(12)}.c_str(), nullptr, 10));
           pos = eol + 2;

@@ -59,6 +59,13 @@ constexpr bool iequals_ascii(std::string_view a, std::string_view b) noexcept {
   return true;
 }
 
+/// Whether `s` begins with `prefix` ignoring ASCII case.
+constexpr bool istarts_with_ascii(std::string_view s,
+                                  std::string_view prefix) noexcept {
+  return s.size() >= prefix.size()
+         && iequals_ascii(s.substr(0, prefix.size()), prefix);
+}
+
 /// The value of the hexadecimal digit `c` (0-9, a-f, A-F), or -1.
 constexpr int hex_digit_value(char c) noexcept {
   if (c >= '0' && c <= '9')

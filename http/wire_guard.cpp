@@ -112,12 +112,6 @@ size_t run_of(const char* p, size_t n, Ok ok, MaybeNot maybe_not) noexcept {
   return i;
 }
 
-/// Whether `name` begins with `prefix` ignoring ASCII case.
-bool name_starts_with(std::string_view name, std::string_view prefix) noexcept {
-  return name.size() >= prefix.size()
-         && text::iequals_ascii(name.substr(0, prefix.size()), prefix);
-}
-
 /// A plain request's framing, when scan_plain recognised one.
 struct plain_request {
   /// The request line and header section, final empty line included.
@@ -203,12 +197,12 @@ std::optional<plain_request> scan_plain(std::string_view data,
           || std::from_chars(value.data(), end, n).ptr != end)
         return std::nullopt;
       length = n;
-    } else if (name_starts_with(name, "transfer-encoding")
-               || name_starts_with(name, "content-length")
-               || name_starts_with(name, "expect")
-               || name_starts_with(name, "connection")
-               || name_starts_with(name, "proxy-connection")
-               || name_starts_with(name, "upgrade")) {
+    } else if (text::istarts_with_ascii(name, "transfer-encoding")
+               || text::istarts_with_ascii(name, "content-length")
+               || text::istarts_with_ascii(name, "expect")
+               || text::istarts_with_ascii(name, "connection")
+               || text::istarts_with_ascii(name, "proxy-connection")
+               || text::istarts_with_ascii(name, "upgrade")) {
       // Any name that begins like one of these: http_parser 2.9.4 takes
       // "Transfer-Encoding-x" for a Transfer-Encoding (found by the fuzz
       // target, tests/fuzz/regressions/wire_guard/), and the others are

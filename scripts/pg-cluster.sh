@@ -250,10 +250,9 @@ check_socket_path() {
 # lasting private cluster keeps PostgreSQL's default: it recycles segments
 # once it has run a while, and a zero-filled segment finds a full disk
 # before a commit does.
-if [[ "${ACTORSHOP_PG_DURABLE:-0}" == 1 ]]; then
-  TEMP_OPTIONS="-c wal_init_zero=off"
-else
-  TEMP_OPTIONS="-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c wal_init_zero=off"
+TEMP_OPTIONS="-c wal_init_zero=off"
+if [[ "${ACTORSHOP_PG_DURABLE:-0}" != 1 ]]; then
+  TEMP_OPTIONS+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 fi
 
 # The directory of the temp cluster recorded in STATE, or die.
