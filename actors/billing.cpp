@@ -250,24 +250,25 @@ billing_worker_actor::behavior_type billing_service(billing_worker self,
                          return self->state.repo->ledger(user);
                        });
     },
-    [self](const user_created& e) -> caf::result<void> {
-      return consume(self, user_created_topic, e,
+    [self](const event_batch<user_created>& events) -> caf::result<void> {
+      return consume(self, user_created_topic, events,
                      [self](const user_created& x) {
                        if (!has_account(self, x.user))
                          stage_open(self, x.user);
                      });
     },
-    [self](const order_created& e) -> caf::result<void> {
-      // Deciding it would publish ORDER_PROCESSED into a backlog over its
-      // bound (actors/load.hpp): Orders' relay asks again shortly, and its
-      // own backlog makes Orders refuse new orders meanwhile.
-      if (!self->state.relay.accepting()
-          && classify(self, order_created_topic, e.seq) == delivery::apply)
-        return refuse_overloaded(self, "backlog");
+    [self](const event_batch<order_created>& events) -> caf::result<void> {
       return guarded<void>(self, [&] {
-        return consume(self, order_created_topic, e,
-                       [self](const order_created& x) {
+        return consume(self, order_created_topic, events,
+                       [self](const order_created& x) -> caf::error {
+                         // Deciding it would publish ORDER_PROCESSED into a
+                         // backlog over its bound (actors/load.hpp): Orders'
+                         // relay asks again shortly, and its own backlog
+                         // makes Orders refuse new orders meanwhile.
+                         if (!self->state.relay.accepting())
+                           return refuse_overloaded(self, "backlog");
                          charge_order(self, x);
+                         return caf::none;
                        });
       });
     },

@@ -6,15 +6,19 @@
 //   seq <= mark      a duplicate: change nothing, acknowledge again;
 //   seq == mark + 1  apply it and move the mark;
 //   seq >  mark + 1  an earlier event is missing: refuse, the relay resends.
+// A relay delivers consecutive events in one request (event_batch); the
+// reply acknowledges all of them, once what they changed is committed.
 
 #include <algorithm>
 #include <cstdint>
 #include <map>
 #include <string>
+#include <type_traits>
 
 #include <caf/error.hpp>
 
 #include "actors/errors.hpp"
+#include "actors/messages.hpp"
 #include "actors/unit_of_work.hpp"
 #include "common/metrics.hpp"
 
@@ -50,35 +54,66 @@ inline caf::error out_of_order(const char* topic, int64_t seq) {
                                                  "predecessor");
 }
 
-/// The common frame of every event handler: duplicates are acknowledged
-/// (once whatever applied them committed), gaps refused, and the next event
-/// applied by `apply` and acknowledged after its commit.
+/// Applies a delivery's events in order: duplicates are skipped, the next
+/// event is applied by `apply` and its mark moved, and the first event that
+/// arrived before its predecessor stops the delivery with out_of_order.
+/// `apply(const Event&)` returns void, or a caf::error to refuse the event
+/// before changing anything (it then stops the delivery the same way).
+/// What was applied before a stop stays staged in the open batch: the relay
+/// resends from its last acknowledged event, and those come back as
+/// duplicates.
 template <class Self, class Event, class Apply>
-caf::result<void> consume(Self* self, const char* topic, const Event& e,
-                          Apply apply) {
+caf::error apply_in_order(Self* self, const char* topic,
+                          const event_batch<Event>& events, Apply& apply) {
   auto& faults = self->state.deps.settings.faults;
-  auto verdict = classify(self, topic, e.seq);
-  if (faults.skip_dedup && verdict == delivery::duplicate)
-    verdict = delivery::apply;
-  switch (verdict) {
-    case delivery::duplicate:
-      log::debug(self->state.name, "duplicate {} #{} ignored", topic, e.seq);
-      ++self->state.duplicates;
-      metrics::registry::global()
-        .get_counter("actorshop_events_duplicates_total",
-                     "Redelivered events recognised and ignored, by "
-                     "consuming service and topic.",
-                     {{"service", self->state.name}, {"topic", topic}})
-        .inc();
-      return ack_after_commit(self, [] {});
-    case delivery::gap:
-      return out_of_order(topic, e.seq);
-    case delivery::apply:
-      break;
+  for (auto& e : events) {
+    auto verdict = classify(self, topic, e.seq);
+    if (faults.skip_dedup && verdict == delivery::duplicate)
+      verdict = delivery::apply;
+    switch (verdict) {
+      case delivery::duplicate:
+        log::debug(self->state.name, "duplicate {} #{} ignored", topic, e.seq);
+        ++self->state.duplicates;
+        metrics::registry::global()
+          .get_counter("actorshop_events_duplicates_total",
+                       "Redelivered events recognised and ignored, by "
+                       "consuming service and topic.",
+                       {{"service", self->state.name}, {"topic", topic}})
+          .inc();
+        continue;
+      case delivery::gap:
+        return out_of_order(topic, e.seq);
+      case delivery::apply:
+        break;
+    }
+    // Open before applying: handlers stage into the open batch directly.
+    open_batch(self);
+    if constexpr (std::is_void_v<decltype(apply(e))>) {
+      apply(e);
+    } else {
+      if (auto err = apply(e))
+        return err;
+    }
+    mark_applied(self, topic, std::max(e.seq, self->state.inbox[topic]));
   }
-  mark_applied(self, topic, std::max(e.seq, self->state.inbox[topic]));
-  apply(e);
-  if (faults.ack_before_commit)
+  return caf::none;
+}
+
+/// The common frame of every event handler: applies `events` (see
+/// apply_in_order) and acknowledges the whole delivery once the open batch
+/// committed (at once when nothing is staged), or answers the error that
+/// stopped it.
+template <class Self, class Event, class Apply>
+caf::result<void> consume(Self* self, const char* topic,
+                          const event_batch<Event>& events, Apply apply) {
+  if (events.size() > max_event_batch)
+    return caf::make_error(errc::invalid_argument,
+                           std::string{topic}
+                             + ": too many events in one "
+                               "delivery");
+  if (auto err = apply_in_order(self, topic, events, apply))
+    return err;
+  if (self->state.deps.settings.faults.ack_before_commit)
     return caf::unit;
   return ack_after_commit(self, [] {});
 }

@@ -15,17 +15,19 @@ namespace shop {
 
 // -- event subscribers --------------------------------------------------------
 
-/// Anything that consumes USER_CREATED. The reply (empty) acknowledges that
-/// the event's effect is committed.
-using user_created_subscriber = caf::typed_actor<caf::reacts_to<user_created>>;
+/// Anything that consumes USER_CREATED. A delivery carries consecutive
+/// events (event_batch); the reply (empty) acknowledges that the effects of
+/// all of them are committed.
+using user_created_subscriber
+  = caf::typed_actor<caf::reacts_to<event_batch<user_created>>>;
 
 /// Anything that consumes ORDER_CREATED.
 using order_created_subscriber
-  = caf::typed_actor<caf::reacts_to<order_created>>;
+  = caf::typed_actor<caf::reacts_to<event_batch<order_created>>>;
 
 /// Anything that consumes ORDER_PROCESSED.
 using order_processed_subscriber
-  = caf::typed_actor<caf::reacts_to<order_processed>>;
+  = caf::typed_actor<caf::reacts_to<event_batch<order_processed>>>;
 
 // -- services -----------------------------------------------------------------
 

@@ -5,6 +5,7 @@
 // fails to compile in message-sending code (CAF_ENABLE_TYPE_ID_CHECKS) and
 // fails to cross a node boundary at run time.
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -34,6 +35,20 @@ CAF_ADD_ATOM(shop, shop::atom, hash, "hash")
 CAF_ADD_ATOM(shop, shop::atom, verify, "verify")
 CAF_ADD_ATOM(shop, shop::atom, peer, "peer")
 
+namespace shop {
+
+/// What a publisher's relay delivers in one request: consecutive events of
+/// one topic, in seq order (actors/outbox.hpp, actors/inbox.hpp).
+template <class Event>
+using event_batch = std::vector<Event>;
+
+/// The most events one delivery carries. A relay never sends more at once
+/// (nor more than its window); a subscriber refuses a larger delivery as
+/// invalid, since it would be one transaction of unbounded size.
+inline constexpr size_t max_event_batch = 4096;
+
+} // namespace shop
+
 // -- type IDs -----------------------------------------------------------------
 
 CAF_BEGIN_TYPE_ID_BLOCK(shop, caf::first_custom_type_id)
@@ -55,6 +70,9 @@ CAF_BEGIN_TYPE_ID_BLOCK(shop, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(shop, (shop::user_created))
   CAF_ADD_TYPE_ID(shop, (shop::order_created))
   CAF_ADD_TYPE_ID(shop, (shop::order_processed))
+  CAF_ADD_TYPE_ID(shop, (std::vector<shop::user_created>))
+  CAF_ADD_TYPE_ID(shop, (std::vector<shop::order_created>))
+  CAF_ADD_TYPE_ID(shop, (std::vector<shop::order_processed>))
   CAF_ADD_TYPE_ID(shop, (shop::register_user))
   CAF_ADD_TYPE_ID(shop, (shop::credentials))
   CAF_ADD_TYPE_ID(shop, (shop::set_password))

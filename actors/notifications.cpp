@@ -1,5 +1,7 @@
 #include "actors/notifications.hpp"
 
+#include <memory>
+
 #include <caf/actor_system.hpp>
 
 #include "actors/inbox.hpp"
@@ -79,35 +81,73 @@ void stage_message(notifications_worker self, const user& to,
   st.uow.changes().sent.push_back(std::move(n));
 }
 
-caf::result<void> on_order_processed(notifications_worker self,
-                                     const order_processed& e) {
+/// The first event of `events` that would apply and whose user's address
+/// is unknown here, if any.
+const order_processed*
+missing_recipient(notifications_worker self,
+                  const event_batch<order_processed>& events) {
   auto& st = self->state;
-  auto i = st.recipients.find(e.user);
-  if (i != st.recipients.end()
-      || classify(self, order_processed_topic, e.seq) != delivery::apply)
-    return consume(self, order_processed_topic, e,
-                   [self](const order_processed& x) {
-                     stage_message(self, self->state.recipients[x.user], x);
-                   });
-  // The event overtook USER_CREATED: ask Users for the address. `await`
-  // holds back other messages, so events still apply in order.
+  for (auto& e : events)
+    if (classify(self, order_processed_topic, e.seq) != delivery::duplicate
+        && st.recipients.count(e.user) == 0)
+      return &e;
+  return nullptr;
+}
+
+/// Stages a message for every new event of the delivery and answers `rp`
+/// once they committed. An event that overtook its user's USER_CREATED
+/// makes it ask Users for the address first; `await` holds back other
+/// messages meanwhile, so events still apply in order.
+void apply_then_ack(notifications_worker self,
+                    std::shared_ptr<const event_batch<order_processed>> events,
+                    caf::response_promise rp) {
+  if (auto* e = missing_recipient(self, *events)) {
+    auto id = e->user;
+    auto order = e->order;
+    with_known_user(
+      self, id,
+      [self, events, rp](const user& to) mutable {
+        stage_recipient(self, to);
+        apply_then_ack(self, std::move(events), std::move(rp));
+      },
+      [self, rp, id, order](caf::error err) mutable {
+        log::warning(self->state.name, "no address for user {} (order {}): {}",
+                     id, order, self->system().render(err));
+        rp.deliver(std::move(err));
+      });
+    return;
+  }
+  auto stage = [self](const order_processed& x) {
+    stage_message(self, self->state.recipients[x.user], x);
+  };
+  if (auto err = apply_in_order(self, order_processed_topic, *events, stage)) {
+    rp.deliver(std::move(err));
+    return;
+  }
+  auto& st = self->state;
+  if (st.uow.empty() || st.deps.settings.faults.ack_before_commit) {
+    rp.deliver(caf::unit);
+    return;
+  }
+  st.uow.then([rp]() mutable { rp.deliver(caf::unit); },
+              [rp](const caf::error& err) mutable { rp.deliver(err); });
+}
+
+caf::result<void>
+on_order_processed(notifications_worker self,
+                   const event_batch<order_processed>& events) {
+  auto stage = [self](const order_processed& x) {
+    stage_message(self, self->state.recipients[x.user], x);
+  };
+  if (missing_recipient(self, events) == nullptr)
+    return consume(self, order_processed_topic, events, stage);
+  if (events.size() > max_event_batch)
+    return caf::make_error(errc::invalid_argument,
+                           "order_processed: too many events in one delivery");
   auto rp = self->make_response_promise();
-  with_known_user(
-    self, e.user,
-    [self, rp, e](const user& to) mutable {
-      stage_recipient(self, to);
-      mark_applied(self, order_processed_topic, e.seq);
-      stage_message(self, to, e);
-      self->state.uow.then([rp]() mutable { rp.deliver(caf::unit); },
-                           [rp](const caf::error& err) mutable {
-                             rp.deliver(err);
-                           });
-    },
-    [self, rp, e](caf::error err) mutable {
-      log::warning(self->state.name, "no address for user {} (order {}): {}",
-                   e.user, e.order, self->system().render(err));
-      rp.deliver(std::move(err));
-    });
+  apply_then_ack(self,
+                 std::make_shared<const event_batch<order_processed>>(events),
+                 rp);
   return rp;
 }
 
@@ -127,14 +167,14 @@ notifications_service(notifications_worker self, notifications_deps deps) {
                          return self->state.repo->list(filter);
                        });
     },
-    [self](const user_created& e) -> caf::result<void> {
-      return consume(self, user_created_topic, e,
+    [self](const event_batch<user_created>& events) -> caf::result<void> {
+      return consume(self, user_created_topic, events,
                      [self](const user_created& x) {
                        stage_recipient(self, user{x.user, x.email, x.name});
                      });
     },
-    [self](const order_processed& e) -> caf::result<void> {
-      return on_order_processed(self, e);
+    [self](const event_batch<order_processed>& events) -> caf::result<void> {
+      return on_order_processed(self, events);
     },
     [self](atom::flush) { flush(self); },
   };

@@ -171,15 +171,15 @@ orders_worker_actor::behavior_type orders_service(orders_worker self,
         return find_order(self, id);
       });
     },
-    [self](const user_created& e) -> caf::result<void> {
-      return consume(self, user_created_topic, e,
+    [self](const event_batch<user_created>& events) -> caf::result<void> {
+      return consume(self, user_created_topic, events,
                      [self](const user_created& x) {
                        stage_known_user(self, x.user);
                      });
     },
-    [self](const order_processed& e) -> caf::result<void> {
+    [self](const event_batch<order_processed>& events) -> caf::result<void> {
       return guarded<void>(self, [&] {
-        return consume(self, order_processed_topic, e,
+        return consume(self, order_processed_topic, events,
                        [self](const order_processed& x) {
                          finish_order(self, x);
                        });

@@ -3,10 +3,12 @@
 // Exactly-once delivery, publisher side: the transactional outbox and its
 // relay. A publisher stages each event into its open batch (`stage_event`),
 // so the event commits in the same transaction as the state change that
-// caused it. After the commit the relay sends it to every subscriber as a
-// request; the subscriber's (empty) reply means "applied and committed". The
-// relay keeps a window of unacknowledged events in flight per subscriber,
-// resends from the first unacknowledged one after an error or timeout (with
+// caused it. Once a batch committed, the relay sends every subscriber the
+// events that became deliverable in one request (event_batch: consecutive
+// events, at most a window's worth); the subscriber's (empty) reply means
+// "all applied and committed". The relay keeps a window of unacknowledged
+// events in flight per subscriber (several deliveries pipelined), resends
+// from the first unacknowledged one after an error or timeout (with
 // exponential backoff), persists each subscriber's acknowledged position
 // (cursor) in later batches, and prunes events every subscriber has
 // acknowledged. After a restart it reloads the unacknowledged events and
@@ -56,7 +58,7 @@ inline constexpr const char* events_in_memory_metric
 template <class Event>
 class outbox_relay {
 public:
-  using handle_type = caf::typed_actor<caf::reacts_to<Event>>;
+  using handle_type = caf::typed_actor<caf::reacts_to<event_batch<Event>>>;
 
   struct subscriber {
     std::string name;
@@ -78,7 +80,8 @@ public:
 
   /// Topic name used in the outbox and in consumers' inbox marks.
   const char* topic = "";
-  /// Events in flight per subscriber (pipelining).
+  /// Events in flight per subscriber, in one or more deliveries (at most
+  /// max_event_batch).
   size_t window = 256;
   caf::timespan timeout = std::chrono::seconds(5);
   /// Outstanding events beyond which the publisher sheds (see above).
@@ -271,26 +274,34 @@ private:
   template <class Self>
   void pump(Self* self, size_t index) {
     auto& sub = subs_[index];
-    auto limit = sub.probing ? size_t{1} : window;
+    auto limit = sub.probing ? size_t{1}
+                             : std::clamp<size_t>(window, 1, max_event_batch);
     while (!sub.paused && sub.in_flight < limit && sub.sent < committed_seq_) {
       // Not in memory: read the next page, if there is room (else wait
       // until the slowest subscriber's acknowledgements make some).
-      if (sub.sent + 1 >= first_seq_ + static_cast<int64_t>(backlog_.size())
-          && !page_in(self))
-        break;
-      auto seq = ++sub.sent;
-      ++sub.in_flight;
-      self->request(sub.handle, timeout, event_at(seq))
-        .then([self, index,
-               seq] { self->state.relay.on_ack(self, index, seq); },
-              [self, index, seq](caf::error& err) {
-                self->state.relay.on_error(self, index, seq, err);
+      auto in_memory_end = first_seq_ + static_cast<int64_t>(backlog_.size());
+      if (sub.sent + 1 >= in_memory_end) {
+        if (!page_in(self))
+          break;
+        in_memory_end = first_seq_ + static_cast<int64_t>(backlog_.size());
+      }
+      // Everything committed since the last delivery, as far as the window
+      // and memory allow, in one request.
+      auto first = sub.sent + 1;
+      auto last
+        = std::min({committed_seq_, in_memory_end - 1,
+                    sub.sent + static_cast<int64_t>(limit - sub.in_flight)});
+      auto begin = backlog_.begin() + (first - first_seq_);
+      event_batch<Event> batch(begin, begin + (last - first + 1));
+      sub.sent = last;
+      sub.in_flight += batch.size();
+      self->request(sub.handle, timeout, std::move(batch))
+        .then([self, index, first,
+               last] { self->state.relay.on_ack(self, index, first, last); },
+              [self, index, first, last](caf::error& err) {
+                self->state.relay.on_error(self, index, first, last, err);
               });
     }
-  }
-
-  const Event& event_at(int64_t seq) const {
-    return backlog_[static_cast<size_t>(seq - first_seq_)];
   }
 
   /// The last seq every subscriber acknowledged, at most `upper` (which it
@@ -362,10 +373,12 @@ private:
     return read > 0;
   }
 
+  /// The subscriber applied and committed events [first, last].
   template <class Self>
-  void on_ack(Self* self, size_t index, int64_t seq) {
+  void on_ack(Self* self, size_t index, int64_t first, int64_t last) {
     auto& sub = subs_[index];
-    --sub.in_flight;
+    sub.in_flight -= static_cast<size_t>(last - first + 1);
+    auto seq = last;
     sub.backoff = caf::timespan{0};
     sub.probing = false;
     if (seq > sub.acked) {
@@ -389,11 +402,13 @@ private:
     pump(self, index);
   }
 
+  /// The delivery of events [first, last] failed or timed out.
   template <class Self>
-  void on_error(Self* self, size_t index, int64_t seq, const caf::error& err) {
+  void on_error(Self* self, size_t index, int64_t first, int64_t last,
+                const caf::error& err) {
     auto& sub = subs_[index];
-    --sub.in_flight;
-    if (sub.paused || seq <= sub.acked)
+    sub.in_flight -= static_cast<size_t>(last - first + 1);
+    if (sub.paused || last <= sub.acked)
       return;
     // Resend everything after the last acknowledged event, later.
     sub.paused = true;
@@ -405,8 +420,9 @@ private:
     if (err == errc::overloaded)
       sub.probing = true;
     sub.backoff = std::clamp<caf::timespan>(sub.backoff * 2, 10ms, cap);
-    log::debug(self->state.name, "{} #{} to {} failed ({}), resending in {} ms",
-               topic, seq, sub.name, self->system().render(err),
+    log::debug(self->state.name,
+               "{} #{}..#{} to {} failed ({}), resending in {} ms", topic,
+               first, last, sub.name, self->system().render(err),
                std::chrono::duration_cast<std::chrono::milliseconds>(
                  sub.backoff)
                  .count());
@@ -515,12 +531,11 @@ void stage_event(Self* self, Event e, int64_t row = 0) {
   e.seq = st.relay.allocate();
   st.uow.changes().reliable.outbox.push_back(
     outbox_record{e.seq, st.relay.topic, encode(e), now_ms(), row});
-  st.uow.then(
-    [self, e]() mutable {
-      self->state.relay.committed(std::move(e));
-      self->state.relay.pump(self);
-    },
-    nullptr);
+  // Sent once the whole batch committed (start_relay's after_waiters hook):
+  // one delivery per subscriber for all the events of a commit.
+  st.uow.then([self,
+               e]() mutable { self->state.relay.committed(std::move(e)); },
+              nullptr);
 }
 
 } // namespace shop

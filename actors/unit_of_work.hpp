@@ -102,8 +102,14 @@ public:
     on_committed_ = std::move(f);
   }
 
+  /// Sets what runs after every commit, after every waiter: a publisher's
+  /// relay sends all the events the batch made deliverable at once.
+  void after_waiters(std::function<void()> f) {
+    after_waiters_ = std::move(f);
+  }
+
   /// Runs the on_committed hook, then every on_commit in registration
-  /// order, and resets the batch.
+  /// order, then the after_waiters hook, and resets the batch.
   void committed() {
     auto waiters = std::move(waiters_);
     reset();
@@ -111,6 +117,8 @@ public:
       on_committed_();
     for (auto& w : waiters)
       w.on_commit();
+    if (after_waiters_)
+      after_waiters_();
   }
 
   /// Runs every on_failure and resets the batch.
@@ -136,6 +144,7 @@ private:
   Changes changes_;
   std::vector<waiter> waiters_;
   std::function<void()> on_committed_;
+  std::function<void()> after_waiters_;
   std::unique_ptr<commit_metrics> stats_;
 };
 

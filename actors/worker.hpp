@@ -87,6 +87,9 @@ void start_relay(Self* self, const char* topic,
     relay.add_subscriber(name, handle);
   relay.bind_metrics(st.name);
   relay.restore(snap);
+  // What a commit made deliverable goes out after it, in one delivery per
+  // subscriber.
+  st.uow.after_waiters([self] { self->state.relay.pump(self); });
   relay.pump(self);
 }
 

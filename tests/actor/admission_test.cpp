@@ -27,7 +27,8 @@ struct valve_state {
   std::vector<std::function<void()>> held;
 };
 
-/// Forwards `e` to the valve's target and its answer back through `rp`.
+/// Forwards the delivery `e` to the valve's target and its answer back through
+/// `rp`.
 template <class Event>
 void pass(caf::stateful_actor<valve_state>* self, caf::response_promise rp,
           const Event& e) {
@@ -52,8 +53,8 @@ caf::result<void> take(caf::stateful_actor<valve_state>* self, const Event& e) {
 caf::behavior valve(caf::stateful_actor<valve_state>* self, caf::actor target) {
   self->state.target = std::move(target);
   return {
-    [self](const order_created& e) { return take(self, e); },
-    [self](const order_processed& e) { return take(self, e); },
+    [self](const event_batch<order_created>& e) { return take(self, e); },
+    [self](const event_batch<order_processed>& e) { return take(self, e); },
     [self](atom::start) {
       self->state.open = true;
       auto held = std::move(self->state.held);

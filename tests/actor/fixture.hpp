@@ -164,16 +164,23 @@ struct fixture {
     return *xs;
   }
 
-  /// Delivers an event as a publisher's relay would and runs until idle:
-  /// the consumer's refusal, or a default (empty) error for an acknowledgement.
+  /// Delivers events as a publisher's relay would (consecutive events in one
+  /// request) and runs until idle: the consumer's refusal, or a default
+  /// (empty) error for an acknowledgement.
   template <class Handle, class Event>
-  caf::error deliver(const Handle& dest, const Event& e) {
-    auto handle = self->request(dest, caf::infinite, e);
+  caf::error deliver(const Handle& dest, const event_batch<Event>& events) {
+    auto handle = self->request(dest, caf::infinite, events);
     sched.run();
     BOOST_REQUIRE_MESSAGE(!self->mailbox().empty(), "no acknowledgement");
     caf::error result;
     handle.receive([] {}, [&](caf::error& err) { result = std::move(err); });
     return result;
+  }
+
+  /// Delivers one event alone.
+  template <class Handle, class Event>
+  caf::error deliver(const Handle& dest, const Event& e) {
+    return deliver(dest, event_batch<Event>{e});
   }
 
   /// The worker behind a service's supervisor (invalid while it restarts).
@@ -214,13 +221,13 @@ struct fixture {
 /// the event stays "in flight" until the test advances the clock.
 inline caf::behavior black_hole(caf::event_based_actor* self) {
   return {
-    [self](const user_created&) -> caf::result<void> {
+    [self](const event_batch<user_created>&) -> caf::result<void> {
       return self->make_response_promise();
     },
-    [self](const order_created&) -> caf::result<void> {
+    [self](const event_batch<order_created>&) -> caf::result<void> {
       return self->make_response_promise();
     },
-    [self](const order_processed&) -> caf::result<void> {
+    [self](const event_batch<order_processed>&) -> caf::result<void> {
       return self->make_response_promise();
     },
   };

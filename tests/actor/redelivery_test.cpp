@@ -1,8 +1,9 @@
 // Every shape of redelivery, for every consumer of every topic: the same
 // event under the same seq, the same event under a new seq (a publisher that
-// lost its prune mark), an event before its predecessor, and duplicates after
-// the consumer restarted. Each must be acknowledged (or, for a gap, refused)
-// and applied exactly once, without the consumer ever restarting.
+// lost its prune mark), an event before its predecessor, duplicates after
+// the consumer restarted, and all of these mixed in one delivery. Each must be
+// acknowledged (or, for a gap, refused) and applied exactly once, without the
+// consumer ever restarting.
 //
 // The test is the publisher: the services' own traffic on the topic under
 // test is held (fixture `holding`) or never happens, so the consumer's inbox
@@ -96,6 +97,28 @@ void check_every_shape(fixture& f, const stream<Handle, Event>& s) {
   acked(5, 1);
   auto late_gap = f.deliver(s.consumer, s.event(7, 1));
   BOOST_TEST(is(late_gap, errc::out_of_order), f.sys.render(late_gap));
+  BOOST_TEST(s.observe() == s.applied_both);
+  // Several events in one delivery, as a relay sends them. Duplicates and
+  // repeats mixed: acknowledged, nothing changes.
+  auto mixed
+    = f.deliver(s.consumer, event_batch<Event>{s.event(5, 1), s.event(6, 2),
+                                               s.event(7, 1)});
+  BOOST_TEST(!mixed, f.sys.render(mixed));
+  BOOST_TEST(s.observe() == s.applied_both);
+  // A hole inside a delivery stops it there; what came before it applied,
+  // so the next event is the one after it.
+  auto holed
+    = f.deliver(s.consumer, event_batch<Event>{s.event(8, 2), s.event(10, 1)});
+  BOOST_TEST(is(holed, errc::out_of_order), f.sys.render(holed));
+  acked(9, 1);
+  // A delivery larger than any relay sends is refused whole.
+  event_batch<Event> huge;
+  for (int64_t seq = 10; seq <= 10 + static_cast<int64_t>(max_event_batch);
+       ++seq)
+    huge.push_back(s.event(seq, 2));
+  auto too_many = f.deliver(s.consumer, huge);
+  BOOST_TEST(is(too_many, errc::invalid_argument), f.sys.render(too_many));
+  acked(10, 2);
   BOOST_TEST(s.observe() == s.applied_both);
   BOOST_TEST(f.worker_of(s.consumer).id() == restarted.id(),
              "the consumer restarted");

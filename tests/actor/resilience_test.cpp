@@ -1,6 +1,8 @@
 // Duplicates, reordering, crashes and restarts: nothing doubled, nothing lost.
 
 #include <optional>
+#include <set>
+#include <string>
 
 #include "fixture.hpp"
 
@@ -17,7 +19,7 @@ BOOST_AUTO_TEST_CASE(redelivered_order_created_charges_once) {
   BOOST_TEST(balance_of(id) == units(700));
   // Deliver ORDER_CREATED #1 twice more, as a retrying relay would: both are
   // acknowledged, neither changes anything.
-  order_created again{1, o->id, id, 2, 1, o->sum};
+  event_batch<order_created> again{{1, o->id, id, 2, 1, o->sum}};
   for (int i = 0; i < 2; ++i) {
     auto ack = self->request(svc.billing, caf::infinite, again);
     sched.run();
@@ -37,7 +39,8 @@ BOOST_AUTO_TEST_CASE(an_event_beyond_the_next_is_refused) {
   auto id = register_ok("gap@example.com", "Gap");
   // Billing applied USER_CREATED #1; #3 cannot come before #2.
   auto ack = self->request(svc.billing, caf::infinite,
-                           user_created{3, id + 2, "x@example.com", "X"});
+                           event_batch<user_created>{
+                             {3, id + 2, "x@example.com", "X"}});
   sched.run();
   BOOST_REQUIRE(!self->mailbox().empty());
   std::optional<caf::error> refused;
@@ -57,8 +60,8 @@ BOOST_AUTO_TEST_CASE(late_or_duplicate_order_processed_is_ignored) {
   // A contradicting redelivery of ORDER_PROCESSED #1 must not flip the final
   // state, nor send a second message.
   order_processed late{1, o->id, id, o->sum, payment_result::paid};
-  self->send(svc.orders, late);
-  self->send(svc.notifications, late);
+  self->send(svc.orders, event_batch<order_processed>{late});
+  self->send(svc.notifications, event_batch<order_processed>{late});
   sched.run();
   BOOST_TEST(order_of(o->id).status == order_status::rejected);
   BOOST_TEST(messages().size() == 1u);
@@ -67,7 +70,8 @@ BOOST_AUTO_TEST_CASE(late_or_duplicate_order_processed_is_ignored) {
 BOOST_AUTO_TEST_CASE(order_created_before_user_created_opens_account) {
   // Billing has never heard of user 77: the account opens on first touch and
   // the order is decided (rejected: a new account holds nothing).
-  self->send(svc.billing, order_created{1, 500, 77, 3, 1, units(25)});
+  self->send(svc.billing,
+             event_batch<order_created>{{1, 500, 77, 3, 1, units(25)}});
   sched.run();
   auto acc = ask<account>(svc.billing, atom::balance_v, user_id{77});
   BOOST_REQUIRE(acc);
@@ -94,6 +98,30 @@ BOOST_FIXTURE_TEST_CASE(serving_a_user_before_user_created_arrives,
   auto stranger = ask<account>(svc.billing, deposit{id + 1, units(1)});
   BOOST_REQUIRE(!stranger);
   BOOST_TEST(is(stranger.error(), errc::account_not_found));
+}
+
+BOOST_FIXTURE_TEST_CASE(one_delivery_for_two_users_nobody_announced,
+                        held_user_events) {
+  // Two orders placed together commit in one batch of Orders, so their
+  // outcomes reach Notifications in one delivery, for two users it has no
+  // address of: it asks Users for each, in turn, and sends both messages.
+  auto ann = register_ok("ann@example.com", "Ann");
+  auto bob = register_ok("bob@example.com", "Bob");
+  auto first
+    = self->request(svc.orders, caf::infinite, create_order{ann, 3, 1});
+  auto second
+    = self->request(svc.orders, caf::infinite, create_order{bob, 3, 1});
+  sched.run();
+  for (auto* reply : {&first, &second})
+    reply->receive([](const order&) {},
+                   [&](caf::error& err) { BOOST_FAIL(sys.render(err)); });
+  auto sent = messages();
+  BOOST_REQUIRE_EQUAL(sent.size(), 2u);
+  std::set<std::string> to;
+  for (auto& n : sent)
+    to.insert(n.email);
+  BOOST_TEST(
+    (to == std::set<std::string>{"ann@example.com", "bob@example.com"}));
 }
 
 BOOST_AUTO_TEST_CASE(failed_commit_restarts_service_without_losing_data) {

@@ -1,5 +1,6 @@
 #include "chaos.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -57,7 +58,7 @@ void audit(proxy_ptr self, int64_t seq) {
     st.ctl->findings.push_back(std::move(finding));
 }
 
-/// The event under the subscriber's numbering. An event seen for the first
+/// One event under the subscriber's numbering. An event seen for the first
 /// time may first get a repeat of an earlier one inserted before it.
 template <class Event>
 Event renumber(proxy_ptr self, const Event& e) {
@@ -89,51 +90,62 @@ Event renumber(proxy_ptr self, const Event& e) {
   return out;
 }
 
-/// Sends the inserted repeats numbered before `seq` that were not
-/// acknowledged yet: the subscriber needs them before the event at `seq`.
-void send_repeats_before(proxy_ptr self, int64_t seq) {
+/// The delivery as the subscriber sees it: every event renumbered, with the
+/// inserted repeats not acknowledged yet that are numbered before its last
+/// event in their place (the subscriber needs them before what follows).
+template <class Event>
+event_batch<Event> renumber(proxy_ptr self,
+                            const event_batch<Event>& published) {
+  event_batch<Event> out;
+  for (auto& e : published)
+    out.push_back(renumber(self, e));
+  if (out.empty())
+    return out;
   auto& st = self->state;
   auto& repeats = st.ctl->streams[st.key].repeats;
-  for (auto& entry : repeats) {
-    auto repeat_seq = entry.first;
-    if (repeat_seq >= seq)
-      break;
-    ++st.ctl->w.stats.deliveries;
-    std::visit(
-      [&](const auto& x) {
-        self->request(st.target, caf::infinite, x)
-          .then(
-            [self, repeat_seq] {
-              audit(self, repeat_seq);
-              auto& st = self->state;
-              st.ctl->streams[st.key].repeats.erase(repeat_seq);
-            },
-            [](caf::error&) {
-              // Sent again before the next event.
-            });
-      },
-      entry.second);
-  }
+  auto last = out.back().seq;
+  for (auto& [seq, repeat] : repeats)
+    if (seq < last)
+      out.push_back(std::get<Event>(repeat));
+  std::sort(out.begin(), out.end(),
+            [](const Event& x, const Event& y) { return x.seq < y.seq; });
+  out.erase(std::unique(out.begin(), out.end(),
+                        [](const Event& x, const Event& y) {
+                          return x.seq == y.seq;
+                        }),
+            out.end());
+  return out;
 }
 
-/// Sends `e` to the subscriber now. The subscriber's answer goes back through
-/// `rp` (when the promise is still owed and the ack is not to be dropped).
+/// Sends the delivery `out` to the subscriber now. The subscriber's answer
+/// goes back through `rp` (when the promise is still owed and the ack is not
+/// to be dropped).
 template <class Event>
-void forward(proxy_ptr self, const Event& e, caf::response_promise rp,
-             bool drop_ack) {
+void forward(proxy_ptr self, const event_batch<Event>& out,
+             caf::response_promise rp, bool drop_ack) {
   auto& w = self->state.ctl->w;
-  send_repeats_before(self, e.seq);
   ++w.stats.deliveries;
-  w.trace = mix(w.trace, static_cast<uint64_t>(e.seq) * 31 + drop_ack);
-  self->request(self->state.target, caf::infinite, e)
+  auto first = out.empty() ? int64_t{0} : out.front().seq;
+  auto last = out.empty() ? int64_t{0} : out.back().seq;
+  w.trace = mix(w.trace, static_cast<uint64_t>(last) * 31
+                           + static_cast<uint64_t>(first) * 7 + drop_ack);
+  std::vector<int64_t> seqs;
+  for (auto& e : out)
+    seqs.push_back(e.seq);
+  self->request(self->state.target, caf::infinite, out)
     .then(
-      [self, seq = e.seq, rp, drop_ack]() mutable {
+      [self, seqs, rp, drop_ack]() mutable {
         auto& st = self->state;
-        audit(self, seq);
+        auto& repeats = st.ctl->streams[st.key].repeats;
+        for (auto seq : seqs) {
+          audit(self, seq);
+          repeats.erase(seq);
+        }
         if (drop_ack) {
           ++st.ctl->w.stats.acks_dropped;
-          st.ctl->w.note(st.topic + " #" + std::to_string(seq) + " -> "
-                         + st.subscriber + ": ack dropped");
+          st.ctl->w.note(st.topic + " #"
+                         + std::to_string(seqs.empty() ? 0 : seqs.back())
+                         + " -> " + st.subscriber + ": ack dropped");
           return;
         }
         if (rp.pending())
@@ -145,10 +157,10 @@ void forward(proxy_ptr self, const Event& e, caf::response_promise rp,
       });
 }
 
-/// Sends `e` after a random delay: later deliveries may overtake it.
+/// Sends `out` after a random delay: later deliveries may overtake it.
 template <class Event>
-void hold(proxy_ptr self, const Event& e, caf::response_promise rp,
-          bool drop_ack) {
+void hold(proxy_ptr self, const event_batch<Event>& out,
+          caf::response_promise rp, bool drop_ack) {
   auto& st = self->state;
   auto& rng = st.ctl->w.rng;
   auto max_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -157,26 +169,31 @@ void hold(proxy_ptr self, const Event& e, caf::response_promise rp,
   auto delay
     = std::chrono::milliseconds(rng.between(1, std::max<int64_t>(1, max_ms)));
   auto ticket = st.next_ticket++;
-  st.held.emplace(ticket, [self, e, rp, drop_ack]() mutable {
-    forward(self, e, std::move(rp), drop_ack);
+  st.held.emplace(ticket, [self, out, rp, drop_ack]() mutable {
+    forward(self, out, std::move(rp), drop_ack);
   });
   ++st.ctl->w.stats.delayed;
   self->delayed_send(self, delay, atom::retry_v, std::to_string(ticket));
 }
 
 template <class Event>
-caf::result<void> on_event(proxy_ptr self, const Event& published) {
-  auto e = renumber(self, published);
+caf::result<void> on_delivery(proxy_ptr self,
+                              const event_batch<Event>& published) {
+  auto out = renumber(self, published);
   auto& st = self->state;
   auto& ctl = *st.ctl;
   auto rp = self->make_response_promise();
   if (!ctl.active) {
-    forward(self, e, rp, false);
+    forward(self, out, rp, false);
     return rp;
   }
   auto& rng = ctl.w.rng;
   auto& s = ctl.settings;
-  auto what = st.topic + " #" + std::to_string(e.seq) + " -> " + st.subscriber;
+  auto what = st.topic + " #"
+              + (out.empty() ? std::string{"-"}
+                             : std::to_string(out.front().seq) + "..#"
+                                 + std::to_string(out.back().seq))
+              + " -> " + st.subscriber;
   if (rng.chance(s.drop)) {
     // The promise dies unanswered: the relay's request times out.
     ++ctl.w.stats.dropped;
@@ -186,18 +203,18 @@ caf::result<void> on_event(proxy_ptr self, const Event& published) {
   auto drop_ack = rng.chance(s.drop_ack);
   if (rng.chance(s.delay)) {
     ctl.w.note(what + ": delayed");
-    hold(self, e, rp, drop_ack);
+    hold(self, out, rp, drop_ack);
   } else {
-    forward(self, e, rp, drop_ack);
+    forward(self, out, rp, drop_ack);
   }
   if (rng.chance(s.duplicate)) {
     // The copy's answer goes nowhere; it may arrive long after the original.
     ++ctl.w.stats.duplicates;
     ctl.w.note(what + ": duplicated");
     if (rng.chance(0.5))
-      hold(self, e, caf::response_promise{}, false);
+      hold(self, out, caf::response_promise{}, false);
     else
-      forward(self, e, caf::response_promise{}, false);
+      forward(self, out, caf::response_promise{}, false);
   }
   return rp;
 }
@@ -210,14 +227,14 @@ caf::behavior chaos_proxy(proxy_ptr self, chaos_control* ctl, std::string topic,
   self->state.key = self->state.topic + "/" + self->state.subscriber;
   self->state.target = std::move(target);
   return {
-    [self](const user_created& e) -> caf::result<void> {
-      return on_event(self, e);
+    [self](const event_batch<user_created>& e) -> caf::result<void> {
+      return on_delivery(self, e);
     },
-    [self](const order_created& e) -> caf::result<void> {
-      return on_event(self, e);
+    [self](const event_batch<order_created>& e) -> caf::result<void> {
+      return on_delivery(self, e);
     },
-    [self](const order_processed& e) -> caf::result<void> {
-      return on_event(self, e);
+    [self](const event_batch<order_processed>& e) -> caf::result<void> {
+      return on_delivery(self, e);
     },
     // A held delivery's delay passed.
     [self](atom::retry, const std::string& ticket) {

@@ -3,15 +3,16 @@
 // The unreliable network between a publisher's relay and a subscriber. The
 // simulation puts one chaos proxy between every publisher and every
 // subscriber (service_options::wrap_subscriber). Driven by the scenario's
-// dice, a proxy delivers each event, or delays it (released later, so
-// deliveries overtake each other), duplicates it (the copy possibly late),
-// drops it, or delivers it and drops the acknowledgement; the last two make
-// the relay time out and resend. It may also play a publisher that lost its
-// prune mark: before a new event it sends an earlier one again under the
-// next seq, so the subscriber sees that event twice under two seqs (and
-// every later seq shifted by one). Only the service's own logic can tell
-// such a repeat from a new event. Every acknowledgement that passes is
-// audited: an ack promises that the subscriber committed the event's effect.
+// dice, a proxy passes each delivery (a relay's batch of consecutive
+// events), or delays it (released later, so deliveries overtake each
+// other), duplicates it (the copy possibly late), drops it, or passes it and
+// drops the acknowledgement; the last two make the relay time out and
+// resend. It may also play a publisher that lost its prune mark: before a
+// new event it inserts an earlier one again under the next seq, so the
+// subscriber sees that event twice under two seqs (and every later seq shifted
+// by one). Only the service's own logic can tell such a repeat from a new
+// event. Every acknowledgement that passes is audited: an ack promises that the
+// subscriber committed the event's effect.
 
 #include <cstdint>
 #include <functional>
@@ -55,7 +56,7 @@ struct renumbered_stream {
   /// Every event seen, in publisher order: what a repeat may repeat.
   std::vector<any_event> seen;
   /// Inserted repeats the subscriber did not acknowledge yet, by their seq:
-  /// sent again before every later event until acknowledged.
+  /// part of every later delivery until acknowledged.
   std::map<int64_t, any_event> repeats;
 };
 

@@ -1,7 +1,7 @@
 // docs/asyncapi.yaml against the code: every event type is documented on
-// its topic's channel, under its C++ type name, with as many payload fields
-// as the type serializes (a field added to an event without documenting it
-// fails here).
+// its topic's channel, under its C++ type name and that of a delivery, with as
+// many payload fields as the type serializes (a field added to an event without
+// documenting it fails here).
 
 #include <boost/test/unit_test.hpp>
 
@@ -57,6 +57,9 @@ void check_event(const YAML::Node& doc, const char* topic,
   auto message = doc["components"]["messages"][ref.substr(ref.rfind('/') + 1)];
   BOOST_TEST_REQUIRE(static_cast<bool>(message), "dangling " << ref);
   BOOST_TEST(message["x-type"].as<std::string>() == type_name);
+  // What one request carries, under the name CAF registers it with.
+  BOOST_TEST(message["x-delivery"].as<std::string>()
+             == caf::type_name<event_batch<Event>>::value);
   auto schema_ref = message["payload"]["$ref"].as<std::string>();
   auto schema = doc["components"]["schemas"]
                    [schema_ref.substr(schema_ref.rfind('/') + 1)];

@@ -179,6 +179,16 @@ BOOST_AUTO_TEST_CASE(events) {
   check(order_processed{13, 9, 7, m(90000), payment_result::not_enough_money,
                         "req-3"});
   check(order_processed{14, 9, 7, m(1), payment_result::paid, ""});
+  // What a relay delivers in one request.
+  check(event_batch<user_created>{{11, 7, "ann@example.com", "Ann", "req-1"},
+                                  {12, 8, "bob@example.com", "Bob", ""}});
+  check(event_batch<order_created>{{12, 9, 7, 2, 3, m(90000), "req-2"},
+                                   {13, 10, 7, 1, 1, m(150000), "req-3"}});
+  check(
+    event_batch<order_processed>{{13, 9, 7, m(90000),
+                                  payment_result::not_enough_money, "req-3"},
+                                 {14, 10, 7, m(1), payment_result::paid, ""}});
+  check(event_batch<order_processed>{});
 }
 
 BOOST_AUTO_TEST_CASE(commands_and_replies) {
