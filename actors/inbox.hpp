@@ -16,6 +16,7 @@
 #include <type_traits>
 
 #include <caf/error.hpp>
+#include <caf/response_promise.hpp>
 
 #include "actors/errors.hpp"
 #include "actors/messages.hpp"
@@ -62,11 +63,15 @@ inline caf::error out_of_order(const char* topic, int64_t seq) {
 /// What was applied before a stop stays staged in the open batch: the relay
 /// resends from its last acknowledged event, and those come back as
 /// duplicates.
+/// `from`: the index of the first event to look at (a handler that
+/// paused on an event goes on from it).
 template <class Self, class Event, class Apply>
 caf::error apply_in_order(Self* self, const char* topic,
-                          const event_batch<Event>& events, Apply& apply) {
+                          const event_batch<Event>& events, Apply& apply,
+                          size_t from = 0) {
   auto& faults = self->state.deps.settings.faults;
-  for (auto& e : events) {
+  for (auto i = from; i < events.size(); ++i) {
+    auto& e = events[i];
     auto verdict = classify(self, topic, e.seq);
     if (faults.skip_dedup && verdict == delivery::duplicate)
       verdict = delivery::apply;
@@ -99,6 +104,31 @@ caf::error apply_in_order(Self* self, const char* topic,
   return caf::none;
 }
 
+/// Refuses a delivery larger than any relay sends (max_event_batch): it
+/// would be one transaction of unbounded size.
+template <class Event>
+caf::error check_delivery_size(const char* topic,
+                               const event_batch<Event>& events) {
+  if (events.size() <= max_event_batch)
+    return caf::none;
+  return caf::make_error(errc::invalid_argument,
+                         std::string{topic}
+                           + ": too many events in one delivery");
+}
+
+/// Acknowledges a delivery whose events are applied: once the open batch
+/// committed, at once when nothing is staged.
+template <class Self>
+void ack_delivery(Self* self, caf::response_promise rp) {
+  auto& st = self->state;
+  if (st.uow.empty() || st.deps.settings.faults.ack_before_commit) {
+    rp.deliver(caf::unit);
+    return;
+  }
+  st.uow.then([rp]() mutable { rp.deliver(caf::unit); },
+              [rp](const caf::error& err) mutable { rp.deliver(err); });
+}
+
 /// The common frame of every event handler: applies `events` (see
 /// apply_in_order) and acknowledges the whole delivery once the open batch
 /// committed (at once when nothing is staged), or answers the error that
@@ -106,11 +136,8 @@ caf::error apply_in_order(Self* self, const char* topic,
 template <class Self, class Event, class Apply>
 caf::result<void> consume(Self* self, const char* topic,
                           const event_batch<Event>& events, Apply apply) {
-  if (events.size() > max_event_batch)
-    return caf::make_error(errc::invalid_argument,
-                           std::string{topic}
-                             + ": too many events in one "
-                               "delivery");
+  if (auto err = check_delivery_size(topic, events))
+    return err;
   if (auto err = apply_in_order(self, topic, events, apply))
     return err;
   if (self->state.deps.settings.faults.ack_before_commit)

@@ -1,6 +1,8 @@
 #include "actors/notifications.hpp"
 
 #include <memory>
+#include <string>
+#include <utility>
 
 #include <caf/actor_system.hpp>
 
@@ -81,73 +83,78 @@ void stage_message(notifications_worker self, const user& to,
   st.uow.changes().sent.push_back(std::move(n));
 }
 
-/// The first event of `events` that would apply and whose user's address
-/// is unknown here, if any.
-const order_processed*
-missing_recipient(notifications_worker self,
-                  const event_batch<order_processed>& events) {
-  auto& st = self->state;
-  for (auto& e : events)
-    if (classify(self, order_processed_topic, e.seq) != delivery::duplicate
-        && st.recipients.count(e.user) == 0)
-      return &e;
-  return nullptr;
+using delivery_ptr = std::shared_ptr<const event_batch<order_processed>>;
+
+/// Applies the delivery from event `from` on, up to the first event whose
+/// user's address is unknown here; returns that event's index there (else
+/// npos) and the error that stopped the delivery, if any.
+std::pair<size_t, caf::error>
+apply_known(notifications_worker self,
+            const event_batch<order_processed>& events, size_t from) {
+  auto missing = std::string::npos;
+  auto stage = [self, &events, &missing](const order_processed& x) {
+    auto& recipients = self->state.recipients;
+    auto i = recipients.find(x.user);
+    if (i == recipients.end()) {
+      missing = static_cast<size_t>(&x - events.data());
+      return caf::make_error(errc::user_not_found, "address unknown");
+    }
+    stage_message(self, i->second, x);
+    return caf::error{};
+  };
+  auto err = apply_in_order(self, order_processed_topic, events, stage, from);
+  return {missing, std::move(err)};
 }
 
-/// Stages a message for every new event of the delivery and answers `rp`
-/// once they committed. An event that overtook its user's USER_CREATED
-/// makes it ask Users for the address first; `await` holds back other
-/// messages meanwhile, so events still apply in order.
-void apply_then_ack(notifications_worker self,
-                    std::shared_ptr<const event_batch<order_processed>> events,
-                    caf::response_promise rp) {
-  if (auto* e = missing_recipient(self, *events)) {
-    auto id = e->user;
-    auto order = e->order;
-    with_known_user(
-      self, id,
-      [self, events, rp](const user& to) mutable {
-        stage_recipient(self, to);
-        apply_then_ack(self, std::move(events), std::move(rp));
-      },
-      [self, rp, id, order](caf::error err) mutable {
-        log::warning(self->state.name, "no address for user {} (order {}): {}",
-                     id, order, self->system().render(err));
-        rp.deliver(std::move(err));
-      });
-    return;
-  }
-  auto stage = [self](const order_processed& x) {
-    stage_message(self, self->state.recipients[x.user], x);
-  };
-  if (auto err = apply_in_order(self, order_processed_topic, *events, stage)) {
-    rp.deliver(std::move(err));
-    return;
-  }
-  auto& st = self->state;
-  if (st.uow.empty() || st.deps.settings.faults.ack_before_commit) {
-    rp.deliver(caf::unit);
-    return;
-  }
-  st.uow.then([rp]() mutable { rp.deliver(caf::unit); },
-              [rp](const caf::error& err) mutable { rp.deliver(err); });
+/// The event at `at` overtook its user's USER_CREATED: asks Users for the
+/// address, then goes on applying the delivery from that event, and answers
+/// `rp` once everything applied committed. `await` holds back every other
+/// message meanwhile, so events still apply in order; a delivery with
+/// several such users asks for them in turn.
+void ask_address_then_apply(notifications_worker self, delivery_ptr events,
+                            size_t at, caf::response_promise rp) {
+  auto& e = (*events)[at];
+  auto id = e.user;
+  auto order = e.order;
+  with_known_user(
+    self, id,
+    [self, events, at, rp](const user& to) mutable {
+      stage_recipient(self, to);
+      auto [missing, err] = apply_known(self, *events, at);
+      if (missing != std::string::npos)
+        return ask_address_then_apply(self, std::move(events), missing,
+                                      std::move(rp));
+      if (err)
+        return rp.deliver(std::move(err));
+      ack_delivery(self, std::move(rp));
+    },
+    [self, rp, id, order](caf::error err) mutable {
+      // What applied before this event commits with the open batch; the
+      // relay resends the rest.
+      log::warning(self->state.name, "no address for user {} (order {}): {}",
+                   id, order, self->system().render(err));
+      rp.deliver(std::move(err));
+    });
 }
 
 caf::result<void>
 on_order_processed(notifications_worker self,
                    const event_batch<order_processed>& events) {
-  auto stage = [self](const order_processed& x) {
-    stage_message(self, self->state.recipients[x.user], x);
-  };
-  if (missing_recipient(self, events) == nullptr)
-    return consume(self, order_processed_topic, events, stage);
-  if (events.size() > max_event_batch)
-    return caf::make_error(errc::invalid_argument,
-                           "order_processed: too many events in one delivery");
+  if (auto err = check_delivery_size(order_processed_topic, events))
+    return err;
+  auto [missing, err] = apply_known(self, events, 0);
+  if (missing == std::string::npos) {
+    if (err)
+      return err;
+    if (self->state.deps.settings.faults.ack_before_commit)
+      return caf::unit;
+    return ack_after_commit(self, [] {});
+  }
   auto rp = self->make_response_promise();
-  apply_then_ack(self,
-                 std::make_shared<const event_batch<order_processed>>(events),
-                 rp);
+  ask_address_then_apply(self,
+                         std::make_shared<const event_batch<order_processed>>(
+                           events),
+                         missing, rp);
   return rp;
 }
 

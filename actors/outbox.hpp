@@ -73,9 +73,12 @@ public:
     /// A resend is scheduled: send nothing until it fires.
     bool paused = false;
     /// The subscriber refused an event as overloaded: send one event at a
-    /// time until it acknowledges one (a full window would come back as
-    /// one refusal and a window's worth of out-of-order answers).
+    /// time until it acknowledges one (it is likely to refuse a whole
+    /// window again after applying a few of it).
     bool probing = false;
+    /// Counts the pauses: an error from a delivery sent before the last
+    /// pause is stale (its events are sent again anyway) and ignored.
+    uint64_t generation = 0;
   };
 
   /// Topic name used in the outbox and in consumers' inbox marks.
@@ -278,12 +281,15 @@ private:
                              : std::clamp<size_t>(window, 1, max_event_batch);
     while (!sub.paused && sub.in_flight < limit && sub.sent < committed_seq_) {
       // Not in memory: read the next page, if there is room (else wait
-      // until the slowest subscriber's acknowledgements make some).
+      // until the slowest subscriber's acknowledgements make some). A
+      // subscriber may be further ahead than one page (it acknowledged
+      // events beyond what a restarted relay holds, say after the memory
+      // bound was lowered): read on while there is room.
       auto in_memory_end = first_seq_ + static_cast<int64_t>(backlog_.size());
       if (sub.sent + 1 >= in_memory_end) {
         if (!page_in(self))
           break;
-        in_memory_end = first_seq_ + static_cast<int64_t>(backlog_.size());
+        continue;
       }
       // Everything committed since the last delivery, as far as the window
       // and memory allow, in one request.
@@ -298,8 +304,10 @@ private:
       self->request(sub.handle, timeout, std::move(batch))
         .then([self, index, first,
                last] { self->state.relay.on_ack(self, index, first, last); },
-              [self, index, first, last](caf::error& err) {
-                self->state.relay.on_error(self, index, first, last, err);
+              [self, index, first, last,
+               generation = sub.generation](caf::error& err) {
+                self->state.relay.on_error(self, index, first, last, generation,
+                                           err);
               });
     }
   }
@@ -343,8 +351,8 @@ private:
         page_seconds_->observe(metrics::seconds_since(t0));
       }
     } catch (const std::exception& e) {
-      // Called from a commit's continuations too: throwing there would
-      // cost the later waiters of a batch that did commit their answers.
+      // Called after a commit's waiters too (pump): throwing there would
+      // fail the next batch's waiters for a read of this one.
       // The worker stops after this message instead; its supervisor
       // restarts it from storage.
       log::error(service_, "{}: reading events from #{} failed: {}", topic,
@@ -402,16 +410,18 @@ private:
     pump(self, index);
   }
 
-  /// The delivery of events [first, last] failed or timed out.
+  /// The delivery of events [first, last], sent in `generation`, failed or
+  /// timed out.
   template <class Self>
   void on_error(Self* self, size_t index, int64_t first, int64_t last,
-                const caf::error& err) {
+                uint64_t generation, const caf::error& err) {
     auto& sub = subs_[index];
     sub.in_flight -= static_cast<size_t>(last - first + 1);
-    if (sub.paused || last <= sub.acked)
+    if (sub.paused || generation != sub.generation || last <= sub.acked)
       return;
     // Resend everything after the last acknowledged event, later.
     sub.paused = true;
+    ++sub.generation;
     sub.sent = sub.acked;
     using namespace std::chrono_literals;
     // A subscriber that sheds load recovers within its own backlog's drain

@@ -113,16 +113,20 @@ public:
   void committed() {
     auto waiters = std::move(waiters_);
     reset();
+    failed_ = false;
     if (on_committed_)
       on_committed_();
     for (auto& w : waiters)
       w.on_commit();
-    if (after_waiters_)
+    // A waiter that failed the service (a read that threw) stops the
+    // worker: its successor sends what is unacknowledged.
+    if (after_waiters_ && !failed_)
       after_waiters_();
   }
 
   /// Runs every on_failure and resets the batch.
   void failed(const caf::error& err) {
+    failed_ = true;
     auto waiters = std::move(waiters_);
     reset();
     for (auto& w : waiters)
@@ -145,6 +149,8 @@ private:
   std::vector<waiter> waiters_;
   std::function<void()> on_committed_;
   std::function<void()> after_waiters_;
+  /// failed() ran since the last commit.
+  bool failed_ = false;
   std::unique_ptr<commit_metrics> stats_;
 };
 

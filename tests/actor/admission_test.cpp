@@ -159,7 +159,69 @@ struct paged : stalled {
   }
 };
 
+/// Options where ORDER_PROCESSED to Notifications waits behind valves
+/// (kept in `valves`) and every relay holds `in_memory` events at most.
+service_options
+notifications_behind(size_t in_memory,
+                     std::shared_ptr<std::vector<caf::actor>> valves) {
+  auto opts = fixture::test_options();
+  opts.admission = {4096, 4096, in_memory};
+  opts.wrap_subscriber
+    = [valves](caf::actor_system& sys, const std::string& topic,
+               const std::string& subscriber, caf::actor target) {
+        if (topic != "order_processed" || subscriber != "notifications")
+          return target;
+        valves->push_back(sys.spawn(valve, target));
+        return valves->back();
+      };
+  return opts;
+}
+
 } // namespace
+
+// One subscriber far ahead of the other, and a restart that holds fewer
+// events in memory than the distance between them: the one ahead waits,
+// the one behind gets every event in pages, and nothing is sent twice or
+// lost.
+BOOST_AUTO_TEST_CASE(a_subscriber_ahead_of_what_a_relay_holds_waits) {
+  auto valves = std::make_shared<std::vector<caf::actor>>();
+  fixture f{notifications_behind(4096, valves)};
+  auto id = f.register_ok("far@example.com", "Far");
+  BOOST_REQUIRE(f.ask<account>(f.svc.billing, deposit{id, units(100000)}));
+  std::vector<order> accepted;
+  for (int i = 0; i < 20; ++i) {
+    auto o = f.ask<order>(f.svc.orders, create_order{id, 3, 1});
+    BOOST_REQUIRE_MESSAGE(o, f.why(o));
+    accepted.push_back(*o);
+  }
+  // Orders has every outcome, Notifications none.
+  for (auto& o : accepted)
+    BOOST_TEST(f.order_of(o.id).status == order_status::paid);
+  BOOST_TEST(f.messages().empty());
+  // The same storage under relays that hold four events.
+  stop_services(f.svc);
+  f.sched.run();
+  f.svc = spawn_services(f.sys, make_memory_repositories(f.store),
+                         notifications_behind(4, valves));
+  f.sched.run();
+  // More outcomes after the one ahead: it must wait for the window to
+  // reach them.
+  for (int i = 0; i < 5; ++i) {
+    auto o = f.ask<order>(f.svc.orders, create_order{id, 3, 1});
+    BOOST_REQUIRE_MESSAGE(o, f.why(o));
+    accepted.push_back(*o);
+  }
+  for (auto& v : *valves)
+    caf::anon_send(v, atom::start_v);
+  f.settle();
+  BOOST_TEST(f.messages().size() == accepted.size());
+  for (auto& o : accepted)
+    BOOST_TEST(f.order_of(o.id).status == order_status::paid);
+  BOOST_TEST(f.ledger_of(id).size() == 1u + accepted.size());
+  for (auto& v : *valves)
+    caf::anon_send_exit(v, caf::exit_reason::user_shutdown);
+  f.sched.run();
+}
 
 BOOST_AUTO_TEST_SUITE(admission)
 

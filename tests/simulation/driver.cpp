@@ -89,6 +89,10 @@ private:
     so.peer_timeout = 100ms;
     static constexpr size_t windows[] = {1, 2, 3, 64};
     so.relay_window = windows[rng.below(4)];
+    // Half the scenarios hold very few events in memory: the relays read
+    // the rest back in pages while subscribers run at different speeds.
+    static constexpr size_t in_memory[] = {8192, 8192, 3, 1};
+    so.admission.max_events_in_memory = in_memory[rng.below(4)];
     so.faults = opts_.faults;
     so.wrap_subscriber
       = [this](caf::actor_system& sys, const std::string& topic,
@@ -105,12 +109,13 @@ private:
     // And one on the money boundaries, on an account of its own.
     clients_.push_back(spawn_edge_client(sys_, w_, clients));
     start_ = sched_.clock().current_time;
-    w_.note("seed " + std::to_string(opts_.seed) + ": "
-            + std::to_string(clients) + " clients, relay window "
-            + std::to_string(so.relay_window) + ", up to "
-            + std::to_string(kills_left_) + " kills, "
-            + std::to_string(failures_left_) + " failed commits and "
-            + std::to_string(outages_left_) + " outages");
+    w_.note(
+      "seed " + std::to_string(opts_.seed) + ": " + std::to_string(clients)
+      + " clients, relay window " + std::to_string(so.relay_window) + ", "
+      + std::to_string(so.admission.max_events_in_memory)
+      + " events in memory, up to " + std::to_string(kills_left_) + " kills, "
+      + std::to_string(failures_left_) + " failed commits and "
+      + std::to_string(outages_left_) + " outages");
   }
 
   caf::timespan elapsed() const {
