@@ -129,6 +129,15 @@ void ack_delivery(Self* self, caf::response_promise rp) {
               [rp](const caf::error& err) mutable { rp.deliver(err); });
 }
 
+/// The answer to a delivery whose events are applied, from its handler:
+/// ack_delivery's rule as a result.
+template <class Self>
+caf::result<void> acknowledge(Self* self) {
+  if (self->state.deps.settings.faults.ack_before_commit)
+    return caf::unit;
+  return ack_after_commit(self, [] {});
+}
+
 /// The common frame of every event handler: applies `events` (see
 /// apply_in_order) and acknowledges the whole delivery once the open batch
 /// committed (at once when nothing is staged), or answers the error that
@@ -140,9 +149,7 @@ caf::result<void> consume(Self* self, const char* topic,
     return err;
   if (auto err = apply_in_order(self, topic, events, apply))
     return err;
-  if (self->state.deps.settings.faults.ack_before_commit)
-    return caf::unit;
-  return ack_after_commit(self, [] {});
+  return acknowledge(self);
 }
 
 } // namespace shop

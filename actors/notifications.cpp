@@ -146,9 +146,7 @@ on_order_processed(notifications_worker self,
   if (missing == std::string::npos) {
     if (err)
       return err;
-    if (self->state.deps.settings.faults.ack_before_commit)
-      return caf::unit;
-    return ack_after_commit(self, [] {});
+    return acknowledge(self);
   }
   auto rp = self->make_response_promise();
   ask_address_then_apply(self,

@@ -386,12 +386,11 @@ private:
   void on_ack(Self* self, size_t index, int64_t first, int64_t last) {
     auto& sub = subs_[index];
     sub.in_flight -= static_cast<size_t>(last - first + 1);
-    auto seq = last;
     sub.backoff = caf::timespan{0};
     sub.probing = false;
-    if (seq > sub.acked) {
-      sub.acked = seq;
-      sub.sent = std::max(sub.sent, seq);
+    if (last > sub.acked) {
+      sub.acked = last;
+      sub.sent = std::max(sub.sent, last);
       // Persist the cursors with the next batch; losing them only means a
       // harmless redelivery after a crash. All of them, always: storage
       // reloads the events after the smallest STORED cursor, so a subscriber
