@@ -592,6 +592,40 @@ overload_step overload(const options& o, const bench_users& users, double rate,
   return step;
 }
 
+/// The refusals' path with the CPUs to itself: createOrder requests at
+/// `rate` over the overload phase's connections, with users' tokens, that
+/// the front answers by itself (400: no itemId), after the same token check
+/// and JSON parse as a refusal and with nothing reaching a service. Beside
+/// the 3x step it tells the front's own latency at that rate from the wait
+/// for a core that the accepted orders cause (docs/performance.md,
+/// "Overload").
+struct front_alone_step {
+  load_result load;
+  /// Answers other than 400 missing_field: none is expected.
+  size_t other = 0;
+};
+
+front_alone_step front_alone(const options& o, const bench_users& users,
+                             double rate) {
+  front_alone_step step;
+  auto lo = load_for(o, overload_connections);
+  lo.rate = rate;
+  size_t next = 0;
+  const std::string body = R"({"quantity":1})";
+  step.load = run_load(
+    lo,
+    [&](size_t) {
+      return request{"POST", "/createOrder", body,
+                     users.auth[next++ % users.auth.size()]};
+    },
+    [&](size_t, const answer& a) {
+      step.other += a.status != 400
+                    || a.body.find(R"("error":"missing_field")")
+                         == std::string::npos;
+    });
+  return step;
+}
+
 /// The overload step's figures under `prefix` ("overload_2x_").
 void write_overload(json& fig, const std::string& prefix, overload_step& s,
                     double sustained_completed_per_s) {
@@ -739,6 +773,14 @@ int run(const options& o) {
                   s.other > 0 ? " (first: " + s.orders.first_failure + ")" : "",
                   s.done.per_s));
   }
+  progress(fmt::format("overload: the front alone at the 3x rate ({:.0f}/s, "
+                       "400 answers, no service)...",
+                       3 * sustained));
+  auto alone = front_alone(o, users, 3 * sustained);
+  series.add("front-alone-3x", alone.load);
+  progress(fmt::format("  p50 {:.1f} ms, p99 {:.1f} ms, other answers {}",
+                       alone.load.latency.quantile_ms(0.5),
+                       alone.load.latency.quantile_ms(0.99), alone.other));
   // What the relays read back from the database (their backlog outgrew
   // what they hold in memory), from the operator's GET /metrics.
   double page_reads = 0;
@@ -764,8 +806,8 @@ int run(const options& o) {
   // Invariants.
   progress("auditing the database...");
   auto report = shop::pg::audit_database(o.db_url);
-  bool ok = report.ok() && bad_reads == 0 && bad_health == 0 && max.clean()
-            && half.clean();
+  bool ok = report.ok() && bad_reads == 0 && bad_health == 0 && alone.other == 0
+            && max.clean() && half.clean();
   // Figures; scripts/bench.sh adds the baselines measured after this run,
   // and `report` the ratios.
   json fig;
@@ -798,6 +840,10 @@ int run(const options& o) {
   fig["outbox_page_reads"] = page_reads;
   write_overload(fig, "overload_2x_", over[0], max_done.per_s);
   write_overload(fig, "overload_3x_", over[1], max_done.per_s);
+  fig["overload_3x_front_alone_per_s"] = alone.load.per_s();
+  fig["overload_3x_front_alone_p50_ms"] = alone.load.latency.quantile_ms(0.5);
+  fig["overload_3x_front_alone_p99_ms"] = alone.load.latency.quantile_ms(0.99);
+  fig["overload_3x_front_alone_other_answers"] = alone.other;
   // The issue's keys: the figures at 3x.
   for (auto key :
        {"offered_per_s", "accepted_per_s", "rejected_per_s", "accepted_p99_ms",
@@ -952,6 +998,12 @@ int report(const options& o) {
                     times(key("completed_ratio")), key("rss_growth_mb"),
                     key("end_to_end_p99_ms")));
   }
+  row("overload 3x rate, the front alone: p50/p99",
+      fmt::format("{:.1f}/{:.1f} ms", get("overload_3x_front_alone_p50_ms"),
+                  get("overload_3x_front_alone_p99_ms")),
+      fmt::format("400s answered by the front, no order on the CPUs; other "
+                  "answers {:.0f}",
+                  get("overload_3x_front_alone_other_answers")));
   row("  actorshop's CPU seconds per 1,000 orders",
       fmt::format("{:.2f}", get("cpu_s_per_1000_orders")), "");
   row("  PostgreSQL's CPU seconds per 1,000 orders",
@@ -1108,6 +1160,7 @@ int login(const options& o) {
 
 int get(const options& o) {
   auto lo = load_for(o);
+  lo.rate = o.rate;
   auto path = o.path;
   // With --operator-token-file, as the operator (no token to verify).
   auto auth = o.operator_token.empty() ? std::string{}
