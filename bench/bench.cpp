@@ -1,8 +1,9 @@
 // actorshop-bench: the load and the measurements of scripts/bench.sh.
 //
 //   actorshop-bench get --port=P [--path=/] [--connections=C] [--seconds=S]
-//                       [--operator-token-file=F]
-//       Closed-loop GETs (the hello-world baseline); prints "per_s <n>".
+//                       [--operator-token-file=F] [--rate=R]
+//       Closed-loop GETs (the hello-world baseline), or open loop at R
+//       requests/s; prints "per_s <n>", and p50/p99 on stderr.
 //   actorshop-bench run --port=P --db-url=URL --pid=PID [--users=N]
 //       [--connections=C] [--seconds=S] [--hello-per-s=X]
 //       [--pgbench-per-s=Y] [--out=FILE]
@@ -87,8 +88,9 @@ struct options {
   std::string command;
   std::string pg_skip;
   std::string out;
-  /// instructions mode: the fixed rate and the balance reads.
-  double rate = 20;
+  /// instructions mode: the fixed rate (--rate, 20 when not given) and the
+  /// balance reads; get mode: open loop at --rate (0: closed loop).
+  double rate = 0;
   size_t reads = 500;
   /// run mode: where the per-second series goes (for the picture).
   std::string series;
@@ -1046,15 +1048,16 @@ int instructions(const options& o) {
     if (std::system(cmd.c_str()) != 0)
       throw std::runtime_error("failed: " + cmd);
   };
+  const double rate = o.rate > 0 ? o.rate : 20.0;
   control("-i on");
   control("-z");
-  auto placed = place_orders(o, users, o.rate, o.seed);
+  auto placed = place_orders(o, users, rate, o.seed);
   wait_until_complete(o, placed.first_order, placed.load.ok);
   control("-d orders");
   std::mt19937_64 rng{o.seed + 2};
   std::uniform_int_distribution<size_t> pick_user(0, users.ids.size() - 1);
   auto lo = load_for(o);
-  lo.rate = o.rate;
+  lo.rate = rate;
   lo.duration = std::chrono::hours(1);
   lo.max_requests = o.reads;
   size_t bad = 0;
@@ -1188,7 +1191,8 @@ int main(int argc, char** argv) {
   try {
     if (!parse(argc, argv, o)) {
       std::cerr << "usage: actorshop-bench get --port=P [--path=/] "
-                   "[--connections=C] [--seconds=S] [--operator-token-file=F]\n"
+                   "[--connections=C] [--seconds=S] [--operator-token-file=F] "
+                   "[--rate=R]\n"
                    "       actorshop-bench run --port=P --db-url=URL "
                    "--pid=PID [--users=N] [--connections=C] [--seconds=S] "
                    "[--hello-per-s=X] [--pgbench-per-s=Y] [--out=FILE] "

@@ -9,7 +9,9 @@
 # RESTinio hello-world with one I/O thread), then starts actorshop on an
 # empty database and runs the load (bench/bench.cpp): users, deposits,
 # orders at the highest sustained rate and at half of it, balance reads,
-# GET /health; then restarts actorshop and times it until ready, and
+# GET /health, the overload phase (orders open loop at 2x and 3x that rate,
+# then the front alone at the 3x rate: requests it answers 400 by itself);
+# then restarts actorshop and times it until ready, and
 # measures the baselines again (A-B-A: the ratios use the mean of before
 # and after; "noisy": true in the JSON when they differ by more than 25%).
 # Prints a table, writes bench/results/<date>.json, the per-second series
