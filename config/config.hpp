@@ -60,7 +60,7 @@ public:
   /// work that would publish (ACTORSHOP_MAX_BACKLOG), messages that may
   /// wait for a worker before it refuses new commands
   /// (ACTORSHOP_MAX_MAILBOX). Beyond each: 503 overloaded with Retry-After.
-  uint32_t http_max_in_flight = 128;
+  uint32_t http_max_in_flight = 192;
   uint32_t max_backlog = 4096;
   uint32_t max_mailbox = 4096;
   /// Unacknowledged events a publisher holds in memory; the rest are read

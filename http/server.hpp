@@ -43,7 +43,7 @@ struct server_options {
   size_t max_event_streams = 64;
   /// Requests this front may have in flight to one service; beyond, 503
   /// overloaded at once (http/admission.hpp).
-  size_t max_in_flight = 128;
+  size_t max_in_flight = 192;
   /// An event stream that wrote nothing for this long gets a comment
   /// (`: keep-alive`): a dead connection fails that write and its stream
   /// ends.
