@@ -598,8 +598,8 @@ overload_step overload(const options& o, const bench_users& users, double rate,
 /// `rate` over the overload phase's connections, with users' tokens, that
 /// the front answers by itself (400: no itemId), after the same token check
 /// and JSON parse as a refusal and with nothing reaching a service. Beside
-/// the 3x step it tells the front's own latency at that rate from the wait
-/// for a core that the accepted orders cause (docs/performance.md,
+/// the 3x step it tells the front's own latency at that rate apart from the
+/// wait for a core that the accepted orders cause (docs/performance.md,
 /// "Overload").
 struct front_alone_step {
   load_result load;
